@@ -1,0 +1,1 @@
+"""sskdt-bot: vaccination registration over messengers."""

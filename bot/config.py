@@ -1,0 +1,30 @@
+"""Typed settings from ``SSKDT_*`` environment variables or a ``.env`` file; ``sskdt run`` options override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SSKDT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="keys, media and the default SQLite file")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/sskdt.db")
+    host: str = Field("127.0.0.1", description="address the web chat and webhooks listen on")
+    port: int = Field(8080, description="port the web chat and webhooks listen on")
+    default_locale: str = Field("vi", description="language of new chats: vi or en")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    argon2_memory_kib: int = Field(19 * 1024, description="argon2id memory cost (OWASP minimum: 19456)")
+    argon2_time_cost: int = Field(2, description="argon2id iterations")
+    argon2_parallelism: int = Field(1, description="argon2id lanes")
+    idle_days: int = Field(30, description="a conversation idle this long restarts politely")
+    draft_days: int = Field(7, description="how long a half-finished registration is kept")
+    db_workers: int = Field(0, description="DB threads; 0 = 1 on SQLite, 4 on PostgreSQL")
+    demo_seed: bool = Field(True, description="load demo vaccination sites into an empty database on run")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'sskdt.db').resolve()}"

@@ -1,0 +1,76 @@
+"""What channels hand the engine (:class:`Incoming`) and what they get back (:class:`Reply`)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a channel can do. Flows read these; nothing below the channels tests a channel's name."""
+
+    buttons: bool = True
+    request_contact: bool = False
+    delete_messages: bool = False
+    photo_upload: bool = True
+    max_text: int = 4096
+    transcript: bool = False  # keep bot messages for reading back (the web chat's GET …?after=)
+
+
+@dataclass(slots=True)
+class Incoming:
+    channel: str
+    chat_id: str
+    user_id: str
+    update_key: str
+    text: str | None = None
+    button: str | None = None
+    contact_phone: str | None = None
+    contact_is_own: bool = False
+    photo: bytes | None = None
+    command: str | None = None
+    other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
+
+    def __post_init__(self) -> None:
+        # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings.
+        if self.text is not None:
+            self.text = unicodedata.normalize("NFC", self.text)
+            stripped = self.text.strip()
+            if stripped.startswith("/") and self.command is None:
+                head = stripped.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+                if head.isascii() and head.replace("_", "").isalnum():
+                    self.command = head
+
+    @property
+    def conversation_key(self) -> str:
+        return f"{self.channel}:{self.chat_id}"
+
+
+@dataclass(slots=True)
+class Reply:
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    image: bytes | None = None
+    image_key: str | None = None
+    secret_prompt: bool = False
+    request_contact: bool = False
+    delete_incoming: bool = False
+    id: int | None = None  # set when the channel keeps a transcript
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
+            "image_url": None,
+            "secret_prompt": self.secret_prompt,
+            "request_contact": self.request_contact,
+        }

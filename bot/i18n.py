@@ -1,0 +1,59 @@
+"""Message catalogs: ``locales/vi.toml`` (default) and ``locales/en.toml``. Keys are ``section.name``."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _flatten(prefix: str, table: dict[str, Any], out: dict[str, Any]) -> None:
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(name + ".", value, out)
+        else:
+            out[name] = value
+
+
+@cache
+def catalog(locale: str) -> dict[str, Any]:
+    with (_DIR / f"{locale}.toml").open("rb") as fh:
+        out: dict[str, Any] = {}
+        _flatten("", tomllib.load(fh), out)
+        return out
+
+
+def has(key: str, locale: str = DEFAULT_LOCALE) -> bool:
+    return key in catalog(locale)
+
+
+def t(locale: str, key: str, **params: Any) -> str:
+    entries = catalog(locale if locale in LOCALES else DEFAULT_LOCALE)
+    text = entries.get(key)
+    if text is None:
+        text = catalog(DEFAULT_LOCALE).get(key, key)
+    return str(text).format_map(_Params(params)) if params else str(text)
+
+
+def words(locale: str, key: str) -> list[str]:
+    value = catalog(locale).get(key, [])
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def date_in_words(locale: str, value: date) -> str:
+    """Echo a date so that a day/month slip is caught: "1 tháng 7 năm 2021" / "1 July 2021"."""
+    months = words(locale, "date.months")
+    month = months[value.month - 1] if len(months) == 12 else str(value.month)
+    return t(locale, "date.in_words", day=value.day, month=month, month_number=value.month, year=value.year)

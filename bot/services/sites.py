@@ -1,0 +1,69 @@
+"""Vaccination sites: the ones in a ward first, else the province's; demo sites for a first start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select
+
+from models.tables import Site
+
+SITE = Site.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    id: int
+    code: str
+    name: str
+    address: str
+    ward_code: int
+
+
+def _views(conn: Connection, *where: object) -> list[SiteView]:
+    rows = conn.execute(
+        select(SITE.c.id, SITE.c.code, SITE.c.name, SITE.c.address, SITE.c.ward_code)
+        .where(*where)  # type: ignore[arg-type]
+        .order_by(SITE.c.name)
+    )
+    return [SiteView(r.id, r.code, r.name, r.address, r.ward_code) for r in rows]
+
+
+def for_place(conn: Connection, province_code: int, ward_code: int, limit: int = 8) -> list[SiteView]:
+    """Sites of the ward, then the rest of the province's, nearest administrative unit first."""
+    in_ward = _views(conn, SITE.c.ward_code == ward_code)
+    rest = [s for s in _views(conn, SITE.c.province_code == province_code) if s.ward_code != ward_code]
+    return (in_ward + rest)[:limit]
+
+
+def get(conn: Connection, site_id: int) -> SiteView | None:
+    found = _views(conn, SITE.c.id == site_id)
+    return found[0] if found else None
+
+
+# Demo data only: real sites come from the province's own list.
+DEMO_SITES: tuple[tuple[str, str, int, int, str], ...] = (
+    ("HN-BD-01", "Trạm Y tế phường Ba Đình", 1, 4, "Số 1 phố Đội Cấn, Ba Đình, Hà Nội"),
+    ("HN-BD-02", "Bệnh viện Đa khoa Xanh Pôn (điểm tiêm)", 1, 4, "12 Chu Văn An, Ba Đình, Hà Nội"),
+    ("HN-HK-01", "Trạm Y tế phường Hoàn Kiếm", 1, 70, "128 Hàng Trống, Hoàn Kiếm, Hà Nội"),
+    ("HCM-BT-01", "Trạm Y tế phường Bến Thành", 79, 26743, "Số 2 Lê Lợi, Bến Thành, TP. Hồ Chí Minh"),
+    ("HCM-SG-01", "Nhà Văn hóa Thanh niên (điểm tiêm)", 79, 26740, "4 Phạm Ngọc Thạch, Sài Gòn, TP. Hồ Chí Minh"),
+    ("DN-HC-01", "Trung tâm Y tế Hải Châu", 48, 20242, "38 Cao Thắng, Hải Châu, Đà Nẵng"),
+)
+
+
+def seed_demo(conn: Connection) -> int:
+    """Insert the demo sites that are missing; return how many were added."""
+    existing = set(conn.execute(select(SITE.c.code)).scalars())
+    rows = [
+        {"code": c, "name": n, "province_code": p, "ward_code": w, "address": a, "daily_capacity": 200}
+        for c, n, p, w, a in DEMO_SITES
+        if c not in existing
+    ]
+    if rows:
+        conn.execute(insert(SITE), rows)
+    return len(rows)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(SITE)).scalar_one())

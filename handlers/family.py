@@ -1,0 +1,20 @@
+"""Registering a family member under the same account: who they are to the account holder."""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx
+from bot.engine.flow import Option
+
+RELATIONS = (
+    Option("family.spouse", "spouse"), Option("family.child", "child"), Option("family.parent", "parent"),
+    Option("family.sibling", "sibling"), Option("family.grandparent", "grandparent"),
+    Option("family.other", "other"),
+)
+
+
+def for_family(ctx: Ctx) -> bool:
+    return ctx.data.get("_for") == "family"
+
+
+def for_self(ctx: Ctx) -> bool:
+    return not for_family(ctx)

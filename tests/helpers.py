@@ -1,0 +1,48 @@
+"""A scripted chat that talks to the engine the way a channel does."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.engine.runner import Engine
+from bot.engine.types import Capabilities, Incoming, Reply
+
+WEB = Capabilities(buttons=True, delete_messages=True, transcript=True)
+_updates = itertools.count(1)
+
+
+@dataclass
+class Chat:
+    engine: Engine
+    chat_id: str
+    channel: str = "test"
+    caps: Capabilities = WEB
+    last: list[Reply] = field(default_factory=list)
+
+    async def send(self, text: str | None = None, **kwargs: object) -> list[Reply]:
+        incoming = Incoming(
+            channel=self.channel, chat_id=self.chat_id, user_id=self.chat_id,
+            update_key=f"{self.channel}:{self.chat_id}:{next(_updates)}", text=text, **kwargs,  # type: ignore[arg-type]
+        )
+        outcome = await self.engine.handle(incoming, self.caps)
+        self.last = outcome.replies
+        return outcome.replies
+
+    async def press(self, label_or_payload: str) -> list[Reply]:
+        """Press the button whose label contains the text (or whose payload is it)."""
+        for choice in self.last[-1].choices if self.last else []:
+            if choice.payload == label_or_payload or label_or_payload in choice.label:
+                return await self.send(button=choice.payload)
+        raise AssertionError(f"no button {label_or_payload!r} in {self.choices()}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.last)
+
+    @property
+    def prompt(self) -> str:
+        return self.last[-1].text if self.last else ""
+
+    def choices(self) -> list[str]:
+        return [c.label for c in self.last[-1].choices] if self.last else []
