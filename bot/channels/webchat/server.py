@@ -1,0 +1,134 @@
+"""Web chat over aiohttp.
+
+    POST /api/chats/{chat_id}/messages   {"text": …} | {"button": payload} | {"contact": {"phone": …}}
+                                         | multipart with a "photo" file; optional "client_id" de-duplicates
+                                         → {"replies": [{"id", "text", "choices", "image_url",
+                                                         "secret_prompt", "request_contact"}]}
+    GET  /api/chats/{chat_id}/messages?after={id}  → {"messages": [...]} (every bot message after id)
+
+The chat id is the only key to a conversation, so it must be long and random (the page makes a UUID).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from functools import partial
+from importlib.resources import files
+from typing import Any
+
+from aiohttp import web
+
+from bot import i18n
+from bot.engine.runner import Engine
+from bot.engine.types import Capabilities, Incoming
+from bot.services import conversations
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+CAPABILITIES = Capabilities(
+    buttons=True, request_contact=False, delete_messages=True, photo_upload=True, max_text=4096, transcript=True
+)
+CHAT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+MAX_TEXT = 20_000
+MAX_PHOTO = 10 * 1024 * 1024
+ENGINE_KEY = web.AppKey("engine", Engine)
+
+
+def _chat_id(request: web.Request) -> str:
+    chat_id = request.match_info["chat_id"]
+    if not CHAT_ID.fullmatch(chat_id):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "chat_id must be 8–64 letters, digits, - or _"}),
+                                 content_type="application/json")
+    return chat_id
+
+
+def _bad(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+
+
+async def _incoming(request: web.Request, chat_id: str) -> Incoming:
+    client_id: str | None = None
+    fields: dict[str, Any] = {}
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        async for part in reader:
+            name = getattr(part, "name", None)
+            if name == "photo":
+                data = await part.read()  # type: ignore[union-attr]
+                if len(data) > MAX_PHOTO:
+                    raise _bad("photo too large")
+                fields["photo"] = bytes(data)
+            elif name == "client_id":
+                client_id = (await part.text())[:64]  # type: ignore[union-attr]
+        if "photo" not in fields:
+            raise _bad("multipart needs a 'photo' part")
+    else:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _bad("body must be JSON") from exc
+        if not isinstance(body, dict):
+            raise _bad("body must be a JSON object")
+        client_id = str(body["client_id"])[:64] if body.get("client_id") else None
+        if isinstance(body.get("text"), str):
+            fields["text"] = body["text"][:MAX_TEXT]
+        elif isinstance(body.get("button"), str):
+            fields["button"] = body["button"][:200]
+        elif isinstance(body.get("contact"), dict) and isinstance(body["contact"].get("phone"), str):
+            # A web client cannot prove whose number it is; it counts as the number typed by the sender.
+            fields["contact_phone"] = body["contact"]["phone"][:40]
+            fields["contact_is_own"] = True
+        else:
+            raise _bad("send one of: text, button, contact.phone, or a multipart photo")
+    key = f"{CHANNEL}:{chat_id}:{client_id or uuid.uuid4().hex}"
+    return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, update_key=key, **fields)
+
+
+async def post_message(request: web.Request) -> web.Response:
+    chat_id = _chat_id(request)
+    incoming = await _incoming(request, chat_id)
+    outcome = await request.app[ENGINE_KEY].handle(incoming, CAPABILITIES)
+    return web.json_response(
+        {"replies": [r.to_json() for r in outcome.replies], "duplicate": outcome.duplicate},
+        dumps=partial(json.dumps, ensure_ascii=False),
+    )
+
+
+async def get_messages(request: web.Request) -> web.Response:
+    chat_id = _chat_id(request)
+    try:
+        after = int(request.query.get("after", "0"))
+    except ValueError as exc:
+        raise _bad("after must be a whole number") from exc
+    key = f"{CHANNEL}:{chat_id}"
+    rows = await request.app[ENGINE_KEY].read(lambda conn: conversations.messages_after(conn, key, after))
+    return web.json_response(
+        {"messages": [dict(payload, id=message_id) for message_id, payload in rows]},
+        dumps=partial(json.dumps, ensure_ascii=False),
+    )
+
+
+def _page(locale: str) -> str:
+    template = files("bot.channels.webchat").joinpath("static/index.html").read_text(encoding="utf-8")
+    for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden"):
+        template = template.replace("{{" + key + "}}", i18n.t(locale, f"web.{key}"))
+    return template.replace("{{lang}}", locale)
+
+
+async def index(request: web.Request) -> web.Response:
+    locale = request.query.get("lang", i18n.DEFAULT_LOCALE)
+    locale = locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    return web.Response(text=_page(locale), content_type="text/html", charset="utf-8")
+
+
+def create_web_app(engine: Engine) -> web.Application:
+    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024)
+    app[ENGINE_KEY] = engine
+    app.router.add_get("/", index)
+    app.router.add_post("/api/chats/{chat_id}/messages", post_message)
+    app.router.add_get("/api/chats/{chat_id}/messages", get_messages)
+    return app

@@ -1,0 +1,88 @@
+"""The main path, as a person types it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from bot.app import App
+from models.tables import Person, Registration
+from tests.helpers import DETAILS_SELF, Chat, answer_all, answer_history, signup
+
+
+async def register_self(chat: Chat) -> str:
+    await chat.press("register_self")
+    assert "Bước 1/3" in chat.prompt
+    await answer_all(chat, DETAILS_SELF)
+    assert "Bước 2/3 · Tiền sử tiêm" in chat.prompt
+    await answer_history(chat)
+    assert "Kiểm tra lại thông tin" in chat.prompt
+    await chat.press("ok")
+    assert "PHIẾU ĐỒNG Ý" in chat.prompt
+    await chat.press("tick")
+    await chat.press("confirm")
+    match = re.search(r"Mã đặt tiêm: (\d{16})", chat.text)
+    assert match, chat.text
+    return match.group(1)
+
+
+async def test_full_registration_gives_booking_code_summary_site_and_priority_notice(
+    chat: Chat, app: App
+) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    assert "Trạm Y tế phường Bến Thành" in chat.text
+    assert "đăng ký trước không có nghĩa là được tiêm trước" in chat.text
+    assert "•••••••••456" in chat.text  # the ID number is masked in the confirmation
+    assert chat.last[-1].choices[0].payload == "register_self"  # back on the menu
+    with app.store.engine.connect() as conn:
+        row = conn.execute(select(Registration.__table__).where(Registration.__table__.c.booking_code == code)).one()
+        person = conn.execute(select(Person.__table__)).one()
+    assert row.status == "submitted" and row.screening["q10"] == "no" and row.screening_flags == ""
+    assert person.full_name == "Nguyễn Văn An" and person.name_key == "nguyen van an"
+
+
+async def test_registration_appears_in_history_and_can_be_cancelled(chat: Chat) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    await chat.press("records")
+    assert code in chat.prompt and "chờ xếp lịch" in chat.prompt
+    await chat.press(f"cancel:{code}")
+    assert "chắc chắn muốn hủy" in chat.prompt
+    await chat.press("yes")
+    assert f"Đã hủy đăng ký mã {code}" in chat.text
+    assert "đã hủy" in chat.prompt
+    assert not [c for c in chat.last[-1].choices if c.payload.startswith("cancel:")]
+
+
+async def test_same_person_cannot_hold_two_open_registrations(chat: Chat, app: App) -> None:
+    await signup(chat)
+    await register_self(chat)
+    other = Chat(app.engine, chat.chat_id + "-other")
+    await signup(other, name="Trần Thị Bình", phone="0987654321")
+    await other.press("register_family")
+    await other.press("other")
+    await answer_all(other, DETAILS_SELF[:5])  # same CCCD as the first person
+    assert "đã có một đăng ký đang chờ tại Trạm Y tế phường Bến Thành" in other.prompt
+    assert "Nguyễn" not in other.prompt and "0912" not in other.prompt  # nothing personal of anyone else
+    assert "Số Căn cước công dân" in other.prompt  # still at the ID number
+
+
+async def test_family_member_registration_under_the_same_account(chat: Chat) -> None:
+    await signup(chat)
+    await chat.press("register_family")
+    assert "là gì của bạn" in chat.prompt
+    await chat.press("child")
+    family = ["Nguyễn Thị Hoa", "05/03/2012", ("button", "F"), ("button", "cccd"), "001312123456"]
+    await answer_all(chat, family)
+    assert "chưa đủ 18 tuổi" in chat.prompt  # a guardian's phone
+    await answer_all(chat, [("button", "account_phone"), *DETAILS_SELF[6:]])
+    await answer_history(chat)
+    assert "Quan hệ: Con" in chat.prompt
+    await chat.press("ok")
+    await chat.press("tick")
+    await chat.press("confirm")
+    assert "ĐĂNG KÝ THÀNH CÔNG" in chat.text
+    await chat.press("records")
+    assert "Nguyễn Thị Hoa" in chat.prompt
