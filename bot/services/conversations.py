@@ -72,7 +72,9 @@ def claim_update(conn: Connection, update_key: str) -> bool:
         stmt = sqlite.insert(PROCESSED).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported back ends exist
         raise RuntimeError(f"unsupported database {dialect}")
-    return bool(conn.execute(stmt, {"update_key": update_key, "created_at": utcnow()}).rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
+    stmt = stmt.returning(PROCESSED.c.update_key)
+    return conn.execute(stmt, {"update_key": update_key, "created_at": utcnow()}).first() is not None
 
 
 def forget_updates_before(conn: Connection, age: timedelta) -> int:
