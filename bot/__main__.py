@@ -89,7 +89,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sskdt",
-        description="Vaccination registration chatbot (Sổ sức khỏe điện tử). Settings come from SSKDT_* "
+        description="Vaccination registration chatbot (the electronic health book). Settings come from SSKDT_* "
         "environment variables or a .env file; command options override them.",
     )
     sub = top.add_subparsers(dest="command", required=True)

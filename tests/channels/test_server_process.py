@@ -1,0 +1,112 @@
+"""The real server as a subprocess: killed with SIGKILL mid-registration, restarted, nothing lost.
+
+The server's own log output (at DEBUG) is checked too: no password, ID number or health answer in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import PASSWORD, soon
+
+CCCD = "001090123456"
+AGENT = "penicillin-xyz"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.log = data_dir / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="1024", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="DEBUG")
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                stdout=out, stderr=subprocess.STDOUT, env=env,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)  # waiting for the port to open, not for an outcome
+        raise AssertionError("server did not start: " + self.log.read_text())
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def send(self, chat: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/chats/{chat}/messages", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"}, method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return list(json.load(response)["replies"])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    srv = Server(tmp_path)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_sigkill_mid_registration_then_restart_continues_at_the_same_step(server: Server) -> None:
+    chat = "killtest0001"
+    for body in (
+        {"text": "/start"}, {"button": "signup"}, {"text": "Bùi Thị Hạnh"}, {"text": "0912345678"},
+        {"text": PASSWORD}, {"text": PASSWORD}, {"button": "register_self"}, {"text": "Bùi Thị Hạnh"},
+        {"text": "02/09/1985"}, {"button": "F"}, {"button": "cccd"},
+    ):
+        replies = server.send(chat, body)
+    assert "Số Căn cước công dân" in replies[-1]["text"]
+    server.kill()
+    server.start()
+    replies = server.send(chat, {"text": "001185123456"})
+    assert "Số điện thoại di động" in replies[-1]["text"]  # the next question: nothing was lost
+    for body in ({"button": "account_phone"}, {"button": "nav:skip"}, {"text": "Giáo viên"},
+                 {"button": "nav:skip"}, {"button": "group:8"}, {"text": "hcm"}, {"text": "bến thành"},
+                 {"button": "nav:skip"}, {"text": "1"}, {"text": soon()}, {"button": "morning"}, {"button": "1"},
+                 {"button": "yes"}, {"text": AGENT}):
+        replies = server.send(chat, body)
+    for _ in range(12):
+        if not any(c["payload"] == "unknown" for c in replies[-1]["choices"]):
+            break
+        replies = server.send(chat, {"button": "no"})
+    assert "Kiểm tra lại thông tin" in replies[-1]["text"] and "Họ và tên: Bùi Thị Hạnh" in replies[-1]["text"]
+    server.stop()
+    log = server.log.read_text(encoding="utf-8", errors="replace")
+    assert "web chat on http://127.0.0.1" in log  # the log was captured
+    for secret in (PASSWORD, "001185123456", AGENT, "Bùi Thị Hạnh", "0912345678"):
+        assert secret not in log

@@ -1,0 +1,65 @@
+"""The chat page in a real headless Chromium (Debian's), on a phone-sized screen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from playwright.async_api import async_playwright, expect
+
+from bot.app import App
+from bot.channels.webchat import create_web_app
+from tests.helpers import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+async def page_url(sqlite_app: App) -> AsyncIterator[str]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    runner = web.AppRunner(create_web_app(sqlite_app.engine))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/"
+    await runner.cleanup()
+
+
+async def test_create_an_account_through_the_page(page_url: str, tmp_path: Path) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(page_url)
+        await page.get_by_role("button", name="Đăng ký tài khoản").click()
+        await expect(page.locator(".bot").last).to_contain_text("Họ và tên của bạn")
+        box = page.locator("#input")
+        await box.fill("Đặng Thu Thảo")
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("Số điện thoại di động")
+        await box.fill("0912345678")
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("Đặt mật khẩu")
+        await expect(box).to_have_attribute("type", "password")
+        await box.fill(PASSWORD)
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("Nhập lại mật khẩu")
+        await box.fill(PASSWORD)
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("Chào Đặng Thu Thảo")
+        await expect(page.get_by_role("button", name="Đăng ký tiêm chủng")).to_be_visible()
+        await expect(box).to_have_attribute("type", "text")
+        assert PASSWORD not in await page.locator("#log").inner_text()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390  # nothing overflows a phone screen
+        await page.screenshot(path=str(tmp_path / "webchat.png"))
+        await browser.close()
