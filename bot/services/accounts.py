@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.dates import utcnow
-from models.tables import Account, ChannelIdentity
+from models.tables import Account, ChannelIdentity, table
 
-ACCOUNT = Account.__table__
-IDENTITY = ChannelIdentity.__table__
+ACCOUNT = table(Account)
+IDENTITY = table(ChannelIdentity)
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 
@@ -112,4 +112,4 @@ def bind_chat(conn: Connection, *, channel: str, chat_id: str, user_id: str, acc
 
 
 def unbind_chat(conn: Connection, *, channel: str, chat_id: str) -> None:
-    conn.execute(IDENTITY.delete().where(IDENTITY.c.channel == channel, IDENTITY.c.chat_id == chat_id))
+    conn.execute(delete(IDENTITY).where(IDENTITY.c.channel == channel, IDENTITY.c.chat_id == chat_id))

@@ -10,11 +10,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.services.dates import utcnow
-from models.tables import ChatMessage, Conversation, ProcessedUpdate
+from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
-CONVERSATION = Conversation.__table__
-PROCESSED = ProcessedUpdate.__table__
-MESSAGE = ChatMessage.__table__
+CONVERSATION = table(Conversation)
+PROCESSED = table(ProcessedUpdate)
+MESSAGE = table(ChatMessage)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from vietnam_provinces import Province, ProvinceCode, Ward
+from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 
 from bot.services.text import fold
 
@@ -95,9 +95,9 @@ def province(code: int) -> Place:
 
 @cache
 def ward(code: int) -> Place:
-    w = Ward.from_code(code)
+    w = Ward.from_code(WardCode(code))
     return Place(int(w.code), w.name)
 
 
 def ward_province(code: int) -> int:
-    return int(Ward.from_code(code).province_code)
+    return int(Ward.from_code(WardCode(code)).province_code)

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import screening
 from bot.services.dates import utcnow
 from bot.services.text import fold
-from models.tables import Person, Registration, Site
+from models.tables import Person, Registration, Site, table
 
-PERSON = Person.__table__
-REGISTRATION = Registration.__table__
-SITE = Site.__table__
+PERSON = table(Person)
+REGISTRATION = table(Registration)
+SITE = table(Site)
 OPEN_STATUSES = ("submitted", "scheduled")
 CONSENT_VERSION = "2021-07-v1"
 

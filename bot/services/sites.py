@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select
 
-from models.tables import Site
+from models.tables import Site, table
 
-SITE = Site.__table__
+SITE = table(Site)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from bot.app import App, build
 from bot.engine.types import Incoming
 from bot.services.conversations import load
 from tests.conftest import cheap_settings
-from tests.helpers import WEB, DETAILS_SELF, Chat, answer_all, answer_history, signup
+from tests.helpers import DETAILS_SELF, WEB, Chat, answer_all, answer_history, signup
 
 COMMANDS = ["/start", "/help", "/menu", "/huy", "/cancel", "/quaylai", "/back", "/lang", "/x", "/", "quay lại"]
 PAYLOADS = ["nav:back", "nav:skip", "yes", "no", "ok", "tick", "confirm", "edit:full_name", "edit:q1",

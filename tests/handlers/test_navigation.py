@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from bot.app import App
 from bot.services.dates import utcnow
-from models.tables import Conversation
+from models.tables import Conversation, table
 from tests.helpers import DETAILS_SELF, Chat, answer_all, answer_history, signup
 
 
@@ -115,7 +115,7 @@ async def test_idle_conversation_restarts_politely(chat: Chat, app: App) -> None
     await chat.press("register_self")
     await answer_all(chat, DETAILS_SELF[:2])
     with app.store.engine.begin() as conn:
-        conn.execute(update(Conversation.__table__).values(updated_at=utcnow() - timedelta(days=31)))
+        conn.execute(update(table(Conversation)).values(updated_at=utcnow() - timedelta(days=31)))
     await chat.send("Nam")
     assert "Chào bạn quay lại" in chat.text
     await chat.press("register_self")

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from bot.app import App
-from models.tables import Person, Registration
+from models.tables import Person, Registration, table
 from tests.helpers import DETAILS_SELF, Chat, answer_all, answer_history, signup
 
 
@@ -37,8 +37,8 @@ async def test_full_registration_gives_booking_code_summary_site_and_priority_no
     assert "•••••••••456" in chat.text  # the ID number is masked in the confirmation
     assert chat.last[-1].choices[0].payload == "register_self"  # back on the menu
     with app.store.engine.connect() as conn:
-        row = conn.execute(select(Registration.__table__).where(Registration.__table__.c.booking_code == code)).one()
-        person = conn.execute(select(Person.__table__)).one()
+        row = conn.execute(select(table(Registration)).where(table(Registration).c.booking_code == code)).one()
+        person = conn.execute(select(table(Person))).one()
     assert row.status == "submitted" and row.screening["q10"] == "no" and row.screening_flags == ""
     assert person.full_name == "Nguyễn Văn An" and person.name_key == "nguyen van an"
 
