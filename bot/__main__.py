@@ -43,6 +43,7 @@ async def _serve(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     logging.getLogger("sskdt").info("web chat on http://%s:%d/", settings.host, settings.port)
+    housekeeping = asyncio.create_task(app.maintain())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -50,6 +51,7 @@ async def _serve(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
+        housekeeping.cancel()
         await runner.cleanup()
         app.close()
 

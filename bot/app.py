@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -14,7 +15,7 @@ from bot.config import Settings
 from bot.engine.context import Services
 from bot.engine.runner import Engine
 from bot.engine.store import Store
-from bot.services import sites
+from bot.services import conversations, sites
 from bot.services.passwords import HashCost, Passwords
 from handlers import build_registry
 from models.db import is_sqlite, make_engine
@@ -41,6 +42,18 @@ class App:
     store: Store
     engine: Engine
     cpu: ThreadPoolExecutor
+
+    async def maintain(self, every: timedelta = timedelta(hours=1)) -> None:
+        """Housekeeping while the service runs: expire update keys (after 7 days) and stale drafts."""
+        ttl = self.engine.services.draft_ttl
+        while True:
+            try:
+                await self.store.run(
+                    lambda conn: conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=ttl)
+                )
+            except Exception:
+                log.exception("housekeeping failed; retrying later")
+            await asyncio.sleep(every.total_seconds())
 
     def close(self) -> None:
         self.store.close()

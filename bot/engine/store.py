@@ -38,6 +38,11 @@ def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | No
         future.set_result(result)
 
 
+def _resolve_all(items: list[tuple[_Job, Any, BaseException | None]]) -> None:
+    for job, result, error in items:
+        _resolve(job.future, result, error)
+
+
 class Store:
     def __init__(self, engine: Engine, *, workers: int = 1, max_batch: int = 256) -> None:
         self.engine = engine
@@ -113,17 +118,27 @@ class Store:
                 outcomes.append(outcome)
         self.batches += 1
         self.jobs += len(batch)
-        for job, result, error in outcomes:
-            job.loop.call_soon_threadsafe(_resolve, job.future, result, error)
+        # One wake-up of each event loop per batch, not one per event.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].loop, []).append(outcome)
+        for loop, items in by_loop.items():
+            loop.call_soon_threadsafe(_resolve_all, items)
         return conn
 
     @staticmethod
     def _run_one(conn: Connection, job: _Job) -> tuple[_Job, Any, BaseException | None]:
+        # A raw SAVEPOINT on the DB-API cursor: SQLAlchemy's begin_nested() compiles two statements per event.
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("SAVEPOINT sskdt_event")
         try:
-            with conn.begin_nested():
-                return job, job.fn(conn), None
+            result = job.fn(conn)
         except Exception as exc:  # handed to the awaiting coroutine, which decides what the user hears
+            cursor.execute("ROLLBACK TO SAVEPOINT sskdt_event")
+            cursor.execute("RELEASE SAVEPOINT sskdt_event")
             return job, None, exc
+        cursor.execute("RELEASE SAVEPOINT sskdt_event")
+        return job, result, None
 
     def _fresh(self, conn: Connection) -> Connection:
         try:
