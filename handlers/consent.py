@@ -17,7 +17,7 @@ from bot.services.dates import age_on
 from bot.services.documents import mask
 from bot.services.errors import Invalid
 from bot.services.phones import display
-from handlers.registration import DETAILS, birth_date
+from handlers.registration import DETAILS, already_registered, birth_date
 
 FORM_FLOWS = ("details", "history")
 HISTORY_FIELDS = ("q1", "q1_agent", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q11", "q12", "q12_agent")
@@ -142,13 +142,8 @@ def _submit(ctx: Ctx) -> None:
     try:
         code = registrations.submit(ctx.conn, ctx.account_id, person, request)
     except registrations.AlreadyRegistered as exists:
-        found = exists.existing
-        ctx.say(
-            "registration.exists_own" if found.same_account else "registration.exists_other",
-            site=found.site_name or ctx.t("registration.pool_site"),
-            date=found.preferred_date.strftime("%d/%m/%Y"), status=ctx.t(f"status.{found.status}"),
-            code=found.booking_code or "",
-        )
+        message = already_registered(ctx, exists.existing)
+        ctx.say(message.key, **message.params)
         ctx.state.draft = None
         ctx.go("menu", fresh=True)
         return

@@ -12,10 +12,11 @@ from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Offer, Option, pick, text_of, typed
 from bot.engine.types import Choice
-from bot.services import places, registrations, sites
+from bot.services import accounts, places, registrations, sites
 from bot.services.dates import age_on, parse_birth_date, parse_future_date, parse_past_date, today
 from bot.services.documents import check_cccd, parse_id_number, parse_insurance
 from bot.services.errors import Invalid
+from bot.services.phones import display
 from bot.services.priority import PRIORITY_GROUPS
 from handlers.account import person_name
 from handlers.common import account_name, phone_answer
@@ -73,14 +74,19 @@ def _id_number(ctx: Ctx, answer: Answer) -> str:
     value = parse_id_number(id_type, answer.text, sex=ctx.data.get("sex"), birth_date=birth_date(ctx))
     existing = registrations.find_open(ctx.conn, id_type, value, ctx.account_id or 0)
     if existing is not None:
-        raise Invalid(
-            "registration.exists_own" if existing.same_account else "registration.exists_other",
-            site=existing.site_name or ctx.t("registration.pool_site"),
-            date=existing.preferred_date.strftime("%d/%m/%Y"),
-            status=ctx.t(f"status.{existing.status}"),
-            code=existing.booking_code or "",
-        )
+        raise already_registered(ctx, existing)
     return value
+
+
+def already_registered(ctx: Ctx, existing: registrations.Existing) -> Invalid:
+    """What may be said of an open registration: where and when; the code only to its own account."""
+    return Invalid(
+        "registration.exists_own" if existing.same_account else "registration.exists_other",
+        site=existing.site_name or ctx.t("registration.pool_site"),
+        date=existing.preferred_date.strftime("%d/%m/%Y"),
+        status=ctx.t(f"status.{existing.status}"),
+        code=existing.booking_code or "",
+    )
 
 
 def _minor(ctx: Ctx) -> bool:
@@ -101,15 +107,11 @@ def _phone(ctx: Ctx, answer: Answer) -> str:
 
 
 def _account_phone(ctx: Ctx) -> str | None:
-    from bot.services import accounts
-
     account = accounts.get(ctx.conn, ctx.account_id) if ctx.account_id else None
     return account.phone if account else None
 
 
 def _phone_choices(ctx: Ctx) -> list[Choice]:
-    from bot.services.phones import display
-
     phone = _account_phone(ctx)
     return [Choice(ctx.t("registration.use_phone", phone=display(phone)), "account_phone")] if phone else []
 

@@ -61,5 +61,21 @@ async def sqlite_app(tmp_path: Path) -> AsyncIterator[App]:
 
 
 @pytest.fixture
+async def web_base_url(sqlite_app: App) -> AsyncIterator[str]:
+    """The web chat served on a free loopback port (real HTTP)."""
+    from aiohttp import web
+
+    from bot.channels.webchat import create_web_app
+
+    runner = web.AppRunner(create_web_app(sqlite_app.engine))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.fixture
 def chat(app: App) -> Chat:
     return Chat(app.engine, "c-" + uuid.uuid4().hex[:8])

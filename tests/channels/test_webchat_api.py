@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
-from aiohttp import web
-
-from bot.app import App
-from bot.channels.webchat import create_web_app
 
 
 @pytest.fixture
-async def base_url(sqlite_app: App) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_web_app(sqlite_app.engine))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+def base_url(web_base_url: str) -> str:
+    return web_base_url
 
 
 async def test_text_buttons_and_history(base_url: str) -> None:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import async_playwright, expect
 
-from bot.app import App
-from bot.channels.webchat import create_web_app
 from tests.helpers import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,18 +17,12 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 
 @pytest.fixture
-async def page_url(sqlite_app: App) -> AsyncIterator[str]:
+def page_url(web_base_url: str) -> str:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed")
         pytest.skip("chromium not installed (apt-get install chromium)")
-    runner = web.AppRunner(create_web_app(sqlite_app.engine))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/"
-    await runner.cleanup()
+    return web_base_url + "/"
 
 
 async def test_create_an_account_through_the_page(page_url: str, tmp_path: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from bot.app import App
+from bot.services import conversations
 from bot.services.dates import utcnow
-from models.tables import AuditLog, table
+from models.tables import AuditLog, Conversation, ProcessedUpdate, table
+from tests.helpers import DETAILS_SELF, Chat, answer_all, signup
 
 AUDIT = table(AuditLog)
 
@@ -48,14 +51,6 @@ async def test_errors_reach_the_caller(app: App) -> None:
 
 
 async def test_housekeeping_forgets_old_update_keys_and_stale_drafts(app: App) -> None:
-    from datetime import timedelta
-
-    from sqlalchemy import func, update
-
-    from bot.services import conversations
-    from models.tables import Conversation, ProcessedUpdate
-    from tests.helpers import DETAILS_SELF, Chat, answer_all, signup
-
     chat = Chat(app.engine, "housekeeping")
     await signup(chat)
     await chat.press("register_self")
