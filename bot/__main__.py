@@ -88,6 +88,13 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _environment_help() -> str:
+    lines = ["environment (or .env):"]
+    for name, field in Settings.model_fields.items():
+        lines.append(f"  SSKDT_{name.upper():<22} {field.description} (default: {field.default})")
+    return "\n".join(lines)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sskdt",
@@ -101,7 +108,10 @@ def parser() -> argparse.ArgumentParser:
         ("demo-seed", cmd_demo_seed, "load a handful of demo vaccination sites"),
     )
     for name, fn, help_text in commands:
-        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd = sub.add_parser(
+            name, help=help_text, description=help_text, epilog=_environment_help(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         for option, option_help in RUN_OPTIONS.items():
             if name != "run" and option in ("host", "port"):
                 continue
