@@ -175,6 +175,60 @@ class AuditLog(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class Dose(Base):
+    """A dose given: matched to a person, or kept with the keys it came with until it can be matched."""
+
+    __tablename__ = "dose"
+    __table_args__ = (Index("ix_dose_person", "person_id", "given_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), nullable=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), nullable=True)
+    dose_number: Mapped[int] = mapped_column(Integer)
+    vaccine: Mapped[str] = mapped_column(String(20))
+    lot: Mapped[str] = mapped_column(String(40))
+    given_on: Mapped[date] = mapped_column(Date)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    source: Mapped[str] = mapped_column(String(20))  # cli / staff / import
+    recorded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Credential(Base):
+    """Every signed QR issued: the newest one of a person is current, older ones verify as superseded."""
+
+    __tablename__ = "credential"
+    __table_args__ = (Index("ix_credential_person", "person_id", "issued_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the certificate id inside the QR
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # card / hc1
+    dose_count: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(10))  # none / partial / complete
+    qr_text: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Outbox(Base):
+    """Messages to push (a new QR after a dose): written in the same transaction as their cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10))  # pending / sent / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a model, typed as such, for the statements on the per-message path."""
     return cast(Table, model.__table__)

@@ -1,0 +1,182 @@
+"""Signed credentials for the QR.
+
+- No dose: a registration card under our own prefix ``SSKDT1:`` (same COSE/zlib/Base45 transport).
+- One or more doses: an EU-DCC-conformant ``HC1:`` vaccination certificate carrying the latest dose
+  (``dn``/``sd``), valid 12 months.
+
+Each new dose issues a new credential; the older ones stay verifiable but report "superseded" when checked
+against the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography import x509
+from sqlalchemy import Connection, insert, select, update
+
+from bot.services import cose, vaccines
+from bot.services.dates import utcnow
+from bot.services.keys import SigningKey
+from bot.services.text import fold
+from models.tables import Credential, Dose, Person, table
+
+HC1, CARD = "HC1:", "SSKDT1:"
+CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT, CLAIM_CARD = 1, 4, 6, -260, -70001
+VALIDITY = dt.timedelta(days=365)
+ISSUER = "Ministry of Health of Viet Nam"
+CREDENTIAL, DOSE, PERSON = table(Credential), table(Dose), table(Person)
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    id: str
+    person_id: int
+    kind: str
+    text: str
+    dose_count: int
+    level: str
+    full_name: str
+
+
+def _transliterate(text: str) -> str:
+    """ICAO 9303 style, as the DCC's ``fnt``/``gnt`` want: A–Z, digits, "<" between words."""
+    return "<".join("".join(ch for ch in word if ch.isalnum()) for word in fold(text).upper().split())
+
+
+def _names(full_name: str) -> dict[str, str]:
+    family, _, given = full_name.partition(" ")
+    return {"fn": family, "fnt": _transliterate(family), "gn": given, "gnt": _transliterate(given)}
+
+
+def _timestamp(moment: dt.datetime) -> int:
+    return int(moment.replace(tzinfo=dt.UTC).timestamp())
+
+
+def issue(conn: Connection, person_id: int, key: SigningKey, now: dt.datetime | None = None) -> Issued:
+    """Sign a credential for the person's current doses, supersede the previous one, and store it."""
+    now = now or utcnow()
+    person = conn.execute(
+        select(PERSON.c.full_name, PERSON.c.birth_date).where(PERSON.c.id == person_id)
+    ).one()
+    doses = conn.execute(
+        select(DOSE.c.vaccine, DOSE.c.given_on).where(DOSE.c.person_id == person_id).order_by(DOSE.c.given_on, DOSE.c.id)
+    ).all()
+    claims: dict[int, Any] = {
+        CLAIM_ISS: "VN", CLAIM_IAT: _timestamp(now), CLAIM_EXP: _timestamp(now + VALIDITY),
+    }
+    body: dict[str, Any] = {"ver": "1.3.0", "nam": _names(person.full_name), "dob": person.birth_date.isoformat()}
+    if doses:
+        latest = doses[-1]
+        vaccine = vaccines.VACCINES[latest.vaccine]
+        series = max(vaccines.series_doses(latest.vaccine), 1)
+        credential_id = "URN:UVCI:01:VN:" + secrets.token_hex(12).upper()
+        body["v"] = [{
+            "tg": "840539006", "vp": vaccine.prophylaxis, "mp": vaccine.product, "ma": vaccine.manufacturer,
+            "dn": len(doses), "sd": series, "dt": latest.given_on.isoformat(), "co": "VN", "is": ISSUER,
+            "ci": credential_id,
+        }]
+        claims[CLAIM_HCERT] = {1: body}
+        kind, prefix, level = "hc1", HC1, vaccines.level(len(doses), series)
+    else:
+        credential_id = "SSKDT:" + secrets.token_hex(12).upper()
+        body["id"] = credential_id
+        claims[CLAIM_CARD] = body
+        kind, prefix, level = "card", CARD, vaccines.NONE
+    text = cose.wrap(prefix, cose.sign(cbor2.dumps(claims), key.private, key.kid))
+    conn.execute(
+        update(CREDENTIAL)
+        .where(CREDENTIAL.c.person_id == person_id, CREDENTIAL.c.superseded_at.is_(None))
+        .values(superseded_at=now)
+    )
+    conn.execute(
+        insert(CREDENTIAL).values(
+            id=credential_id, person_id=person_id, kind=kind, dose_count=len(doses), level=level, qr_text=text,
+            issued_at=now, expires_at=now + VALIDITY, superseded_at=None,
+        )
+    )
+    conn.execute(update(PERSON).where(PERSON.c.id == person_id).values(credential_id=credential_id))
+    return Issued(credential_id, person_id, kind, text, len(doses), level, person.full_name)
+
+
+def current(conn: Connection, person_id: int) -> Issued | None:
+    row = conn.execute(
+        select(CREDENTIAL.c.id, CREDENTIAL.c.kind, CREDENTIAL.c.qr_text, CREDENTIAL.c.dose_count, CREDENTIAL.c.level,
+               PERSON.c.full_name)
+        .join(PERSON, PERSON.c.id == CREDENTIAL.c.person_id)
+        .where(CREDENTIAL.c.person_id == person_id, CREDENTIAL.c.superseded_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    return Issued(row.id, person_id, row.kind, row.qr_text, row.dose_count, row.level, row.full_name)
+
+
+def superseded(conn: Connection, credential_id: str) -> bool | None:
+    """True when a newer credential replaced this one; None when the database does not know it."""
+    row = conn.execute(select(CREDENTIAL.c.superseded_at).where(CREDENTIAL.c.id == credential_id)).first()
+    return None if row is None else row.superseded_at is not None
+
+
+@dataclass
+class Verdict:
+    valid: bool
+    reason: str  # "valid" or what failed
+    kind: str | None = None
+    credential_id: str | None = None
+    name: str | None = None
+    birth_date: str | None = None
+    dose_number: int = 0
+    series: int = 0
+    level: str = vaccines.NONE
+    issued_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    payload: dict[str, Any] | None = None
+
+
+def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetime | None = None) -> Verdict:
+    """Check a QR text offline: prefix, Base45, zlib, COSE signature by a trusted key, validity period.
+
+    The colour comes from the signed ``dn``/``sd``, never from the picture.
+    """
+    text = text.strip()
+    prefix = CARD if text.startswith(CARD) else HC1
+    decoded = cose.decode(text, prefix, trusted)
+    claims = decoded.claims
+    verdict = Verdict(valid=False, reason=decoded.error or "valid", kind="card" if prefix == CARD else "hc1")
+    body = claims.get(CLAIM_CARD) if prefix == CARD else (claims.get(CLAIM_HCERT) or {}).get(1)
+    if isinstance(body, dict):
+        verdict.payload = body
+        names = body.get("nam") or {}
+        verdict.name = " ".join(x for x in (names.get("fn"), names.get("gn")) if x) or None
+        verdict.birth_date = body.get("dob")
+        entries = body.get("v") or []
+        if entries:
+            entry = entries[-1]
+            verdict.dose_number, verdict.series = int(entry.get("dn", 0)), int(entry.get("sd", 0))
+            verdict.credential_id = entry.get("ci")
+        else:
+            verdict.credential_id = body.get("id")
+        verdict.level = vaccines.level(verdict.dose_number, verdict.series)
+    iat, exp = claims.get(CLAIM_IAT), claims.get(CLAIM_EXP)
+    if isinstance(iat, int | float):
+        verdict.issued_at = dt.datetime.fromtimestamp(iat, dt.UTC)
+    if isinstance(exp, int | float):
+        verdict.expires_at = dt.datetime.fromtimestamp(exp, dt.UTC)
+    if decoded.error:
+        return verdict
+    if body is None:
+        verdict.reason = "no payload"
+        return verdict
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    if verdict.expires_at is None or moment > verdict.expires_at:
+        verdict.reason = "expired"
+        return verdict
+    if verdict.issued_at is not None and moment < verdict.issued_at:
+        verdict.reason = "not yet valid"
+        return verdict
+    verdict.valid = True
+    return verdict

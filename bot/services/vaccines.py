@@ -1,0 +1,64 @@
+"""Vaccines used in Vietnam (domain §8) and the colour rule, kept as data a province can change.
+
+``course`` is the number of doses in the primary course; the EU value-set codes go into the certificate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Vaccine:
+    code: str
+    course: int
+    product: str  # EU "mp"
+    manufacturer: str  # EU "ma"
+    prophylaxis: str  # EU "vp"
+
+
+VACCINES: dict[str, Vaccine] = {
+    v.code: v
+    for v in (
+        Vaccine("astrazeneca", 2, "EU/1/21/1529", "ORG-100001699", "J07BX03"),
+        Vaccine("sputnik", 2, "Sputnik-V", "Gamaleya-Research-Institute", "J07BX03"),
+        Vaccine("verocell", 2, "BBIBP-CorV", "ORG-100020693", "J07BX03"),
+        Vaccine("hayat", 2, "Hayat-Vax", "ORG-100020693", "J07BX03"),
+        Vaccine("pfizer", 2, "EU/1/20/1528", "ORG-100030215", "1119349007"),
+        Vaccine("moderna", 2, "EU/1/20/1507", "ORG-100031184", "1119349007"),
+        Vaccine("janssen", 1, "EU/1/20/1525", "ORG-100001417", "J07BX03"),
+        Vaccine("abdala", 3, "CIGB-66", "Center-for-Genetic-Engineering-and-Biotechnology-Cuba", "J07BX03"),
+    )
+}
+BY_PRODUCT = {v.product: v for v in VACCINES.values()}
+
+NONE, PARTIAL, COMPLETE = "none", "partial", "complete"
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """How a status is drawn: the frame colour and the label's message key."""
+
+    frame: str
+    label: str
+
+
+# The colour table (domain §8): yellow modules do not scan, so the colour is the frame, never the code.
+LOOKS: dict[str, Look] = {
+    NONE: Look("#6B7280", "qr.label_none"),
+    PARTIAL: Look("#F2A900", "qr.label_partial"),
+    COMPLETE: Look("#15803D", "qr.label_complete"),
+}
+
+
+def series_doses(latest_vaccine: str) -> int:
+    """Doses in the course, by the vaccine of the latest dose (mixed courses count every dose)."""
+    vaccine = VACCINES.get(latest_vaccine)
+    return vaccine.course if vaccine else 2
+
+
+def level(dose_number: int, series: int) -> str:
+    """The colour from what the certificate says (``dn``/``sd``), never from the picture."""
+    if dose_number <= 0:
+        return NONE
+    return COMPLETE if dose_number >= series else PARTIAL
