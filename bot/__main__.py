@@ -35,15 +35,15 @@ async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
     from bot.app import build
-    from bot.channels.webchat import create_web_app
 
     app = build(settings)
-    runner = web.AppRunner(create_web_app(app.engine), access_log=None)
+    runner = web.AppRunner(app.web_app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     logging.getLogger("sskdt").info("web chat on http://%s:%d/", settings.host, settings.port)
     housekeeping = asyncio.create_task(app.maintain())
+    pushes = asyncio.create_task(app.pusher.run())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -52,6 +52,7 @@ async def _serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         housekeeping.cancel()
+        pushes.cancel()
         await runner.cleanup()
         app.close()
 
@@ -95,6 +96,101 @@ def _environment_help() -> str:
     return "\n".join(lines)
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from bot.app import keys_dir
+    from bot.services import keys
+
+    settings = _settings(args)
+    directory = keys_dir(settings)
+    if keys.load(directory) is not None and not args.force:
+        print(f"a signing key already exists in {directory} (use --force to replace it)", file=sys.stderr)
+        return 1
+    key = keys.generate(directory, issuer=args.issuer)
+    print(f"signing key and certificate written to {directory} (key id {key.kid.hex()})")
+    return 0
+
+
+def cmd_dose_add(args: argparse.Namespace) -> int:
+    from bot import i18n
+    from bot.app import migrate, signing_key
+    from bot.services import doses
+    from bot.services.dates import parse_past_date
+    from bot.services.errors import Invalid
+    from models.db import make_engine
+
+    settings = _settings(args)
+    _logging(settings.log_level)
+    migrate(settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        given_on = parse_past_date(args.date)
+        with engine.begin() as conn:
+            done = doses.record(
+                conn, signing_key(settings), booking_code=args.booking_code.strip(), vaccine=args.vaccine,
+                lot=args.lot, given_on=given_on, source="cli",
+            )
+    except Invalid as bad:
+        print(i18n.t("en", bad.key, **bad.params), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"dose {done.dose_number} recorded; new credential {done.credential.id} ({done.credential.level}); "
+          f"{done.pushes} chat(s) will receive the new QR")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot import i18n
+    from bot.app import keys_dir
+    from bot.services import credentials, keys, vaccines
+
+    settings = _settings(args)
+    source = args.code
+    texts = [source]
+    if Path(source).is_file():
+        from bot.services.qr_reader import read_codes
+
+        texts = read_codes(Path(source).read_bytes())
+        if not texts:
+            print("no QR code found in the image", file=sys.stderr)
+            return 2
+    trusted = keys.trusted(keys_dir(settings))
+    verdict = credentials.verify(texts[0], trusted)
+    if verdict.valid and verdict.credential_id:
+        replaced = _superseded(settings, verdict.credential_id)
+        if replaced:
+            verdict.valid, verdict.reason = False, "superseded by a newer credential"
+    label = i18n.t("vi", vaccines.LOOKS[verdict.level].label, doses=verdict.dose_number)
+    print(f"name:        {verdict.name or '-'}")
+    print(f"birth date:  {verdict.birth_date or '-'}")
+    print(f"doses:       {verdict.dose_number}/{verdict.series or '-'}")
+    print(f"colour:      {verdict.level} ({label}) - from the signed data")
+    print(f"issued:      {verdict.issued_at or '-'}; expires: {verdict.expires_at or '-'}")
+    print(f"verdict:     {'VALID' if verdict.valid else 'NOT VALID: ' + verdict.reason}")
+    return 0 if verdict.valid else 1
+
+
+def _superseded(settings: Settings, credential_id: str) -> bool:
+    """Online check when the database is at hand; offline verification stands otherwise."""
+    from bot.services import credentials
+    from models.db import is_sqlite, make_engine
+
+    url = settings.effective_database_url
+    if is_sqlite(url) and not (settings.data_dir / "sskdt.db").exists() and not settings.database_url:
+        return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(credentials.superseded(conn, credential_id))
+    except Exception:
+        logging.getLogger("sskdt").warning("database not reachable: superseded check skipped")
+        return False
+    finally:
+        engine.dispose()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sskdt",
@@ -106,6 +202,9 @@ def parser() -> argparse.ArgumentParser:
         ("run", cmd_run, "serve the web chat (and messengers configured) on the embedded defaults"),
         ("migrate", cmd_migrate, "apply database migrations"),
         ("demo-seed", cmd_demo_seed, "load a handful of demo vaccination sites"),
+        ("keys", cmd_keys, "keys generate: write a P-256 signing key and self-signed certificate"),
+        ("dose", cmd_dose_add, "dose add: record a dose, re-issue the QR and push it to the citizen"),
+        ("verify", cmd_verify, "verify a QR (PNG/JPEG file or its text): signature, expiry, superseded"),
     )
     for name, fn, help_text in commands:
         cmd = sub.add_parser(
@@ -118,6 +217,20 @@ def parser() -> argparse.ArgumentParser:
             kind = int if option == "port" else str
             cmd.add_argument("--" + option.replace("_", "-"), dest=option, type=kind, help=option_help)
         cmd.set_defaults(fn=fn)
+        if name == "keys":
+            cmd.add_argument("action", choices=["generate"])
+            cmd.add_argument("--issuer", default="SSKDT demo issuer", help="common name in the certificate")
+            cmd.add_argument("--force", action="store_true", help="replace an existing key")
+        elif name == "dose":
+            from bot.services.vaccines import VACCINES
+
+            cmd.add_argument("action", choices=["add"])
+            cmd.add_argument("--booking-code", required=True, help="the 16-digit booking code")
+            cmd.add_argument("--vaccine", required=True, choices=sorted(VACCINES))
+            cmd.add_argument("--lot", required=True, help="lot number")
+            cmd.add_argument("--date", required=True, help="date given, dd/mm/yyyy")
+        elif name == "verify":
+            cmd.add_argument("code", help="a PNG/JPEG file with the QR, or the QR text itself")
     return top
 
 

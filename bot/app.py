@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -10,13 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.engine.context import Services
+from bot.engine.pushes import Pusher, transcript_deliverer
 from bot.engine.runner import Engine
 from bot.engine.store import Store
-from bot.services import conversations, sites
+from bot.services import conversations, keys, sites
+from bot.services.keys import SigningKey
+from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
+from bot.services.qr_codes import QrImages
 from handlers import build_registry
 from models.db import is_sqlite, make_engine
 from models.migrate import upgrade
@@ -42,6 +49,7 @@ class App:
     store: Store
     engine: Engine
     cpu: ThreadPoolExecutor
+    pusher: Pusher
 
     async def maintain(self, every: timedelta = timedelta(hours=1)) -> None:
         """Housekeeping while the service runs: expire update keys (after 7 days) and stale drafts."""
@@ -54,6 +62,13 @@ class App:
             except Exception:
                 log.exception("housekeeping failed; retrying later")
             await asyncio.sleep(every.total_seconds())
+
+    def web_app(self) -> Any:
+        """The web chat (page, API, media, trust list): the embedded default channel."""
+        from bot.channels.webchat import create_web_app
+
+        trusted = keys.trust_list(keys.trusted(keys_dir(self.settings)))
+        return create_web_app(self.engine, self.engine.services.qr.media, trusted)
 
     def close(self) -> None:
         self.store.close()
@@ -77,13 +92,32 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
                 log.info("empty database: loaded %d demo vaccination sites", sites.seed_demo(conn))
     # argon2-cffi releases the GIL: threads give real parallelism on the 2 cores.
     cpu = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 1), thread_name_prefix="sskdt-cpu")
+    pepper = read_or_create_secret(settings.data_dir / "secrets" / "pepper.key")
     passwords = Passwords(
-        HashCost(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism),
-        pepper=read_or_create_secret(settings.data_dir / "secrets" / "pepper.key"),
+        HashCost(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism), pepper=pepper
     )
+    # Separate keys derived from the one secret: media names must not help guess password fingerprints.
+    qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()))
     services = Services(
-        passwords=passwords, cpu=cpu, idle_after=timedelta(days=settings.idle_days),
-        draft_ttl=timedelta(days=settings.draft_days),
+        passwords=passwords, cpu=cpu, signing_key=signing_key(settings), qr=qr,
+        idle_after=timedelta(days=settings.idle_days), draft_ttl=timedelta(days=settings.draft_days),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite)
-    return App(settings, store, engine, cpu)
+    pusher = Pusher(store, qr, cpu, default_locale=settings.default_locale, lock_rows=not sqlite)
+    pusher.deliverers["web"] = transcript_deliverer(store, lock_rows=not sqlite)
+    engine.after_push = pusher.wake
+    return App(settings, store, engine, cpu, pusher)
+
+
+def keys_dir(settings: Settings) -> Path:
+    return settings.data_dir / "keys"
+
+
+def signing_key(settings: Settings) -> SigningKey:
+    """The issuer key; created on first start for development, with a warning (production provides one)."""
+    found = keys.load(keys_dir(settings))
+    if found is None:
+        log.warning("no signing key in %s: generated a new development key (run 'sskdt keys generate' "
+                    "or install the province's key for production)", keys_dir(settings))
+        found = keys.generate(keys_dir(settings))
+    return found

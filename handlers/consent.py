@@ -12,7 +12,7 @@ from typing import Any
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Option, pick
 from bot.engine.types import Choice
-from bot.services import places, registrations, screening, sites
+from bot.services import credentials, outbox, places, registrations, screening, sites
 from bot.services.dates import age_on
 from bot.services.documents import mask
 from bot.services.errors import Invalid
@@ -140,7 +140,7 @@ def _submit(ctx: Ctx) -> None:
         screening=answers,
     )
     try:
-        code = registrations.submit(ctx.conn, ctx.account_id, person, request)
+        code, person_id = registrations.submit(ctx.conn, ctx.account_id, person, request)
     except registrations.AlreadyRegistered as exists:
         message = already_registered(ctx, exists.existing)
         ctx.say(message.key, **message.params)
@@ -152,6 +152,11 @@ def _submit(ctx: Ctx) -> None:
     )
     ctx.say("success.done", code=code, summary=summary_text(ctx, masked=True), site=site_text)
     ctx.say("success.priority_notice")
+    # The QR follows as a push: rendering is CPU work that must not hold this event's transaction.
+    issued = credentials.issue(ctx.conn, person_id, ctx.services.signing_key)
+    outbox.enqueue(ctx.conn, channel=ctx.incoming.channel, chat_id=ctx.incoming.chat_id, kind="registration_qr",
+                   payload={"person_id": person_id, "credential_id": issued.id})
+    ctx.pushed = True
     ctx.state.draft = None
     ctx.go("menu", fresh=True)
 

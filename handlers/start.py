@@ -12,7 +12,8 @@ from handlers.common import YES_NO, account_name, start_registration
 GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.language", "language"))
 MEMBER = (
     ("menu.register_self", "register_self"), ("menu.register_family", "register_family"),
-    ("menu.my_registrations", "records"), ("menu.logout", "logout"), ("menu.language", "language"),
+    ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.logout", "logout"),
+    ("menu.language", "language"),
 )
 
 
@@ -37,7 +38,7 @@ def _prompt(ctx: Ctx) -> str:
 
 def _route(ctx: Ctx) -> None:
     choice = ctx.data.get("choice")
-    if choice in ("signup", "login", "language", "records"):
+    if choice in ("signup", "login", "language", "records", "certificate"):
         ctx.go(str(choice), fresh=True)
     elif choice == "register_self":
         start_registration(ctx, for_family=False)

@@ -8,10 +8,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432" >&2; exit 1; }
-if ! command -v chromium >/dev/null; then
+# Debian packages the tests use: chromium (the page test) and libzbar0 (zbar decodes our QR codes).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Debian's chromium is needed for the web page test: sudo apt-get install chromium" >&2; exit 1
+    echo "the tests need Debian packages: sudo apt-get install ${missing[*]}" >&2; exit 1
   fi
 fi

@@ -65,9 +65,7 @@ async def web_base_url(sqlite_app: App) -> AsyncIterator[str]:
     """The web chat served on a free loopback port (real HTTP)."""
     from aiohttp import web
 
-    from bot.channels.webchat import create_web_app
-
-    runner = web.AppRunner(create_web_app(sqlite_app.engine))
+    runner = web.AppRunner(sqlite_app.web_app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -13,7 +13,9 @@ from sqlalchemy import Connection
 from bot import i18n
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 from bot.services.conversations import State
+from bot.services.keys import SigningKey
 from bot.services.passwords import Passwords
+from bot.services.qr_codes import QrImages
 
 
 class NeedsCompute(Exception):
@@ -32,6 +34,8 @@ class NeedsCompute(Exception):
 class Services:
     passwords: Passwords
     cpu: Executor
+    signing_key: SigningKey
+    qr: QrImages
     idle_after: timedelta = timedelta(days=30)
     draft_ttl: timedelta = timedelta(days=7)
     preferred_date_window_days: int = 180
@@ -52,6 +56,7 @@ class Ctx:
         self.extras = extras
         self.replies: list[Reply] = []
         self.moved = False
+        self.pushed = False  # something was queued in the outbox: wake the pusher after the commit
         self.secret_input = False  # the message just handled was a password: ask the channel to delete it
 
     @property

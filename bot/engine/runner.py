@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +45,7 @@ COMMANDS = {
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False
+    pushed: bool = False
 
 
 def _label_key(label: str) -> str:
@@ -62,6 +63,7 @@ class Engine:
         self.default_locale = default_locale
         self.row_locks = row_locks  # PostgreSQL: SELECT … FOR UPDATE orders a chat's events across processes
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.after_push: Callable[[], None] | None = None  # set by the app: wakes the pusher
         self._words = self._universal_words()
 
     # ---- the outside ----------------------------------------------------------------------------------
@@ -73,7 +75,10 @@ class Engine:
             try:
                 for _ in range(8):
                     try:
-                        return await self.store.run(partial(self._apply, incoming, caps, extras))
+                        outcome = await self.store.run(partial(self._apply, incoming, caps, extras))
+                        if outcome.pushed and self.after_push is not None:
+                            self.after_push()
+                        return outcome
                     except NeedsCompute as need:
                         extras[need.key] = await loop.run_in_executor(self.services.cpu, need.fn, *need.args)
                 raise RuntimeError("too many computations for one event")
@@ -119,7 +124,7 @@ class Engine:
             ids = conversations.append_messages(conn, state.key, [r.to_json() for r in replies])
             for reply, reply_id in zip(replies, ids, strict=True):
                 reply.id = reply_id
-        return Outcome(replies)
+        return Outcome(replies, pushed=ctx.pushed)
 
     def _dispatch(self, ctx: Ctx) -> None:
         state = ctx.state

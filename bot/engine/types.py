@@ -58,8 +58,7 @@ class Incoming:
 class Reply:
     text: str
     choices: list[Choice] = field(default_factory=list)
-    image: bytes | None = None
-    image_key: str | None = None
+    image_key: str | None = None  # a media token: the picture is stored once and sent by reference
     secret_prompt: bool = False
     request_contact: bool = False
     delete_incoming: bool = False
@@ -70,7 +69,7 @@ class Reply:
             "id": self.id,
             "text": self.text,
             "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
-            "image_url": None,
+            "image_url": f"/media/{self.image_key}.png" if self.image_key else None,
             "secret_prompt": self.secret_prompt,
             "request_contact": self.request_contact,
         }

@@ -44,7 +44,8 @@ def sign(payload: bytes, private_key: ec.EllipticCurvePrivateKey, kid: bytes) ->
 
 
 def wrap(prefix: str, cose: bytes) -> str:
-    return prefix + base45.b45encode(zlib.compress(cose, 9)).decode("ascii")
+    encoded: bytes = base45.b45encode(zlib.compress(cose, 9))
+    return prefix + encoded.decode("ascii")
 
 
 @dataclass

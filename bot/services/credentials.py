@@ -64,7 +64,9 @@ def issue(conn: Connection, person_id: int, key: SigningKey, now: dt.datetime | 
         select(PERSON.c.full_name, PERSON.c.birth_date).where(PERSON.c.id == person_id)
     ).one()
     doses = conn.execute(
-        select(DOSE.c.vaccine, DOSE.c.given_on).where(DOSE.c.person_id == person_id).order_by(DOSE.c.given_on, DOSE.c.id)
+        select(DOSE.c.vaccine, DOSE.c.given_on)
+        .where(DOSE.c.person_id == person_id)
+        .order_by(DOSE.c.given_on, DOSE.c.id)
     ).all()
     claims: dict[int, Any] = {
         CLAIM_ISS: "VN", CLAIM_IAT: _timestamp(now), CLAIM_EXP: _timestamp(now + VALIDITY),

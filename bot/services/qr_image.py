@@ -51,6 +51,7 @@ def symbol(text: str, module_px: int = MODULE_PX) -> Image.Image:
     """The bare code, black on white, 4-module quiet zone included, ``module_px`` pixels a module."""
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     pixels = memoryview(barcode.to_image(scale=module_px, add_quiet_zones=True))
+    assert pixels.shape is not None
     height, width = pixels.shape
     return Image.frombuffer("L", (width, height), bytes(pixels))
 

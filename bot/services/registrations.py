@@ -103,7 +103,7 @@ def _new_booking_code() -> str:
     return str(10**15 + secrets.randbelow(9 * 10**15))
 
 
-def submit(conn: Connection, account_id: int, person: PersonDetails, request: Request) -> str:
+def submit(conn: Connection, account_id: int, person: PersonDetails, request: Request) -> tuple[str, int]:
     """Store the person (updating an earlier entry of the same account) and an open registration."""
     existing = find_open(conn, person.id_type, person.id_number, account_id)
     if existing is not None:
@@ -150,7 +150,7 @@ def submit(conn: Connection, account_id: int, person: PersonDetails, request: Re
                         consent_at=now, consent_version=CONSENT_VERSION, created_at=now,
                     )
                 )
-            return code
+            return code, int(person_id)
         except IntegrityError as exc:
             again = find_open(conn, person.id_type, person.id_number, account_id)
             if again is not None:  # someone registered the same person a moment ago

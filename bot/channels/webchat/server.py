@@ -25,6 +25,7 @@ from bot import i18n
 from bot.engine.runner import Engine
 from bot.engine.types import Capabilities, Incoming
 from bot.services import conversations
+from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ CHAT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_TEXT = 20_000
 MAX_PHOTO = 10 * 1024 * 1024
 ENGINE_KEY = web.AppKey("engine", Engine)
+MEDIA_KEY = web.AppKey("media", MediaStore)
+TRUST_KEY = web.AppKey("trust", dict)
 
 
 def _chat_id(request: web.Request) -> str:
@@ -125,9 +128,24 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=_page(locale), content_type="text/html", charset="utf-8")
 
 
-def create_web_app(engine: Engine) -> web.Application:
+async def media(request: web.Request) -> web.Response:
+    data = request.app[MEDIA_KEY].get(request.match_info["token"])
+    if data is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+async def trust_list(request: web.Request) -> web.Response:
+    return web.json_response(request.app[TRUST_KEY])
+
+
+def create_web_app(engine: Engine, media_store: MediaStore, trusted: dict[str, Any]) -> web.Application:
     app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024)
     app[ENGINE_KEY] = engine
+    app[MEDIA_KEY] = media_store
+    app[TRUST_KEY] = trusted
+    app.router.add_get("/media/{token}.png", media)
+    app.router.add_get("/.well-known/sskdt/trust-list.json", trust_list)
     app.router.add_get("/", index)
     app.router.add_post("/api/chats/{chat_id}/messages", post_message)
     app.router.add_get("/api/chats/{chat_id}/messages", get_messages)

@@ -1,0 +1,126 @@
+"""Delivering the outbox: a new QR after a dose, the first QR after a registration.
+
+    outbox row (same transaction as the dose) ──▶ Pusher: text in the chat's language, picture rendered
+    off the event loop (once per credential) ──▶ the channel's deliverer ──▶ marked sent
+
+The web chat delivers by writing into its transcript in the same transaction that marks the row sent, so a
+push is delivered exactly once even if the process dies at any point. A row whose channel is not served by
+this process stays pending for the process that serves it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot import i18n
+from bot.engine.store import Store
+from bot.engine.types import Reply
+from bot.services import conversations, credentials, outbox, vaccines
+from bot.services.credentials import Issued
+from bot.services.qr_codes import QrImages
+
+log = logging.getLogger(__name__)
+
+Deliverer = Callable[[outbox.Item, Reply], Awaitable[None]]
+
+
+def qr_label(issued: Issued) -> str:
+    """The label printed on the picture: always Vietnamese, with the dose count."""
+    key = vaccines.LOOKS[issued.level].label
+    return i18n.t("vi", key, doses=issued.dose_count)
+
+
+def qr_caption(locale: str, issued: Issued) -> str:
+    return i18n.t(locale, "qr.caption", name=issued.full_name, status=i18n.t(locale, f"qr.status_{issued.level}",
+                                                                              doses=issued.dose_count))
+
+
+class Pusher:
+    def __init__(
+        self, store: Store, qr: QrImages, cpu: Any, *, default_locale: str = i18n.DEFAULT_LOCALE,
+        lock_rows: bool = False, poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.qr = qr
+        self.cpu = cpu
+        self.default_locale = default_locale
+        self.lock_rows = lock_rows
+        self.poll_seconds = poll_seconds
+        self.deliverers: dict[str, Deliverer] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("push round failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+
+    async def run_once(self) -> int:
+        """Deliver what is due on the channels this process serves; return how many were delivered."""
+        items = await self.store.run(lambda conn: outbox.due(conn, 100))
+        delivered = 0
+        for item in items:
+            deliver = self.deliverers.get(item.channel)
+            if deliver is None:
+                continue
+            try:
+                reply = await self._message(item)
+                if reply is not None:
+                    await deliver(item, reply)
+                    delivered += 1
+            except Exception:
+                log.exception("push %d failed (channel=%s)", item.id, item.channel)
+                await self.store.run(partial(outbox.retry_later, item=item, delay=timedelta(seconds=30)))
+        return delivered
+
+    async def _message(self, item: outbox.Item) -> Reply | None:
+        def read(conn: Connection) -> tuple[str, Issued | None]:
+            state = conversations.load(conn, f"{item.channel}:{item.chat_id}", default_locale=self.default_locale,
+                                       lock=False)
+            return state.locale, credentials.current(conn, int(item.payload["person_id"]))
+
+        locale, issued = await self.store.run(read)
+        if issued is None:
+            await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
+            return None
+        loop = asyncio.get_running_loop()
+        token = await loop.run_in_executor(self.cpu, self.qr.ensure, issued, qr_label(issued))
+        if item.kind == "dose_qr":
+            given = date.fromisoformat(str(item.payload["given_on"]))
+            head = i18n.t(
+                locale, "push.dose_recorded", name=issued.full_name, number=item.payload["dose_number"],
+                vaccine=i18n.t(locale, f"vaccine.{item.payload['vaccine']}"), date=given.strftime("%d/%m/%Y"),
+            )
+        else:
+            head = i18n.t(locale, "push.registration_qr")
+        return Reply(head + "\n\n" + qr_caption(locale, issued), image_key=token)
+
+
+def transcript_deliverer(store: Store, *, lock_rows: bool) -> Deliverer:
+    """For channels that read their messages back (the web chat): write the push into the transcript."""
+
+    async def deliver(item: outbox.Item, reply: Reply) -> None:
+        def write(conn: Connection) -> None:
+            if not outbox.still_pending(conn, item.id, lock=lock_rows):
+                return  # another process delivered it
+            conversations.append_messages(conn, f"{item.channel}:{item.chat_id}", [reply.to_json()])
+            outbox.mark_sent(conn, item.id)
+
+        await store.run(write)
+
+    return deliver

@@ -1,0 +1,81 @@
+"""Pushes waiting to be delivered, written in the same transaction as what caused them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.services.dates import utcnow
+from models.tables import ChannelIdentity, Outbox, table
+
+OUTBOX, IDENTITY = table(Outbox), table(ChannelIdentity)
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def enqueue(conn: Connection, *, channel: str, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
+    now = utcnow()
+    conn.execute(
+        insert(OUTBOX).values(
+            channel=channel, chat_id=chat_id, kind=kind, payload=payload, state="pending", attempts=0,
+            not_before=now, created_at=now,
+        )
+    )
+
+
+def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload: dict[str, Any]) -> int:
+    """One push to every chat of the account, on every channel; returns how many."""
+    chats = conn.execute(
+        select(IDENTITY.c.channel, IDENTITY.c.chat_id).where(IDENTITY.c.account_id == account_id)
+    ).all()
+    for chat in chats:
+        enqueue(conn, channel=chat.channel, chat_id=chat.chat_id, kind=kind, payload=payload)
+    return len(chats)
+
+
+def due(conn: Connection, limit: int = 50, *, lock: bool = False) -> list[Item]:
+    query = (
+        select(OUTBOX.c.id, OUTBOX.c.channel, OUTBOX.c.chat_id, OUTBOX.c.kind, OUTBOX.c.payload, OUTBOX.c.attempts)
+        .where(OUTBOX.c.state == "pending", OUTBOX.c.not_before <= utcnow())
+        .order_by(OUTBOX.c.id)
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return [Item(r.id, r.channel, r.chat_id, r.kind, dict(r.payload), r.attempts) for r in conn.execute(query)]
+
+
+def still_pending(conn: Connection, item_id: int, *, lock: bool) -> bool:
+    query = select(OUTBOX.c.id).where(OUTBOX.c.id == item_id, OUTBOX.c.state == "pending")
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return conn.execute(query).first() is not None
+
+
+def mark_sent(conn: Connection, item_id: int) -> None:
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(state="sent", sent_at=utcnow()))
+
+
+def retry_later(conn: Connection, *, item: Item, delay: timedelta) -> None:
+    state = "failed" if item.attempts + 1 >= MAX_ATTEMPTS else "pending"
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == item.id)
+        .values(attempts=item.attempts + 1, state=state, not_before=utcnow() + delay)
+    )
+
+
+def oldest_pending(conn: Connection) -> datetime | None:
+    return conn.execute(select(OUTBOX.c.created_at).where(OUTBOX.c.state == "pending").order_by(OUTBOX.c.id)).scalar()

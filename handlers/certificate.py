@@ -1,0 +1,59 @@
+""""Mã QR của tôi": the current QR of each person the account registered, sent as a picture.
+
+The picture is rendered once per credential, on the CPU pool (``ctx.compute``), then served from the cache.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Ask, Flow
+from bot.engine.pushes import qr_caption, qr_label
+from bot.engine.types import Choice, Reply
+from bot.services import credentials
+from bot.services.errors import Invalid
+from models.tables import Person, table
+
+PERSON = table(Person)
+
+
+def _people(ctx: Ctx) -> list[tuple[int, str]]:
+    if ctx.account_id is None:
+        return []
+    rows = ctx.conn.execute(
+        select(PERSON.c.id, PERSON.c.full_name)
+        .where(PERSON.c.owner_account_id == ctx.account_id, PERSON.c.credential_id.is_not(None))
+        .order_by(PERSON.c.id)
+    )
+    return [(r.id, r.full_name) for r in rows]
+
+
+def _prompt(ctx: Ctx) -> str:
+    return "certificate.pick" if _people(ctx) else "certificate.none"
+
+
+def _choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(name, f"person:{pid}") for pid, name in _people(ctx)]
+
+
+def _pick(ctx: Ctx, answer: Answer) -> int:
+    for pid, _ in _people(ctx):
+        if answer.payload == f"person:{pid}":
+            return pid
+    raise Invalid("common.pick_one")
+
+
+def _send(ctx: Ctx, person_id: int) -> None:
+    issued = credentials.current(ctx.conn, person_id)
+    if issued is not None:
+        qr = ctx.services.qr
+        token = qr.cached(issued) or ctx.compute(f"qr:{issued.id}", qr.ensure, issued, qr_label(issued))
+        ctx.replies.append(Reply(qr_caption(ctx.locale, issued), image_key=token))
+    ctx.go("menu", fresh=True)
+
+
+CERTIFICATE = Flow(
+    "certificate",
+    steps=(Ask("person", _prompt, _pick, choices=_choices, then=_send),),
+)
