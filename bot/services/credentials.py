@@ -149,29 +149,15 @@ def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetim
     decoded = cose.decode(text, prefix, trusted)
     claims = decoded.claims
     verdict = Verdict(valid=False, reason=decoded.error or "valid", kind="card" if prefix == CARD else "hc1")
-    body = claims.get(CLAIM_CARD) if prefix == CARD else (claims.get(CLAIM_HCERT) or {}).get(1)
-    if isinstance(body, dict):
-        verdict.payload = body
-        names = body.get("nam") or {}
-        verdict.name = " ".join(x for x in (names.get("fn"), names.get("gn")) if x) or None
-        verdict.birth_date = body.get("dob")
-        entries = body.get("v") or []
-        if entries:
-            entry = entries[-1]
-            verdict.dose_number, verdict.series = int(entry.get("dn", 0)), int(entry.get("sd", 0))
-            verdict.credential_id = entry.get("ci")
-        else:
-            verdict.credential_id = body.get("id")
-        verdict.level = vaccines.level(verdict.dose_number, verdict.series)
-    iat, exp = claims.get(CLAIM_IAT), claims.get(CLAIM_EXP)
-    if isinstance(iat, int | float):
-        verdict.issued_at = dt.datetime.fromtimestamp(iat, dt.UTC)
-    if isinstance(exp, int | float):
-        verdict.expires_at = dt.datetime.fromtimestamp(exp, dt.UTC)
+    try:
+        body = _read_body(verdict, claims, prefix)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+        body = None  # a payload of the wrong shape: reported below, never a crash
+    verdict.issued_at, verdict.expires_at = _moment(claims.get(CLAIM_IAT)), _moment(claims.get(CLAIM_EXP))
     if decoded.error:
         return verdict
     if body is None:
-        verdict.reason = "no payload"
+        verdict.reason = "malformed payload"
         return verdict
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     if verdict.expires_at is None or moment > verdict.expires_at:
@@ -182,3 +168,31 @@ def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetim
         return verdict
     verdict.valid = True
     return verdict
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if not isinstance(value, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _read_body(verdict: Verdict, claims: dict[Any, Any], prefix: str) -> dict[str, Any] | None:
+    body = claims.get(CLAIM_CARD) if prefix == CARD else (claims.get(CLAIM_HCERT) or {}).get(1)
+    if not isinstance(body, dict):
+        return None
+    verdict.payload = body
+    names = body.get("nam") or {}
+    verdict.name = " ".join(str(x) for x in (names.get("fn"), names.get("gn")) if x) or None
+    verdict.birth_date = str(body["dob"]) if body.get("dob") else None
+    entries = body.get("v") or []
+    if entries:
+        entry = entries[-1]
+        verdict.dose_number, verdict.series = int(entry.get("dn", 0)), int(entry.get("sd", 0))
+        verdict.credential_id = str(entry.get("ci"))
+    else:
+        verdict.credential_id = str(body.get("id"))
+    verdict.level = vaccines.level(verdict.dose_number, verdict.series)
+    return body
