@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -110,3 +111,66 @@ def test_sigkill_mid_registration_then_restart_continues_at_the_same_step(server
     assert "web chat on http://127.0.0.1" in log  # the log was captured
     for secret in (PASSWORD, "001185123456", AGENT, "Bùi Thị Hạnh", "0912345678"):
         assert secret not in log
+
+
+def _messages(server: Server, chat: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/chats/{chat}/messages?after=0", timeout=30) as r:
+        return list(json.load(r)["messages"])
+
+
+def _wait_for(server: Server, chat: str, text: str, deadline_seconds: float = 20) -> list[dict[str, Any]]:
+    """Poll the chat until a message with ``text`` arrives (the service pushes on its own schedule)."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        found = [m for m in _messages(server, chat) if text in m["text"]]
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"no message with {text!r}: {[m['text'][:60] for m in _messages(server, chat)]}")
+
+
+def _dose_cli(server: Server, code: str, vaccine: str) -> None:
+    env = dict(os.environ, SSKDT_LOG_LEVEL="WARNING")
+    subprocess.run(
+        [sys.executable, "-m", "bot", "dose", "add", "--data-dir", str(server.data_dir), "--booking-code", code,
+         "--vaccine", vaccine, "--lot", "LOT-9", "--date", time.strftime("%d/%m/%Y")],
+        check=True, env=env, capture_output=True, timeout=60,
+    )
+
+
+def test_doses_from_another_process_are_pushed_and_survive_a_kill(server: Server) -> None:
+    chat = "dosepush0001"
+    for body in (
+        {"text": "/start"}, {"button": "signup"}, {"text": "Trịnh Văn Lâm"}, {"text": "0987654321"},
+        {"text": PASSWORD}, {"text": PASSWORD}, {"button": "register_self"}, {"text": "Trịnh Văn Lâm"},
+        {"text": "02/09/1985"}, {"button": "M"}, {"button": "cccd"}, {"text": "001085123456"},
+        {"button": "account_phone"}, {"button": "nav:skip"}, {"text": "Thợ điện"}, {"button": "nav:skip"},
+        {"button": "group:7"}, {"text": "hcm"}, {"text": "bến thành"}, {"button": "nav:skip"}, {"text": "1"},
+        {"text": soon()}, {"button": "afternoon"}, {"button": "1"},
+    ):
+        replies = server.send(chat, body)
+    while any(c["payload"] == "unknown" for c in replies[-1]["choices"]):
+        replies = server.send(chat, {"button": "no"})
+    for body in ({"button": "ok"}, {"button": "tick"}, {"button": "confirm"}):
+        replies = server.send(chat, body)
+    code = next(m.group(1) for r in replies if (m := re.search(r"Mã đặt tiêm: (\d{16})", r["text"])))
+    _wait_for(server, chat, "mã QR đăng ký tiêm")
+
+    _dose_cli(server, code, "astrazeneca")  # another process, while the service runs
+    first = _wait_for(server, chat, "ghi nhận mũi 1")
+    assert first[0]["image_url"].startswith("/media/")
+
+    server.kill()  # the dose is recorded while nothing runs: the push waits in the outbox
+    _dose_cli(server, code, "pfizer")
+    server.start()
+    second = _wait_for(server, chat, "ghi nhận mũi 2")
+    server.stop()
+    server.start()
+    assert [m["id"] for m in _wait_for(server, chat, "ghi nhận mũi 2")] == [second[0]["id"]]  # once
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}{second[0]['image_url']}", timeout=30) as r:
+        png = r.read()
+    path = server.data_dir / "green.png"
+    path.write_bytes(png)
+    verdict = subprocess.run([sys.executable, "-m", "bot", "verify", "--data-dir", str(server.data_dir), str(path)],
+                             capture_output=True, text=True, timeout=60)
+    assert verdict.returncode == 0 and "complete" in verdict.stdout and "2/2" in verdict.stdout

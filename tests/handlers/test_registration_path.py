@@ -12,6 +12,7 @@ from tests.helpers import DETAILS_SELF, Chat, answer_all, answer_history, signup
 
 
 async def register_self(chat: Chat) -> str:
+    """The whole path for the account holder; returns the booking code."""
     await chat.press("register_self")
     assert "Bước 1/3" in chat.prompt
     await answer_all(chat, DETAILS_SELF)

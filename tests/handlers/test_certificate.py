@@ -1,0 +1,109 @@
+"""The QR in the chat: after registration, from "Mã QR của tôi", and pushed when a site records a dose."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.engine.pushes import transcript_deliverer
+from bot.services import credentials, doses, keys, vaccines
+from bot.services.conversations import messages_after
+from bot.services.qr_reader import read_codes
+from models.tables import Outbox, table
+from tests.handlers.test_registration_path import register_self
+from tests.helpers import PASSWORD, Chat, answer_all, signup
+
+
+async def _pushes(app: App, chat: Chat, after: int = 0) -> list[dict[str, object]]:
+    app.pusher.deliverers[chat.channel] = transcript_deliverer(app.store, lock_rows=app.engine.row_locks)
+    await app.pusher.run_once()
+    rows = await app.store.run(lambda conn: messages_after(conn, f"{chat.channel}:{chat.chat_id}", after))
+    return [dict(payload, id=i) for i, payload in rows if payload.get("image_url")]
+
+
+def _verify_image(app: App, image_url: object) -> credentials.Verdict:
+    token = str(image_url).removeprefix("/media/").removesuffix(".png")
+    png = app.engine.services.qr.media.get(token)
+    assert png is not None
+    texts = read_codes(png)
+    assert len(texts) == 1
+    trusted = keys.trusted(app.settings.data_dir / "keys")
+    return credentials.verify(texts[0], trusted)
+
+
+async def _record(app: App, code: str, vaccine: str) -> None:
+    key = app.engine.services.signing_key
+    await app.store.run(lambda conn: doses.record(conn, key, booking_code=code, vaccine=vaccine, lot="LOT-1",
+                                                  given_on=date.today()))
+
+
+async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app: App) -> None:
+    await signup(chat)
+    await register_self(chat)
+    assert "Mã QR của bạn sẽ được gửi ngay sau tin này" in chat.text
+    pushes = await _pushes(app, chat)
+    assert len(pushes) == 1 and "chưa tiêm mũi nào" in str(pushes[0]["text"])
+    verdict = _verify_image(app, pushes[0]["image_url"])
+    assert verdict.valid and verdict.level == vaccines.NONE and verdict.name == "Nguyễn Văn An"
+    assert await _pushes(app, chat) == pushes  # delivered once, not again
+
+
+async def test_my_qr_menu_sends_the_current_picture(chat: Chat, app: App) -> None:
+    await signup(chat)
+    await register_self(chat)
+    await chat.press("certificate")
+    assert "Chọn người" in chat.prompt
+    await chat.press("Nguyễn Văn An")
+    image = [r for r in chat.last if r.image_key]
+    assert len(image) == 1 and "Mã QR của Nguyễn Văn An" in image[0].text
+    assert _verify_image(app, f"/media/{image[0].image_key}.png").level == vaccines.NONE
+    assert chat.last[-1].choices[0].payload == "register_self"  # back on the menu
+
+
+async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = re.search(r"\d{16}", await register_self(chat))
+    assert code
+    await chat.press("register_family")
+    await chat.press("child")
+    await answer_all(chat, ["Nguyễn Thị Hoa", "05/03/2012"])
+    assert "Giới tính" in chat.prompt
+    seen = await _pushes(app, chat)
+    await _record(app, code.group(0), "astrazeneca")
+    first = [p for p in await _pushes(app, chat) if p not in seen]
+    assert len(first) == 1 and "mũi 1 (AstraZeneca (Vaxzevria))" in str(first[0]["text"])
+    assert _verify_image(app, first[0]["image_url"]).level == vaccines.PARTIAL
+    await chat.press("F")  # the conversation is where it was
+    assert "Loại giấy tờ" in chat.prompt
+    await _record(app, code.group(0), "pfizer")
+    second = [p for p in await _pushes(app, chat) if p not in seen and p not in first]
+    verdict = _verify_image(app, second[0]["image_url"])
+    assert verdict.level == vaccines.COMPLETE and verdict.dose_number == 2
+
+
+async def test_a_janssen_dose_is_green_at_once(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    await _pushes(app, chat)
+    await _record(app, code, "janssen")
+    pushes = await _pushes(app, chat)
+    verdict = _verify_image(app, pushes[-1]["image_url"])
+    assert verdict.level == vaccines.COMPLETE and verdict.series == 1
+    with app.store.engine.connect() as conn:
+        states = set(conn.execute(select(table(Outbox).c.state)).scalars())
+    assert states == {"sent"}
+
+
+async def test_every_chat_of_the_account_gets_the_push(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    other = Chat(app.engine, chat.chat_id + "-phone2")
+    await other.send("/start")
+    await other.press("login")
+    await other.send("0912345678")
+    await other.send(PASSWORD)
+    await _record(app, code, "moderna")
+    assert len(await _pushes(app, other)) == 1
