@@ -17,6 +17,7 @@ RUN_OPTIONS = {
     "database_url": "SQLAlchemy URL (SSKDT_DATABASE_URL; default: SQLite file in the data dir)",
     "data_dir": "folder for keys, media and the default SQLite file (SSKDT_DATA_DIR, default ./data)",
     "log_level": "DEBUG, INFO, WARNING or ERROR (SSKDT_LOG_LEVEL)",
+    "telegram_runtime": "aiogram (default) or ptb (SSKDT_TELEGRAM_RUNTIME); used when SSKDT_TELEGRAM_TOKEN is set",
 }
 
 
@@ -37,7 +38,17 @@ async def _serve(settings: Settings) -> None:
     from bot.app import build
 
     app = build(settings)
-    runner = web.AppRunner(app.web_app(), access_log=None)
+    web_app = app.web_app()
+    background: list[asyncio.Task[None]] = []
+    telegram = None
+    if settings.telegram_token:
+        from bot.channels.telegram.runtime import register_once, start_telegram
+
+        telegram = await start_telegram(settings, app.engine, app.pusher, app.engine.services.qr.media, web_app)
+        await register_once(settings, app.engine, telegram)
+        if not settings.telegram_webhook_url:
+            background.append(asyncio.create_task(telegram.poll()))
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -53,6 +64,10 @@ async def _serve(settings: Settings) -> None:
     finally:
         housekeeping.cancel()
         pushes.cancel()
+        for task in background:
+            task.cancel()
+        if telegram is not None:
+            await telegram.api.close()
         await runner.cleanup()
         app.close()
 
@@ -212,7 +227,7 @@ def parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         for option, option_help in RUN_OPTIONS.items():
-            if name != "run" and option in ("host", "port"):
+            if name != "run" and option in ("host", "port", "telegram_runtime"):
                 continue
             kind = int if option == "port" else str
             cmd.add_argument("--" + option.replace("_", "-"), dest=option, type=kind, help=option_help)

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     draft_days: int = Field(7, description="how long a half-finished registration is kept")
     db_workers: int = Field(0, description="DB threads; 0 = 1 on SQLite, 4 on PostgreSQL")
     demo_seed: bool = Field(True, description="load demo vaccination sites into an empty database on run")
+    telegram_token: str = Field("", description="Telegram bot token from BotFather; empty = no Telegram")
+    telegram_runtime: str = Field("aiogram", description="Telegram library: aiogram or ptb (python-telegram-bot)")
+    telegram_api_url: str = Field("https://api.telegram.org", description="Bot API server (self-hosted or a fake)")
+    telegram_webhook_url: str = Field("", description="public HTTPS URL of the webhook; empty = long polling")
+    telegram_webhook_secret: str = Field("", description="webhook secret; empty = generated into the data dir")
+    telegram_rate_global: float = Field(30, description="messages per second the bot sends overall")
+    telegram_rate_per_chat: float = Field(1, description="messages per second the bot sends to one chat")
 
     @property
     def effective_database_url(self) -> str:

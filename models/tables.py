@@ -229,6 +229,17 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+
+class DeployState(Base):
+    """Small facts shared by every worker of a deployment (e.g. which webhook is registered)."""
+
+    __tablename__ = "deploy_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a model, typed as such, for the statements on the per-message path."""
     return cast(Table, model.__table__)

@@ -71,22 +71,33 @@ class Pusher:
             self._wake.clear()
 
     async def run_once(self) -> int:
-        """Deliver what is due on the channels this process serves; return how many were delivered."""
-        items = await self.store.run(lambda conn: outbox.due(conn, 100))
-        delivered = 0
+        """Deliver what is due on the channels this process serves; return how many were delivered.
+
+        Chats are served concurrently (the channel's pacer keeps the rates); one chat's pushes in order."""
+        items = await self.store.run(lambda conn: outbox.due(conn, 500))
+        by_chat: dict[tuple[str, str], list[outbox.Item]] = {}
         for item in items:
-            deliver = self.deliverers.get(item.channel)
-            if deliver is None:
-                continue
-            try:
-                reply = await self._message(item)
-                if reply is not None:
-                    await deliver(item, reply)
-                    delivered += 1
-            except Exception:
-                log.exception("push %d failed (channel=%s)", item.id, item.channel)
-                await self.store.run(partial(outbox.retry_later, item=item, delay=timedelta(seconds=30)))
-        return delivered
+            if item.channel in self.deliverers:
+                by_chat.setdefault((item.channel, item.chat_id), []).append(item)
+        gate = asyncio.Semaphore(64)
+
+        async def one_chat(queue: list[outbox.Item]) -> int:
+            async with gate:
+                return sum([await self._deliver(item) for item in queue])
+
+        return sum(await asyncio.gather(*(one_chat(queue) for queue in by_chat.values())))
+
+    async def _deliver(self, item: outbox.Item) -> int:
+        try:
+            reply = await self._message(item)
+            if reply is None:
+                return 0
+            await self.deliverers[item.channel](item, reply)
+            return 1
+        except Exception:
+            log.exception("push %d failed (channel=%s)", item.id, item.channel)
+            await self.store.run(partial(outbox.retry_later, item=item, delay=timedelta(seconds=30)))
+            return 0
 
     async def _message(self, item: outbox.Item) -> Reply | None:
         def read(conn: Connection) -> tuple[str, Issued | None]:

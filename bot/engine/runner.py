@@ -363,6 +363,7 @@ class Engine:
             Reply(
                 "\n\n".join(parts), choices=choices, secret_prompt=step.secret,
                 request_contact=step.contact and ctx.caps.request_contact,
+                contact_label=ctx.t("common.share_contact") if step.contact and ctx.caps.request_contact else None,
             )
         )
 

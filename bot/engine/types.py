@@ -61,6 +61,7 @@ class Reply:
     image_key: str | None = None  # a media token: the picture is stored once and sent by reference
     secret_prompt: bool = False
     request_contact: bool = False
+    contact_label: str | None = None  # the contact button's text, in the chat's language
     delete_incoming: bool = False
     id: int | None = None  # set when the channel keeps a transcript
 

@@ -1,0 +1,234 @@
+"""The Telegram channel over either runtime: Bot API updates in, engine replies out through one pacer.
+
+    getUpdates / webhook ──▶ incoming() ──▶ Engine.handle ──▶ Sender (pacer, file_id cache, 403/429/5xx)
+    outbox (a new QR) ─────────────────────────────────────▶ Sender
+
+Choices become inline keyboards whose callback data is the payload (a code, never text, ≤ 64 bytes); the
+phone question gets a reply keyboard with the contact button (only the sender's own contact is accepted);
+a password message is deleted right after it is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot import i18n
+from bot.channels.telegram.api import Blocked, Button, Keyboard, RetryAfter, TelegramApi, Transient
+from bot.channels.telegram.pacing import Pacer
+from bot.engine.runner import Engine
+from bot.engine.types import Capabilities, Incoming, Reply
+from bot.services import outbox
+from bot.services.media import MediaStore
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+CAPABILITIES = Capabilities(buttons=True, request_contact=True, delete_messages=True, photo_upload=True, max_text=4096)
+CAPTION_MAX = 1024
+CALLBACK_MAX = 64
+OTHER_KINDS = ("sticker", "voice", "audio", "video", "video_note", "animation", "location", "venue", "document",
+               "poll", "dice", "game")
+COMMANDS = ("start", "menu", "quaylai", "huy", "help", "lang")
+TYPING_AFTER = 0.3  # seconds without an answer before "typing…" is shown (a QR render, a password hash)
+
+
+def incoming(update: dict[str, Any]) -> tuple[Incoming, dict[str, Any]] | None:
+    """Bot API update → engine event (and the raw message or callback), or None when there is no one to answer."""
+    key = f"{CHANNEL}:{update['update_id']}"
+    callback = update.get("callback_query")
+    if callback:
+        message = callback.get("message") or {}
+        chat = (message.get("chat") or {}).get("id", callback["from"]["id"])
+        return Incoming(channel=CHANNEL, chat_id=str(chat), user_id=str(callback["from"]["id"]), update_key=key,
+                        button=str(callback.get("data") or "")), callback
+    message = update.get("message")
+    if not message or "chat" not in message:
+        return None  # edited messages, membership changes …: nothing was asked of us
+    chat_id, sender = str(message["chat"]["id"]), str((message.get("from") or {}).get("id", message["chat"]["id"]))
+
+    def event(**content: Any) -> Incoming:
+        return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=sender, update_key=key, **content)
+
+    if "text" in message:
+        return event(text=message["text"]), message
+    if "contact" in message:
+        contact = message["contact"]
+        own = str(contact.get("user_id", "")) == sender
+        return event(contact_phone=str(contact.get("phone_number", "")), contact_is_own=own), message
+    if "photo" in message:
+        return event(photo=b""), message  # the picture itself is fetched only by flows that read it
+    return event(other=next((k for k in OTHER_KINDS if k in message), "unknown")), message
+
+
+def keyboard(reply: Reply) -> Keyboard | None:
+    if reply.request_contact:
+        return Keyboard(rows=tuple((Button(c.label, c.payload),) for c in reply.choices),
+                        contact_label=reply.contact_label or "📱")
+    if not reply.choices:
+        return None
+    for choice in reply.choices:
+        if len(choice.payload.encode()) > CALLBACK_MAX:
+            raise ValueError(f"callback data over {CALLBACK_MAX} bytes: {choice.payload[:20]}…")
+    return Keyboard(rows=tuple((Button(c.label, c.payload),) for c in reply.choices))
+
+
+class Sender:
+    """Every outgoing message: paced, retried, photos uploaded once and then re-sent by ``file_id``."""
+
+    def __init__(self, api: TelegramApi, pacer: Pacer, media: MediaStore, attempts: int = 6) -> None:
+        self.api = api
+        self.pacer = pacer
+        self.media = media
+        self.attempts = attempts
+        self.file_ids: dict[str, str] = {}
+        self.blocked: set[int] = set()
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+
+    async def send(self, chat_id: int, reply: Reply) -> bool:
+        """True when delivered; False when the user blocked the bot (marked, and skipped from then on).
+
+        One chat's messages go out one at a time, in the order they were handed over."""
+        if len(self._chat_locks) > 10_000:
+            self._chat_locks = {c: lock for c, lock in self._chat_locks.items() if lock.locked()}
+        async with self._chat_locks.setdefault(chat_id, asyncio.Lock()):
+            return await self._send(chat_id, reply)
+
+    async def _send(self, chat_id: int, reply: Reply) -> bool:
+        if chat_id in self.blocked:
+            return False
+        markup = keyboard(reply)
+        if reply.image_key:
+            caption = reply.text if len(reply.text) <= CAPTION_MAX else None
+            if caption is None:
+                await self._call(chat_id, lambda: self.api.send_message(chat_id, reply.text[:4096], None))
+            return await self._photo(chat_id, reply.image_key, caption, markup)
+        chunks = [reply.text[i:i + 4096] for i in range(0, len(reply.text), 4096)] or [""]
+        for n, chunk in enumerate(chunks):
+            last = n == len(chunks) - 1
+            if not await self._call(chat_id, lambda c=chunk, m=(markup if last else None): self.api.send_message(
+                    chat_id, c, m)):
+                return False
+        return True
+
+    async def _photo(self, chat_id: int, token: str, caption: str | None, markup: Keyboard | None) -> bool:
+        cached = self.file_ids.get(token)
+        if cached is not None:
+            return await self._call(chat_id, lambda: self.api.send_photo(chat_id, cached, caption, markup))
+        png = self.media.get(token)
+        if png is None:
+            log.error("picture %s missing from the media store", token[:8])
+            return await self._call(chat_id, lambda: self.api.send_message(chat_id, caption or "", markup))
+        result: list[str] = []
+
+        async def upload() -> None:
+            result.append(await self.api.send_photo(chat_id, png, caption, markup))
+
+        delivered = await self._call(chat_id, upload)
+        if delivered and result and result[0]:
+            self.file_ids[token] = result[0]
+        return delivered
+
+    async def _call(self, chat_id: int, action: Any) -> bool:
+        delay = 0.5
+        for attempt in range(self.attempts):
+            try:
+                async with self.pacer.sending(chat_id):
+                    await action()
+                return True
+            except RetryAfter as limit:
+                self.pacer.pause(limit.seconds)
+            except Blocked:
+                self.blocked.add(chat_id)
+                log.info("a user blocked the bot; their messages are skipped")
+                return False
+            except Transient:
+                if attempt == self.attempts - 1:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+        raise Transient("gave up after repeated 429 answers")
+
+
+class TelegramChannel:
+    def __init__(self, api: TelegramApi, engine: Engine, sender: Sender) -> None:
+        self.api = api
+        self.engine = engine
+        self.sender = sender
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def setup_commands(self) -> None:
+        for language in (*i18n.LOCALES, None):
+            locale = language or i18n.DEFAULT_LOCALE
+            commands = [(c, i18n.t(locale, f"telegram.command_{c}")) for c in COMMANDS]
+            await self.api.set_commands(commands, language)
+
+    async def handle_update(self, update: dict[str, Any]) -> None:
+        parsed = incoming(update)
+        if parsed is None:
+            return
+        event, raw = parsed
+        if event.button is not None:
+            with contextlib.suppress(Exception):  # only stops the button's spinner
+                await self.api.answer_callback(str(raw["id"]))
+        chat_id = int(event.chat_id)
+        work = asyncio.ensure_future(self.engine.handle(event, CAPABILITIES))
+        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
+        if not done:
+            with contextlib.suppress(Exception):
+                await self.api.send_typing(chat_id)
+        outcome = await work
+        if outcome.duplicate:
+            return
+        if outcome.replies and outcome.replies[0].delete_incoming and "message_id" in raw:
+            with contextlib.suppress(Exception):  # best effort: the password is never stored anyway
+                await self.api.delete_message(chat_id, int(raw["message_id"]))
+        for reply in outcome.replies:
+            await self.sender.send(chat_id, reply)
+
+    async def deliver_push(self, item: outbox.Item, reply: Reply) -> None:
+        """Outbox delivery: sent (or skipped for a blocked user), then marked sent by the caller's store."""
+        await self.sender.send(int(item.chat_id), reply)
+        await self.engine.store.run(lambda conn: outbox.mark_sent(conn, item.id))
+
+    async def poll(self) -> None:
+        """Long polling: updates of one chat are handed over in order; the engine keeps them in order."""
+        await self.api.delete_webhook()
+        offset = 0
+        while True:
+            try:
+                updates = await self.api.get_updates(offset, timeout=25)
+            except Transient:
+                await asyncio.sleep(1)
+                continue
+            for update in updates:
+                offset = max(offset, int(update["update_id"]) + 1)
+                task = asyncio.create_task(self._safe(update))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _safe(self, update: dict[str, Any]) -> None:
+        try:
+            await self.handle_update(update)
+        except Exception:
+            log.exception("telegram update failed")
+
+    def webhook_route(self, app: web.Application, path: str, secret: str) -> None:
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                return web.Response(status=401, text="unauthorized")
+            try:
+                update = await request.json()
+                int(update["update_id"])
+            except (ValueError, KeyError, TypeError):
+                return web.Response(status=400, text="not an update")
+            await self.handle_update(update)  # answered after the commit: a crash makes Telegram retry
+            return web.Response(text="ok")
+
+        app.router.add_post(path, receive)

@@ -1,0 +1,64 @@
+"""One limiter for every message the bot sends: at most N a second overall and M a second per chat,
+and a full stop for as long as a 429's ``retry_after`` says. Messages are never dropped by the limiter.
+
+Limits are kept as the server sees them, not as we stamp them: a request may arrive anywhere between its
+start and its response, so a request only counts as finished when its response is back, a chat's next
+message may start one interval after the previous one *finished*, and a new request starts only while
+fewer than N requests are in flight or finished within the last second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+POLL = 0.005  # re-check while a slot is held by a request still in flight
+
+
+class Pacer:
+    def __init__(self, global_per_second: float = 30, per_chat_per_second: float = 1) -> None:
+        self.global_limit = max(int(global_per_second), 1)
+        self.chat_gap = 1.0 / per_chat_per_second
+        self._finished: deque[float] = deque()
+        self._in_flight: set[int] = set()
+        self._in_flight_count = 0
+        self._next_by_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+
+    @asynccontextmanager
+    async def sending(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold a slot for one request to ``chat_id`` for as long as the request takes."""
+        while True:
+            wait = self._wait(chat_id, time.monotonic())
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        self._in_flight.add(chat_id)
+        self._in_flight_count += 1
+        try:
+            yield
+        finally:
+            now = time.monotonic()
+            self._in_flight.discard(chat_id)
+            self._in_flight_count -= 1
+            self._finished.append(now)
+            self._next_by_chat[chat_id] = now + self.chat_gap
+            if len(self._next_by_chat) > 10_000:
+                self._next_by_chat = {c: t for c, t in self._next_by_chat.items() if t > now}
+
+    def _wait(self, chat_id: int, now: float) -> float:
+        while self._finished and now - self._finished[0] >= 1.0:
+            self._finished.popleft()
+        waits = [self._paused_until - now, self._next_by_chat.get(chat_id, 0.0) - now]
+        if chat_id in self._in_flight:
+            waits.append(POLL)
+        if self._in_flight_count + len(self._finished) >= self.global_limit:
+            waits.append(self._finished[0] + 1.0 - now if self._finished else POLL)
+        return max(waits)
+
+    def pause(self, seconds: float) -> None:
+        """Obey a 429: nothing goes out until ``retry_after`` has passed."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)

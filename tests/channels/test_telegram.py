@@ -1,0 +1,226 @@
+"""Telegram through a fake Bot API server over real HTTP, on both runtimes (aiogram and python-telegram-bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.app import App
+from bot.channels.telegram.core import Sender, TelegramChannel
+from bot.channels.telegram.pacing import Pacer
+from bot.channels.telegram.runtime import make_api
+from bot.engine.types import Reply
+from bot.services import doses
+from tests.fakes.telegram_api import FakeTelegram, Limits
+from tests.helpers import DETAILS_SELF, PASSWORD
+
+SECRET = "webhook-secret-for-tests"
+RUNTIMES = ["aiogram", "ptb"]
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    channel: TelegramChannel
+    app: App
+    chat: int = 5001
+
+    async def say(self, text: str) -> dict[str, Any]:
+        update, status = await self.fake.deliver(self.fake.text(self.chat, text))
+        assert status == 200
+        return update
+
+    async def press(self, label_or_data: str) -> None:
+        for label, data in self.fake.buttons(self.chat):
+            if data == label_or_data or label_or_data in label:
+                _, status = await self.fake.deliver(self.fake.press(self.chat, data))
+                assert status == 200
+                return
+        raise AssertionError(f"no button {label_or_data!r} in {self.fake.buttons(self.chat)}")
+
+    @property
+    def last_text(self) -> str:
+        return self.fake.texts(self.chat)[-1]
+
+
+async def _serve(channel: TelegramChannel) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    channel.webhook_route(app, "/telegram/webhook", SECRET)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/telegram/webhook"
+
+
+@pytest.fixture(params=RUNTIMES)
+async def tg(request: pytest.FixtureRequest, sqlite_app: App) -> AsyncIterator[Harness]:
+    fake = FakeTelegram()
+    await fake.start()
+    api = make_api(request.param, fake.token, fake.base_url)
+    await api.start()
+    media = sqlite_app.engine.services.qr.media
+    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000), media))
+    sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
+    runner, url = await _serve(channel)
+    await api.set_webhook(url, SECRET)
+    yield Harness(fake, channel, sqlite_app)
+    await runner.cleanup()
+    await api.close()
+    await fake.stop()
+
+
+async def _signup(h: Harness) -> None:
+    await h.say("/start")
+    await h.press("signup")
+    await h.say("Phan Văn Tài")
+    assert "Số điện thoại" in h.last_text
+    markup = h.fake.last(h.chat)["reply_markup"]
+    assert markup["keyboard"][0][0]["request_contact"] is True  # the contact button
+    await h.fake.deliver(h.fake.contact(h.chat, "+84987654321", own=False))
+    assert "số của người khác" in h.last_text
+    await h.fake.deliver(h.fake.contact(h.chat, "+84912345678", own=True))
+    assert "Đặt mật khẩu" in h.last_text
+    for _ in range(2):
+        update = await h.say(PASSWORD)
+        assert (h.chat, update["message"]["message_id"]) in h.fake.deleted  # the password is removed
+    assert "Tạo tài khoản thành công" in "\n".join(h.fake.texts(h.chat)[-2:])
+
+
+async def _register(h: Harness) -> str:
+    await h.press("Đăng ký tiêm chủng")
+    for answer in DETAILS_SELF:
+        if answer == ("button", "account_phone"):  # on Telegram the phone comes from the contact button
+            keyboard = h.fake.last(h.chat)["reply_markup"]["keyboard"]
+            assert keyboard[0][0]["request_contact"] and "Dùng số 0912 345 678" in keyboard[1][0]["text"]
+            await h.fake.deliver(h.fake.contact(h.chat, "+84912345678", own=True))
+        elif isinstance(answer, tuple):
+            await h.press(answer[1])
+        else:
+            await h.say(answer)
+    while any(data == "unknown" for _, data in h.fake.buttons(h.chat)):
+        await h.say("2")  # typed numbers work like buttons: 2 = "Không"
+    assert "Kiểm tra lại thông tin" in h.last_text
+    await h.press("ok")
+    await h.press("tick")
+    await h.press("confirm")
+    code = re.search(r"Mã đặt tiêm: (\d{16})", "\n".join(h.fake.texts(h.chat)[-3:]))
+    assert code
+    return code.group(1)
+
+
+async def test_full_registration_ends_with_the_qr_photo(tg: Harness) -> None:
+    await _signup(tg)
+    code = await _register(tg)
+    assert await tg.app.pusher.run_once() == 1
+    photo = tg.fake.last(tg.chat)
+    assert photo["photo"] and "Mã QR của Nguyễn Văn An" in photo["caption"]
+    uploads = [p for name, p in tg.fake.calls if name == "sendPhoto"]
+    assert isinstance(uploads[-1]["photo"], bytes)
+    await tg.press("certificate")
+    await tg.press("Nguyễn Văn An")
+    resent = [p for name, p in tg.fake.calls if name == "sendPhoto"][-1]
+    assert resent["photo"] == photo["photo"][0]["file_id"]  # uploaded once, then sent by file_id
+    key = tg.app.engine.services.signing_key
+    await tg.app.store.run(lambda conn: doses.record(conn, key, booking_code=code, vaccine="janssen", lot="J1",
+                                                     given_on=date.today()))
+    assert await tg.app.pusher.run_once() == 1
+    pushed = tg.fake.last(tg.chat)
+    assert pushed["photo"] and "ghi nhận mũi 1 (Janssen)" in pushed["caption"]
+    assert "đã tiêm đủ liều" in pushed["caption"]
+
+
+async def test_buttons_carry_codes_and_stickers_are_answered(tg: Harness) -> None:
+    await tg.say("/start")
+    assert [data for _, data in tg.fake.buttons(tg.chat)] == ["signup", "login", "language"]
+    await tg.fake.deliver(tg.fake.sticker(tg.chat))
+    assert "chỉ đọc được tin nhắn chữ" in tg.last_text
+    await tg.fake.deliver(tg.fake.photo(tg.chat))
+    assert "chỉ đọc được tin nhắn chữ" in tg.last_text
+    await tg.say("2")
+    assert "Số điện thoại của tài khoản" in tg.last_text
+
+
+async def test_webhook_rejects_a_wrong_secret_and_applies_a_repeat_once(tg: Harness) -> None:
+    before = len(tg.fake.sent[tg.chat])
+    _, status = await tg.fake.deliver(tg.fake.text(tg.chat, "/start"), secret="wrong")
+    assert status == 401
+    _, status = await tg.fake.deliver(tg.fake.text(tg.chat, "/start"), secret=None)
+    assert status == 401
+    assert len(tg.fake.sent[tg.chat]) == before
+    update, _ = await tg.fake.deliver(tg.fake.text(tg.chat, "/start"))
+    after_first = len(tg.fake.sent[tg.chat])
+    assert after_first > before
+    content = {k: v for k, v in update.items() if k != "update_id"}
+    _, status = await tg.fake.deliver(content, update_id=update["update_id"])
+    assert status == 200 and len(tg.fake.sent[tg.chat]) == after_first
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_long_polling_answers(runtime: str, sqlite_app: App) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    api = make_api(runtime, fake.token, fake.base_url)
+    await api.start()
+    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(), sqlite_app.engine.services.qr.media))
+    await channel.setup_commands()
+    polling = asyncio.create_task(channel.poll())
+    try:
+        await fake.deliver(fake.text(7001, "/start"))
+        for _ in range(200):  # waiting for the bot's answer to arrive, bounded
+            if len(fake.sent[7001]) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert "Bạn muốn làm gì?" in fake.texts(7001)[-1]
+        assert fake.count("setMyCommands") == 3 and fake.count("deleteWebhook") == 1
+    finally:
+        polling.cancel()
+        await api.close()
+        await fake.stop()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_pacing_500_pushes_to_100_chats(runtime: str, sqlite_app: App) -> None:
+    limits = Limits(per_chat_per_second=10, global_per_second=100)  # Telegram's 1/s and 30/s, scaled
+    fake = FakeTelegram(limits=limits)
+    await fake.start()
+    api = make_api(runtime, fake.token, fake.base_url)
+    await api.start()
+    sender = Sender(api, Pacer(limits.global_per_second, limits.per_chat_per_second),
+                    sqlite_app.engine.services.qr.media)
+    fake.blocked_by_user.add(9099)
+    try:
+        sends = [sender.send(9000 + i % 100, Reply(f"push {i}")) for i in range(500)]
+        results = await asyncio.gather(*sends)
+    finally:
+        await api.close()
+        await fake.stop()
+    delivered = [t for chat in range(9000, 9100) for t in fake.texts(chat)]
+    assert sorted(delivered) == sorted(f"push {i}" for i in range(500) if 9000 + i % 100 != 9099)
+    assert results.count(False) == 5 and 9099 in sender.blocked  # a user who blocked the bot is skipped
+    assert fake.ignored_retry_after == 0
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_a_429_is_obeyed_and_nothing_is_lost(runtime: str, sqlite_app: App) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    api = make_api(runtime, fake.token, fake.base_url)
+    await api.start()
+    sender = Sender(api, Pacer(1000, 1000), sqlite_app.engine.services.qr.media)
+    try:
+        fake.throttle_next(1)
+        results = await asyncio.gather(*(sender.send(8000 + i, Reply(f"m{i}")) for i in range(3)))
+    finally:
+        await api.close()
+        await fake.stop()
+    assert results == [True, True, True] and fake.too_many == 1 and fake.ignored_retry_after == 0
+    assert sorted(t for i in range(3) for t in fake.texts(8000 + i)) == ["m0", "m1", "m2"]
