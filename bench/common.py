@@ -1,0 +1,124 @@
+"""Shared pieces of the benchmarks: a scripted citizen, timing helpers, result files."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from bot.app import App, build
+from bot.config import Settings
+from bot.engine.types import Capabilities, Incoming
+
+WEB = Capabilities(buttons=True, delete_messages=True, transcript=True)
+RESULTS = Path(__file__).parent / "results"
+PASSWORD = "mat-khau-bench-1"
+_keys = itertools.count()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
+
+
+def summary(latencies_s: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(percentile(latencies_s, 0.5) * 1e3, 2), "p99_ms": round(percentile(latencies_s, 0.99) * 1e3, 2),
+            "mean_ms": round(statistics.fmean(latencies_s) * 1e3, 2) if latencies_s else 0.0}
+
+
+def save(name: str, result: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def make_app(backend: str, *, owasp_hash: bool, postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+             workers: int = 0) -> tuple[App, Any]:
+    """A fresh app on SQLite (temp file) or PostgreSQL (a fresh schema); returns it and a cleanup function."""
+    data_dir = Path(tempfile.mkdtemp(prefix="sskdt-bench-"))
+    cost = {} if owasp_hash else {"argon2_memory_kib": 8, "argon2_time_cost": 1}
+    url = ""
+    schema = ""
+    if backend == "postgresql":
+        schema = "bench_" + uuid.uuid4().hex[:10]
+        admin = create_engine(postgres_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = f"{postgres_url}?options=-csearch_path%3D{schema}"
+    app = build(Settings(data_dir=data_dir, database_url=url, db_workers=workers, **cost))
+
+    def cleanup() -> None:
+        app.close()
+        if schema:
+            admin = create_engine(postgres_url)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    return app, cleanup
+
+
+@dataclass
+class Citizen:
+    """Types like a person who knows the form: the full path from account to consent."""
+
+    app: App
+    number: int
+    latencies: list[float] = field(default_factory=list)
+    hash_latencies: list[float] = field(default_factory=list)
+    last_choices: list[str] = field(default_factory=list)
+
+    @property
+    def chat(self) -> str:
+        return f"citizen{self.number}"
+
+    async def send(self, *, hashed: bool = False, **content: Any) -> list[Any]:
+        import time
+
+        incoming = Incoming(channel="web", chat_id=self.chat, user_id=self.chat, update_key=f"b{next(_keys)}",
+                            **content)
+        started = time.perf_counter()
+        outcome = await self.app.engine.handle(incoming, WEB)
+        (self.hash_latencies if hashed else self.latencies).append(time.perf_counter() - started)
+        if outcome.replies:
+            self.last_choices = [c.payload for c in outcome.replies[-1].choices]
+        return outcome.replies
+
+    async def register(self, soon: str) -> str:
+        phone = f"09{self.number:08d}"
+        await self.send(text="/start")
+        await self.send(button="signup")
+        await self.send(text="Nguyễn Văn Bình")
+        await self.send(text=phone)
+        await self.send(text=PASSWORD, hashed=True)
+        await self.send(text=PASSWORD, hashed=True)
+        await self.send(button="logout")
+        await self.send(button="login")
+        await self.send(text=phone)
+        await self.send(text=PASSWORD, hashed=True)
+        await self.send(button="register_self")
+        year = 1950 + self.number % 50
+        cccd = f"001{'0' if year < 2000 else '2'}{year % 100:02d}{self.number % 1_000_000:06d}"
+        for content in (
+            {"text": "Nguyễn Văn Bình"}, {"text": f"01/07/{year}"}, {"button": "M"}, {"button": "cccd"},
+            {"text": cccd}, {"button": "account_phone"}, {"button": "nav:skip"}, {"text": "Kỹ sư"},
+            {"button": "nav:skip"}, {"button": "group:8"}, {"text": "hcm"}, {"text": "bến thành"},
+            {"button": "nav:skip"}, {"text": "1"}, {"text": soon}, {"button": "morning"}, {"button": "1"},
+        ):
+            await self.send(**content)
+        while "unknown" in self.last_choices:
+            await self.send(button="no")
+        await self.send(button="ok")
+        await self.send(button="tick")
+        replies = await self.send(button="confirm")
+        text_all = "\n".join(r.text for r in replies)
+        if "ĐĂNG KÝ THÀNH CÔNG" not in text_all:
+            raise RuntimeError(f"citizen {self.number} did not finish: {text_all[:200]}")
+        return text_all
