@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint setup
+.PHONY: run test lint setup bench
 
 $(BIN)/sskdt: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,3 +26,8 @@ test: setup
 	$(BIN)/mypy
 	SSKDT_TEST_POSTGRES_URL=$${SSKDT_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	  $(BIN)/pytest -q -p no:cacheprovider
+
+# Benchmarks (bench/, not part of the tests): results in bench/results/*.json and tables on stdout.
+bench: setup
+	bash scripts/test-services.sh
+	PYTHONPATH=. $(BIN)/python bench/run_all.py

@@ -29,8 +29,11 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(latencies_s: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(latencies_s, 0.5) * 1e3, 2), "p99_ms": round(percentile(latencies_s, 0.99) * 1e3, 2),
-            "mean_ms": round(statistics.fmean(latencies_s) * 1e3, 2) if latencies_s else 0.0}
+    return {
+        "p50_ms": round(percentile(latencies_s, 0.5) * 1e3, 2),
+        "p99_ms": round(percentile(latencies_s, 0.99) * 1e3, 2),
+        "mean_ms": round(statistics.fmean(latencies_s) * 1e3, 2) if latencies_s else 0.0,
+    }
 
 
 def save(name: str, result: dict[str, Any]) -> None:

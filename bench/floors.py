@@ -65,7 +65,8 @@ def sqlite_floor(updates: int) -> float:
     started = time.perf_counter()
     for i in range(updates):
         db.execute("BEGIN")
-        db.execute("UPDATE conversation SET step = ?, data = ? WHERE key = ?", (f"q{i % 41}", '{"a": 1}', f"c{i % 1000}"))
+        db.execute("UPDATE conversation SET step = ?, data = ? WHERE key = ?",
+                   (f"q{i % 41}", '{"a": 1}', f"c{i % 1000}"))
         db.execute("COMMIT")
     elapsed = time.perf_counter() - started
     db.close()
@@ -75,8 +76,8 @@ def sqlite_floor(updates: int) -> float:
 def main(updates: int) -> dict[str, float]:
     framework = asyncio.run(aiogram_floor(updates))
     storage = sqlite_floor(updates)
-    result = {"aiogram_fsm_ms_per_update": round(framework * 1e3, 4), "raw_sqlite_ms_per_update": round(storage * 1e3, 4),
-              "updates": updates}
+    result = {"aiogram_fsm_ms_per_update": round(framework * 1e3, 4),
+              "raw_sqlite_ms_per_update": round(storage * 1e3, 4), "updates": updates}
     print(f"framework floor (aiogram, memory FSM): {framework * 1e3:.3f} ms/update")
     print(f"storage floor (raw sqlite3, WAL, FULL): {storage * 1e3:.3f} ms/update")
     save("floors", result)

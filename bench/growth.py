@@ -90,8 +90,8 @@ def main(sizes: list[int]) -> None:
         started = time.perf_counter()
         fill(app, n)
         filled = time.perf_counter() - started
-        row = {"persons": n, "fill_s": round(filled, 1), "cpu_ms_per_update": round(asyncio.run(update_cost(app)) * 1e3, 4),
-               **lookups(app, n)}
+        cost = asyncio.run(update_cost(app))
+        row = {"persons": n, "fill_s": round(filled, 1), "cpu_ms_per_update": round(cost * 1e3, 4), **lookups(app, n)}
         rows.append(row)
         print(row, flush=True)
         cleanup()

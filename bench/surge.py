@@ -38,7 +38,8 @@ async def surge(backend: str, n: int, *, owasp_hash: bool) -> dict[str, Any]:
         "wall_s": round(wall, 2), "registrations_per_s": round(n / wall, 1),
         "updates": len(latencies) + len(hashes), "updates_per_s": round((len(latencies) + len(hashes)) / wall, 1),
         "latency_without_hash_steps": summary(latencies), "latency_hash_steps": summary(hashes),
-        "cpu_s_per_registration": round(cpu / n, 4), "updates_per_registration": round((len(latencies) + len(hashes)) / n, 1),
+        "cpu_s_per_registration": round(cpu / n, 4),
+        "updates_per_registration": round((len(latencies) + len(hashes)) / n, 1),
     }
 
 

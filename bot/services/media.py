@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 import re
+import uuid
 from pathlib import Path
 
 TOKEN = re.compile(r"[0-9a-f]{40}")
@@ -31,6 +32,7 @@ class MediaStore:
     def put(self, token: str, png: bytes) -> None:
         path = self.path(token)
         assert path is not None
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        # A name of its own per write: two chats of one account may render the same credential at once.
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
         temporary.write_bytes(png)
         os.replace(temporary, path)  # readers never see half a file

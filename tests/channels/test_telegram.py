@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import App
+from bot.channels.telegram.api import TelegramApi
 from bot.channels.telegram.core import Sender, TelegramChannel
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.runtime import make_api
@@ -164,45 +166,46 @@ async def test_webhook_rejects_a_wrong_secret_and_applies_a_repeat_once(tg: Harn
     assert status == 200 and len(tg.fake.sent[tg.chat]) == after_first
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
-async def test_long_polling_answers(runtime: str, sqlite_app: App) -> None:
-    fake = FakeTelegram()
+@asynccontextmanager
+async def connected(runtime: str, limits: Limits | None = None) -> AsyncIterator[tuple[FakeTelegram, TelegramApi]]:
+    """A fake Bot API and a runtime's client connected to it."""
+    fake = FakeTelegram(limits=limits)
     await fake.start()
     api = make_api(runtime, fake.token, fake.base_url)
     await api.start()
-    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(), sqlite_app.engine.services.qr.media))
-    await channel.setup_commands()
-    polling = asyncio.create_task(channel.poll())
     try:
-        await fake.deliver(fake.text(7001, "/start"))
-        for _ in range(200):  # waiting for the bot's answer to arrive, bounded
-            if len(fake.sent[7001]) >= 2:
-                break
-            await asyncio.sleep(0.05)
-        assert "Bạn muốn làm gì?" in fake.texts(7001)[-1]
-        assert fake.count("setMyCommands") == 3 and fake.count("deleteWebhook") == 1
+        yield fake, api
     finally:
-        polling.cancel()
         await api.close()
         await fake.stop()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_long_polling_answers(runtime: str, sqlite_app: App) -> None:
+    async with connected(runtime) as (fake, api):
+        channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(), sqlite_app.engine.services.qr.media))
+        await channel.setup_commands()
+        polling = asyncio.create_task(channel.poll())
+        try:
+            await fake.deliver(fake.text(7001, "/start"))
+            for _ in range(200):  # waiting for the bot's answer to arrive, bounded
+                if len(fake.sent[7001]) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            polling.cancel()
+    assert "Bạn muốn làm gì?" in fake.texts(7001)[-1]
+    assert fake.count("setMyCommands") == 3 and fake.count("deleteWebhook") == 1
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 async def test_pacing_500_pushes_to_100_chats(runtime: str, sqlite_app: App) -> None:
     limits = Limits(per_chat_per_second=10, global_per_second=100)  # Telegram's 1/s and 30/s, scaled
-    fake = FakeTelegram(limits=limits)
-    await fake.start()
-    api = make_api(runtime, fake.token, fake.base_url)
-    await api.start()
-    sender = Sender(api, Pacer(limits.global_per_second, limits.per_chat_per_second),
-                    sqlite_app.engine.services.qr.media)
-    fake.blocked_by_user.add(9099)
-    try:
-        sends = [sender.send(9000 + i % 100, Reply(f"push {i}")) for i in range(500)]
-        results = await asyncio.gather(*sends)
-    finally:
-        await api.close()
-        await fake.stop()
+    async with connected(runtime, limits) as (fake, api):
+        pacer = Pacer(limits.global_per_second, limits.per_chat_per_second)
+        sender = Sender(api, pacer, sqlite_app.engine.services.qr.media)
+        fake.blocked_by_user.add(9099)
+        results = await asyncio.gather(*(sender.send(9000 + i % 100, Reply(f"push {i}")) for i in range(500)))
     delivered = [t for chat in range(9000, 9100) for t in fake.texts(chat)]
     assert sorted(delivered) == sorted(f"push {i}" for i in range(500) if 9000 + i % 100 != 9099)
     assert results.count(False) == 5 and 9099 in sender.blocked  # a user who blocked the bot is skipped
@@ -211,16 +214,9 @@ async def test_pacing_500_pushes_to_100_chats(runtime: str, sqlite_app: App) -> 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 async def test_a_429_is_obeyed_and_nothing_is_lost(runtime: str, sqlite_app: App) -> None:
-    fake = FakeTelegram()
-    await fake.start()
-    api = make_api(runtime, fake.token, fake.base_url)
-    await api.start()
-    sender = Sender(api, Pacer(1000, 1000), sqlite_app.engine.services.qr.media)
-    try:
+    async with connected(runtime) as (fake, api):
+        sender = Sender(api, Pacer(1000, 1000), sqlite_app.engine.services.qr.media)
         fake.throttle_next(1)
         results = await asyncio.gather(*(sender.send(8000 + i, Reply(f"m{i}")) for i in range(3)))
-    finally:
-        await api.close()
-        await fake.stop()
     assert results == [True, True, True] and fake.too_many == 1 and fake.ignored_retry_after == 0
     assert sorted(t for i in range(3) for t in fake.texts(8000 + i)) == ["m0", "m1", "m2"]

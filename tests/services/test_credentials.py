@@ -233,3 +233,19 @@ def test_eu_dcc_samples_without_their_certificate_report_an_unknown_issuer() -> 
         verdict = credentials.verify(sample.get("PREFIX") or "", {})
         assert not verdict.valid
     assert decoded_payloads > 500
+
+
+def test_concurrent_renders_of_one_credential_do_not_collide(
+    issued: dict[str, credentials.Issued], tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.services.media import MediaStore
+    from bot.services.qr_codes import QrImages
+
+    images = QrImages(MediaStore(tmp_path, b"k" * 32))
+    item = issued[vaccines.PARTIAL]
+    with ThreadPoolExecutor(8) as pool:
+        tokens = list(pool.map(lambda _: images.ensure(item, "ĐÃ TIÊM 1 MŨI"), range(16)))
+    assert len(set(tokens)) == 1 and images.media.get(tokens[0]) is not None
+    assert not list(tmp_path.glob("*.tmp"))

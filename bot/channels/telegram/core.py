@@ -169,9 +169,18 @@ class TelegramChannel:
             await self.api.set_commands(commands, language)
 
     async def handle_update(self, update: dict[str, Any]) -> None:
+        """Apply the update, then send the answers (in order, through the pacer)."""
+        sending = await self.apply_update(update)
+        if sending is not None:
+            await sending
+
+    async def apply_update(self, update: dict[str, Any]) -> asyncio.Task[None] | None:
+        """Apply the update (committed when this returns) and start sending the answers in the background.
+
+        Polling hands updates over without waiting for the answers; the webhook waits for them too."""
         parsed = incoming(update)
         if parsed is None:
-            return
+            return None
         event, raw = parsed
         if event.button is not None:
             with contextlib.suppress(Exception):  # only stops the button's spinner
@@ -183,13 +192,22 @@ class TelegramChannel:
             with contextlib.suppress(Exception):
                 await self.api.send_typing(chat_id)
         outcome = await work
-        if outcome.duplicate:
-            return
-        if outcome.replies and outcome.replies[0].delete_incoming and "message_id" in raw:
-            with contextlib.suppress(Exception):  # best effort: the password is never stored anyway
-                await self.api.delete_message(chat_id, int(raw["message_id"]))
-        for reply in outcome.replies:
-            await self.sender.send(chat_id, reply)
+        if outcome.duplicate or not outcome.replies:
+            return None
+        task = asyncio.create_task(self._answer(chat_id, raw, outcome.replies))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _answer(self, chat_id: int, raw: dict[str, Any], replies: list[Reply]) -> None:
+        try:
+            if replies[0].delete_incoming and "message_id" in raw:
+                with contextlib.suppress(Exception):  # best effort: the password is never stored anyway
+                    await self.api.delete_message(chat_id, int(raw["message_id"]))
+            for reply in replies:
+                await self.sender.send(chat_id, reply)
+        except Exception:
+            log.exception("sending an answer on telegram failed")
 
     async def deliver_push(self, item: outbox.Item, reply: Reply) -> None:
         """Outbox delivery: sent (or skipped for a blocked user), then marked sent by the caller's store."""
@@ -228,7 +246,8 @@ class TelegramChannel:
                 int(update["update_id"])
             except (ValueError, KeyError, TypeError):
                 return web.Response(status=400, text="not an update")
-            await self.handle_update(update)  # answered after the commit: a crash makes Telegram retry
+            # Answered after the commit and the replies (a crash before the commit makes Telegram retry).
+            await self.handle_update(update)
             return web.Response(text="ok")
 
         app.router.add_post(path, receive)

@@ -1,0 +1,107 @@
+"""The surge over HTTP on loopback, against a real `sskdt run` process: the web chat API and the Telegram
+webhook (the bot's answers go to a fake Bot API in this process, with pacing set out of the way).
+
+    PYTHONPATH=. .venv/bin/python bench/http_surge.py [chats] [updates_per_chat]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import aiohttp
+
+from bench.common import save, summary
+from tests.fakes.telegram_api import FakeTelegram
+
+SECRET = "bench-webhook-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError("server exited")
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)  # waiting for the port to open
+    raise RuntimeError("server did not start")
+
+
+async def drive(chats: int, per_chat: int, send: Any) -> dict[str, Any]:
+    latencies: list[float] = []
+
+    async def chat(c: int) -> None:
+        for k in range(per_chat):
+            started = time.perf_counter()
+            await send(c, k)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(chat(c) for c in range(chats)))
+    wall = time.perf_counter() - started
+    return {"updates": chats * per_chat, "updates_per_s": round(chats * per_chat / wall, 1), **summary(latencies)}
+
+
+async def main(chats: int, per_chat: int) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="sskdt-http-")
+    env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="WARNING",
+               SSKDT_TELEGRAM_TOKEN=fake.token, SSKDT_TELEGRAM_API_URL=fake.base_url,
+               SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
+               SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_TELEGRAM_RATE_GLOBAL="1000000",
+               SSKDT_TELEGRAM_RATE_PER_CHAT="1000000")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir", data_dir],
+                            env=env)
+    base = f"http://127.0.0.1:{port}"
+    results: dict[str, Any] = {}
+    try:
+        await wait_ready(base + "/", proc)
+        connector = aiohttp.TCPConnector(limit=256)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            async def web_send(c: int, k: int) -> None:
+                async with http.post(f"{base}/api/chats/benchchat{c:05d}/messages",
+                                     json={"text": "/help", "client_id": f"{c}-{k}"}) as response:
+                    await response.read()
+
+            results["web_chat_api"] = await drive(chats, per_chat, web_send)
+            updates = itertools.count(1)
+
+            async def telegram_send(c: int, k: int) -> None:
+                update = {"update_id": next(updates), **fake.text(100_000 + c, "/help")}
+                async with http.post(f"{base}/telegram/webhook", json=update,
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+                    assert response.status == 200
+                    await response.read()
+
+            results["telegram_webhook"] = await drive(chats, per_chat, telegram_send)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        await fake.stop()
+    for name, row in results.items():
+        print(f"{name:<16} {row['updates_per_s']:>8} updates/s  p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms")
+    save("http", {"chats": chats, "updates_per_chat": per_chat, **results})
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, int(sys.argv[2]) if len(sys.argv) > 2 else 20))
