@@ -5,28 +5,16 @@ The picture is rendered once per credential, on the CPU pool (``ctx.compute``), 
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow
 from bot.engine.pushes import qr_caption, qr_label
 from bot.engine.types import Choice, Reply
 from bot.services import credentials
 from bot.services.errors import Invalid
-from models.tables import Person, table
-
-PERSON = table(Person)
 
 
 def _people(ctx: Ctx) -> list[tuple[int, str]]:
-    if ctx.account_id is None:
-        return []
-    rows = ctx.conn.execute(
-        select(PERSON.c.id, PERSON.c.full_name)
-        .where(PERSON.c.owner_account_id == ctx.account_id, PERSON.c.credential_id.is_not(None))
-        .order_by(PERSON.c.id)
-    )
-    return [(r.id, r.full_name) for r in rows]
+    return credentials.holders(ctx.conn, ctx.account_id) if ctx.account_id else []
 
 
 def _prompt(ctx: Ctx) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Option
 from bot.engine.runner import draft_is_fresh
-from bot.services import accounts
 from bot.services.errors import Invalid
 from bot.services.phones import parse_mobile
 
@@ -24,7 +23,7 @@ def phone_answer(_ctx: Ctx, answer: Answer) -> str:
 
 
 def account_name(ctx: Ctx) -> str:
-    account = accounts.get(ctx.conn, ctx.account_id) if ctx.account_id else None
+    account = ctx.account()
     return account.name if account else ""
 
 

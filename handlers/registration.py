@@ -12,7 +12,7 @@ from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Offer, Option, pick, text_of, typed
 from bot.engine.types import Choice
-from bot.services import accounts, places, registrations, sites
+from bot.services import places, registrations, sites
 from bot.services.dates import age_on, parse_birth_date, parse_future_date, parse_past_date, today
 from bot.services.documents import check_cccd, parse_id_number, parse_insurance
 from bot.services.errors import Invalid
@@ -107,7 +107,7 @@ def _phone(ctx: Ctx, answer: Answer) -> str:
 
 
 def _account_phone(ctx: Ctx) -> str | None:
-    account = accounts.get(ctx.conn, ctx.account_id) if ctx.account_id else None
+    account = ctx.account()
     return account.phone if account else None
 
 

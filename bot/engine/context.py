@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from bot import i18n
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
+from bot.services import accounts
 from bot.services.conversations import State
 from bot.services.keys import SigningKey
 from bot.services.passwords import Passwords
@@ -56,6 +57,7 @@ class Ctx:
         self.extras = extras
         self.replies: list[Reply] = []
         self.moved = False
+        self._account: accounts.AccountView | None = None
         self.pushed = False  # something was queued in the outbox: wake the pusher after the commit
         self.secret_input = False  # the message just handled was a password: ask the channel to delete it
 
@@ -70,6 +72,12 @@ class Ctx:
     @property
     def account_id(self) -> int | None:
         return self.state.account_id
+
+    def account(self) -> accounts.AccountView | None:
+        """The logged-in account, read once per event (prompts, choices and parsers all ask for it)."""
+        if self._account is None or self._account.id != self.state.account_id:
+            self._account = accounts.get(self.conn, self.state.account_id) if self.state.account_id else None
+        return self._account
 
     def t(self, key: str, **params: Any) -> str:
         return i18n.t(self.state.locale, key, **params)

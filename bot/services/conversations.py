@@ -43,7 +43,6 @@ _UPDATE = (
     "updated_at = ? WHERE key = ?"
 )
 _CLAIM = "INSERT INTO processed_update (update_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1"
-_APPEND = "INSERT INTO chat_message (conversation_key, payload, created_at) VALUES (?, ?, ?) RETURNING id"
 
 
 def _cursor(conn: Connection) -> Any:
@@ -112,13 +111,16 @@ def expire(conn: Connection, *, updates_after: timedelta, drafts_after: timedelt
 
 
 def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """Insert an event's replies in one statement; their ids come back in order."""
+    if not payloads:
+        return []
     now = _time(conn, utcnow())
+    rows = ", ".join(["(?, ?, ?)"] * len(payloads))
+    values = [v for p in payloads for v in (key, json.dumps(p, ensure_ascii=False), now)]
     cur = _cursor(conn)
-    ids: list[int] = []
-    for payload in payloads:
-        cur.execute(_sql(conn, _APPEND), (key, json.dumps(payload, ensure_ascii=False), now))
-        ids.append(int(cur.fetchone()[0]))
-    return ids
+    cur.execute(_sql(conn, f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} "
+                           "RETURNING id"), values)
+    return sorted(int(row[0]) for row in cur.fetchall())
 
 
 def messages_after(conn: Connection, key: str, after: int, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:

@@ -117,6 +117,16 @@ def current(conn: Connection, person_id: int) -> Issued | None:
     return Issued(row.id, person_id, row.kind, row.qr_text, row.dose_count, row.level, row.full_name)
 
 
+def holders(conn: Connection, account_id: int) -> list[tuple[int, str]]:
+    """(person id, name) of everyone the account registered who holds a credential."""
+    rows = conn.execute(
+        select(PERSON.c.id, PERSON.c.full_name)
+        .where(PERSON.c.owner_account_id == account_id, PERSON.c.credential_id.is_not(None))
+        .order_by(PERSON.c.id)
+    )
+    return [(r.id, r.full_name) for r in rows]
+
+
 def superseded(conn: Connection, credential_id: str) -> bool | None:
     """True when a newer credential replaced this one; None when the database does not know it."""
     row = conn.execute(select(CREDENTIAL.c.superseded_at).where(CREDENTIAL.c.id == credential_id)).first()
