@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from models.db import savepoint
+
 log = logging.getLogger(__name__)
 
 
@@ -128,17 +130,11 @@ class Store:
 
     @staticmethod
     def _run_one(conn: Connection, job: _Job) -> tuple[_Job, Any, BaseException | None]:
-        # A raw SAVEPOINT on the DB-API cursor: SQLAlchemy's begin_nested() compiles two statements per event.
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute("SAVEPOINT sskdt_event")
         try:
-            result = job.fn(conn)
+            with savepoint(conn):
+                return job, job.fn(conn), None
         except Exception as exc:  # handed to the awaiting coroutine, which decides what the user hears
-            cursor.execute("ROLLBACK TO SAVEPOINT sskdt_event")
-            cursor.execute("RELEASE SAVEPOINT sskdt_event")
             return job, None, exc
-        cursor.execute("RELEASE SAVEPOINT sskdt_event")
-        return job, result, None
 
     def _fresh(self, conn: Connection) -> Connection:
         try:
