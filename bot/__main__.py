@@ -30,6 +30,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx (python-telegram-bot's client) logs every request URL, and a Bot API URL contains the token.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def _serve(settings: Settings) -> None:
