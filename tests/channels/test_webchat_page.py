@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from bot.app import App
+from bot.services import conversations
 from tests.helpers import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -52,4 +54,25 @@ async def test_create_an_account_through_the_page(page_url: str, tmp_path: Path)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390  # nothing overflows a phone screen
         await page.screenshot(path=str(tmp_path / "webchat.png"))
+        await browser.close()
+
+
+async def test_a_pushed_qr_shows_and_the_menu_stays_usable(page_url: str, sqlite_app: App) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(page_url + "?chat=pagepush0001")
+        await page.get_by_role("button", name="Đăng ký tài khoản").click()
+        box = page.locator("#input")
+        for text in ("Đặng Thu Thảo", "0912345678", PASSWORD, PASSWORD):
+            await box.fill(text)
+            await box.press("Enter")
+            await expect(box).to_be_enabled()
+        await expect(page.get_by_role("button", name="Mã QR của tôi")).to_be_visible()
+        # A push arrives (as after a registration or a dose): the page picks it up by polling.
+        await sqlite_app.store.run(lambda conn: conversations.append_messages(
+            conn, "web:pagepush0001", [{"id": None, "text": "Mã QR mới", "choices": [], "image_url": None,
+                                        "secret_prompt": False, "request_contact": False}]))
+        await expect(page.locator(".bot").last).to_contain_text("Mã QR mới", timeout=10_000)
+        await expect(page.get_by_role("button", name="Mã QR của tôi")).to_be_visible()
         await browser.close()
