@@ -7,14 +7,14 @@ allergen is asked when question 1 or 12 is "Có". Answers become flags for the s
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Flow, Option, pick, text_of
+from bot.engine.flow import Ask, Flow, Option, Predicate, pick, text_of
 from bot.services.screening import NO, UNKNOWN, YES
 
 ANSWERS = (Option("common.yes", YES), Option("common.no", NO), Option("common.unknown", UNKNOWN))
 yes_no_unknown = pick(YES, NO, UNKNOWN)
 
 
-def _answered_yes(field: str) -> object:
+def _answered_yes(field: str) -> Predicate:
     return lambda ctx: ctx.data.get(field) == YES
 
 
@@ -22,8 +22,8 @@ def _is_female(ctx: Ctx) -> bool:
     return ctx.data.get("sex") == "F"
 
 
-def question(code: str, *, when: object = None) -> Ask:
-    return Ask(code, f"history.{code}", yes_no_unknown, options=ANSWERS, when=when)  # type: ignore[arg-type]
+def question(code: str, *, when: Predicate | None = None) -> Ask:
+    return Ask(code, f"history.{code}", yes_no_unknown, options=ANSWERS, when=when)
 
 
 HISTORY = Flow(
@@ -34,7 +34,7 @@ HISTORY = Flow(
     form=True,
     steps=(
         question("q1"),
-        Ask("q1_agent", "history.q1_agent", text_of(200), when=_answered_yes("q1")),  # type: ignore[arg-type]
+        Ask("q1_agent", "history.q1_agent", text_of(200), when=_answered_yes("q1")),
         question("q2"),
         question("q3"),
         question("q4"),
@@ -45,7 +45,7 @@ HISTORY = Flow(
         question("q9", when=_is_female),
         question("q11"),
         question("q12"),
-        Ask("q12_agent", "history.q12_agent", text_of(200), when=_answered_yes("q12")),  # type: ignore[arg-type]
+        Ask("q12_agent", "history.q12_agent", text_of(200), when=_answered_yes("q12")),
     ),
     done=lambda ctx: ctx.go("consent"),
 )

@@ -56,17 +56,22 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def cursor(conn: Connection) -> Any:
+    """The DB-API cursor of the connection SQLAlchemy holds (same transaction), for per-message statements."""
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
 @contextmanager
 def savepoint(conn: Connection, name: str = "sskdt_event") -> Iterator[None]:
     """A SAVEPOINT issued on the DB-API cursor: the per-event boundary inside a group commit.
 
     SQLAlchemy's begin_nested() compiles two statements per use, which shows on the per-message path."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"SAVEPOINT {name}")
+    raw = cursor(conn)
+    raw.execute(f"SAVEPOINT {name}")
     try:
         yield
     except BaseException:
-        cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
-        cursor.execute(f"RELEASE SAVEPOINT {name}")
+        raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        raw.execute(f"RELEASE SAVEPOINT {name}")
         raise
-    cursor.execute(f"RELEASE SAVEPOINT {name}")
+    raw.execute(f"RELEASE SAVEPOINT {name}")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from bot.services.dates import utcnow
+from models.db import cursor
 from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
 CONVERSATION = table(Conversation)
@@ -45,10 +46,6 @@ _UPDATE = (
 _CLAIM = "INSERT INTO processed_update (update_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1"
 
 
-def _cursor(conn: Connection) -> Any:
-    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-
-
 def _sql(conn: Connection, statement: str) -> str:
     return statement.replace("?", "%s") if conn.dialect.name == "postgresql" else statement
 
@@ -63,7 +60,7 @@ def _json(value: Any) -> Any:
 
 
 def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> State:
-    cur = _cursor(conn)
+    cur = cursor(conn)
     cur.execute(_sql(conn, _LOAD + (" FOR UPDATE" if lock else "")), (key,))
     row = cur.fetchone()
     if row is None:
@@ -83,7 +80,7 @@ def save(conn: Connection, state: State) -> None:
         None if state.draft is None else json.dumps(state.draft, ensure_ascii=False), state.account_id,
         state.version + 1, _time(conn, utcnow()),
     )
-    cur = _cursor(conn)
+    cur = cursor(conn)
     if state.is_new:
         cur.execute(_sql(conn, _INSERT), (state.key, *values))
         state.is_new = False
@@ -94,7 +91,7 @@ def save(conn: Connection, state: State) -> None:
 
 def claim_update(conn: Connection, update_key: str) -> bool:
     """Record the update key; False when it was applied before (a retry or a redelivery)."""
-    cur = _cursor(conn)
+    cur = cursor(conn)
     cur.execute(_sql(conn, _CLAIM), (update_key, _time(conn, utcnow())))
     return cur.fetchone() is not None
 
@@ -117,7 +114,7 @@ def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) 
     now = _time(conn, utcnow())
     rows = ", ".join(["(?, ?, ?)"] * len(payloads))
     values = [v for p in payloads for v in (key, json.dumps(p, ensure_ascii=False), now)]
-    cur = _cursor(conn)
+    cur = cursor(conn)
     cur.execute(_sql(conn, f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} "
                            "RETURNING id"), values)
     return sorted(int(row[0]) for row in cur.fetchall())
