@@ -45,7 +45,7 @@ def format_value(ctx: Ctx, name: str, value: Any) -> str:
     if name == "ward":
         return places.ward(int(value)).name
     if name == "site":
-        site = sites.get(ctx.conn, int(value))
+        site = ctx.memo(f"site:{value}", lambda: sites.get(ctx.conn, int(value)))
         return site.name if site else ""
     if name == "dose_number":
         return ctx.t(f"dose.label_{value}")

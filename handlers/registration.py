@@ -180,7 +180,9 @@ def _place_echo(kind: str) -> Any:
 
 
 def _sites(ctx: Ctx) -> list[sites.SiteView]:
-    return sites.for_place(ctx.conn, int(ctx.data["province"]), int(ctx.data["ward"]))
+    province, ward = int(ctx.data["province"]), int(ctx.data["ward"])
+    found: list[sites.SiteView] = ctx.memo(f"sites:{ward}", lambda: sites.for_place(ctx.conn, province, ward))
+    return found
 
 
 def _site_prompt(ctx: Ctx) -> str:

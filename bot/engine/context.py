@@ -58,6 +58,7 @@ class Ctx:
         self.replies: list[Reply] = []
         self.moved = False
         self._account: accounts.AccountView | None = None
+        self._memo: dict[str, Any] = {}
         self.pushed = False  # something was queued in the outbox: wake the pusher after the commit
         self.secret_input = False  # the message just handled was a password: ask the channel to delete it
 
@@ -72,6 +73,12 @@ class Ctx:
     @property
     def account_id(self) -> int | None:
         return self.state.account_id
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute once per event: a step's prompt, choices and parser often need the same lookup."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def account(self) -> accounts.AccountView | None:
         """The logged-in account, read once per event (prompts, choices and parsers all ask for it)."""
