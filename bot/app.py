@@ -14,12 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from bot.config import Settings
 from bot.engine.context import Services
 from bot.engine.pushes import Pusher, transcript_deliverer
 from bot.engine.runner import Engine
 from bot.engine.store import Store
-from bot.services import conversations, keys, sites
+from bot.services import conversations, keys, outbox, sites
 from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
@@ -56,9 +58,7 @@ class App:
         ttl = self.engine.services.draft_ttl
         while True:
             try:
-                await self.store.run(
-                    lambda conn: conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=ttl)
-                )
+                await self.store.run(lambda conn: housekeeping(conn, draft_ttl=ttl))
             except Exception:
                 log.exception("housekeeping failed; retrying later")
             await asyncio.sleep(every.total_seconds())
@@ -73,6 +73,12 @@ class App:
     def close(self) -> None:
         self.store.close()
         self.cpu.shutdown(wait=False, cancel_futures=True)
+
+
+def housekeeping(conn: Connection, *, draft_ttl: timedelta) -> None:
+    """Forget update keys after 7 days, stale drafts after their lifetime, undeliverable pushes after 7 days."""
+    conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=draft_ttl)
+    outbox.expire_stale(conn, timedelta(days=7))
 
 
 def migrate(settings: Settings) -> None:

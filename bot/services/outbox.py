@@ -77,5 +77,14 @@ def retry_later(conn: Connection, *, item: Item, delay: timedelta) -> None:
     )
 
 
+def expire_stale(conn: Connection, older_than: timedelta) -> int:
+    """Give up on pushes nobody could deliver for this long (e.g. a channel no longer configured)."""
+    return int(conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.state == "pending", OUTBOX.c.created_at < utcnow() - older_than)
+        .values(state="expired")
+    ).rowcount)
+
+
 def oldest_pending(conn: Connection) -> datetime | None:
     return conn.execute(select(OUTBOX.c.created_at).where(OUTBOX.c.state == "pending").order_by(OUTBOX.c.id)).scalar()

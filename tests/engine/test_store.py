@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Connection, func, insert, select, update
 
-from bot.app import App
-from bot.services import conversations
+from bot.app import App, housekeeping
+from bot.services import outbox
 from bot.services.dates import utcnow
-from models.tables import AuditLog, Conversation, ProcessedUpdate, table
+from models.tables import AuditLog, Conversation, Outbox, ProcessedUpdate, table
 from tests.helpers import DETAILS_SELF, Chat, answer_all, signup
 
 AUDIT = table(AuditLog)
@@ -60,9 +60,12 @@ async def test_housekeeping_forgets_old_update_keys_and_stale_drafts(app: App) -
     with app.store.engine.begin() as conn:
         conn.execute(update(table(ProcessedUpdate)).values(created_at=old))
         conn.execute(update(table(Conversation)).values(updated_at=old))
-    await app.store.run(
-        lambda conn: conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=timedelta(days=7))
-    )
+    await app.store.run(lambda conn: outbox.enqueue(conn, channel="zalo", chat_id="z1", kind="dose_qr",
+                                                    payload={"person_id": 1}))
+    with app.store.engine.begin() as conn:
+        conn.execute(update(table(Outbox)).values(created_at=old))
+    await app.store.run(lambda conn: housekeeping(conn, draft_ttl=timedelta(days=7)))
     with app.store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(table(ProcessedUpdate))).scalar_one() == 0
         assert conn.execute(select(table(Conversation).c.draft)).scalar_one() is None
+        assert conn.execute(select(table(Outbox).c.state)).scalar_one() == "expired"
