@@ -109,7 +109,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         idle_after=timedelta(days=settings.idle_days), draft_ttl=timedelta(days=settings.draft_days),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite)
-    pusher = Pusher(store, qr, cpu, default_locale=settings.default_locale, lock_rows=not sqlite)
+    pusher = Pusher(store, qr, cpu, default_locale=settings.default_locale)
     pusher.deliverers["web"] = transcript_deliverer(store, lock_rows=not sqlite)
     engine.after_push = pusher.wake
     return App(settings, store, engine, cpu, pusher)

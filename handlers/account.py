@@ -122,7 +122,7 @@ def _check_password(ctx: Ctx, answer: Answer) -> int:
 
 def _login_done(ctx: Ctx) -> None:
     _logged_in(ctx, int(ctx.data["password"]))
-    account = accounts.get(ctx.conn, int(ctx.data["password"]))
+    account = ctx.account()
     if account is not None:
         ctx.state.locale = account.locale
         ctx.say("account.logged_in", name=account.name)

@@ -46,13 +46,12 @@ def qr_caption(locale: str, issued: Issued) -> str:
 class Pusher:
     def __init__(
         self, store: Store, qr: QrImages, cpu: Any, *, default_locale: str = i18n.DEFAULT_LOCALE,
-        lock_rows: bool = False, poll_seconds: float = 1.0,
+        poll_seconds: float = 1.0,
     ) -> None:
         self.store = store
         self.qr = qr
         self.cpu = cpu
         self.default_locale = default_locale
-        self.lock_rows = lock_rows
         self.poll_seconds = poll_seconds
         self.deliverers: dict[str, Deliverer] = {}
         self._wake = asyncio.Event()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -85,6 +85,3 @@ def expire_stale(conn: Connection, older_than: timedelta) -> int:
         .values(state="expired")
     ).rowcount)
 
-
-def oldest_pending(conn: Connection) -> datetime | None:
-    return conn.execute(select(OUTBOX.c.created_at).where(OUTBOX.c.state == "pending").order_by(OUTBOX.c.id)).scalar()

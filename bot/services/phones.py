@@ -51,7 +51,3 @@ def display(e164: str) -> str:
     national = "0" + e164[3:] if e164.startswith("+84") else e164
     return f"{national[:4]} {national[4:7]} {national[7:]}"
 
-
-def masked(e164: str) -> str:
-    national = "0" + e164[3:] if e164.startswith("+84") else e164
-    return national[:3] + "****" + national[-3:]
