@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, text
 
 from bot.app import App, build
 from bot.config import Settings
-from bot.engine.types import Capabilities, Incoming
-
-WEB = Capabilities(buttons=True, delete_messages=True, transcript=True)
+from bot.channels.webchat.server import CAPABILITIES as WEB
+from bot.engine import Incoming
+from tests.scripts import Button, as_body, details, history, registration_bodies
 RESULTS = Path(__file__).parent / "results"
 PASSWORD = "mat-khau-bench-1"
 _keys = itertools.count()
@@ -109,17 +109,12 @@ class Citizen:
         await self.send(button="register_self")
         year = 1950 + self.number % 50
         cccd = f"001{'0' if year < 2000 else '2'}{year % 100:02d}{self.number % 1_000_000:06d}"
-        for content in (
-            {"text": "Nguyễn Văn Bình"}, {"text": f"01/07/{year}"}, {"button": "M"}, {"button": "cccd"},
-            {"text": cccd}, {"button": "account_phone"}, {"button": "nav:skip"}, {"text": "Kỹ sư"},
-            {"button": "nav:skip"}, {"button": "group:8"}, {"text": "hcm"}, {"text": "bến thành"},
-            {"button": "nav:skip"}, {"text": "1"}, {"text": soon}, {"button": "morning"}, {"button": "1"},
-        ):
-            await self.send(**content)
-        while "unknown" in self.last_choices:
-            await self.send(button="no")
-        await self.send(button="ok")
-        await self.send(button="tick")
+        person = details(full_name="Nguyễn Văn Bình", birth_date=f"01/07/{year}", id_number=cccd,
+                         occupation="Kỹ sư", preferred_date=soon)
+        for body in registration_bodies(person, history()):
+            await self.send(**body)
+        for body in (Button("ok"), Button("tick")):
+            await self.send(**as_body(body))
         replies = await self.send(button="confirm")
         text_all = "\n".join(r.text for r in replies)
         if "ĐĂNG KÝ THÀNH CÔNG" not in text_all:

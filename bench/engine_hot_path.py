@@ -15,9 +15,8 @@ from pathlib import Path
 
 from bot.app import build
 from bot.config import Settings
-from bot.engine.types import Capabilities, Incoming
-
-WEB = Capabilities(buttons=True, delete_messages=True, transcript=True)
+from bot.channels.webchat.server import CAPABILITIES as WEB
+from bot.engine import Incoming
 
 
 async def main(chats: int, rounds: int) -> None:
@@ -28,7 +27,7 @@ async def main(chats: int, rounds: int) -> None:
         latencies = []
         for _ in range(rounds):
             started = time.perf_counter()
-            incoming = Incoming(channel="bench", chat_id=str(i), user_id=str(i), update_key=str(next(keys)),
+            incoming = Incoming(channel="web", chat_id=str(i), user_id=str(i), update_key=str(next(keys)),
                                 text="/help")
             await app.engine.handle(incoming, WEB)
             latencies.append(time.perf_counter() - started)

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.channels.webchat import transcript as webchat
 from bot.config import Settings
+from bot.engine import Engine, Pusher
 from bot.engine.context import Services
-from bot.engine.pushes import Pusher, transcript_deliverer
-from bot.engine.runner import Engine
 from bot.engine.store import Store
 from bot.services import conversations, keys, outbox, sites
 from bot.services.keys import SigningKey
@@ -65,7 +65,7 @@ class App:
 
     def web_app(self) -> Any:
         """The web chat (page, API, media, trust list): the embedded default channel."""
-        from bot.channels.webchat import create_web_app
+        from bot.channels.webchat.server import create_web_app
 
         trusted = keys.trust_list(keys.trusted(keys_dir(self.settings)))
         return create_web_app(self.engine, self.engine.services.qr.media, trusted)
@@ -109,8 +109,9 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         idle_after=timedelta(days=settings.idle_days), draft_ttl=timedelta(days=settings.draft_days),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite)
-    pusher = Pusher(store, qr, cpu, default_locale=settings.default_locale)
-    pusher.deliverers["web"] = transcript_deliverer(store, lock_rows=not sqlite)
+    # The web chat is always served: its messages are kept for reading back, pushes included.
+    engine.keep_transcript(webchat.CHANNEL, webchat.render)
+    pusher = Pusher(store, qr, cpu, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite)
     engine.after_push = pusher.wake
     return App(settings, store, engine, cpu, pusher)
 

@@ -1,8 +1,10 @@
-"""The conversations, one module per stage. :func:`build_registry` hands them to the engine."""
+"""The conversations, one module per stage. :func:`build_registry` hands them to the engine, checked."""
 
 from __future__ import annotations
 
-from bot.engine.flow import Registry
+from bot.engine.registry import Registry, RegistryError
+from bot.services import registrations
+from handlers import names
 from handlers.account import LOGIN, SIGNUP
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
@@ -12,8 +14,17 @@ from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
 from handlers.start import MENU, RESUME
 
+FLOWS = (MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, LANGUAGE, CERTIFICATE)
+
 
 def build_registry() -> Registry:
-    registry = Registry(home="menu")
-    registry.add(MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, LANGUAGE, CERTIFICATE)
+    """Every flow, with its targets and stored fields checked: a wrong name fails here, not in a chat."""
+    registry = Registry.build(FLOWS, home=names.MENU, language=names.LANGUAGE)
+    for flow in FLOWS:
+        for step in flow.steps:
+            if step.store is not None:
+                try:
+                    registrations.check_store(step.store, step.name)
+                except ValueError as exc:
+                    raise RegistryError(f"{flow.name}.{step.name}: {exc}") from exc
     return registry

@@ -15,12 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, text_of
+from bot.engine.flow import Answer, Ask, Flow, Go, text_of
 from bot.services import accounts
 from bot.services.dates import to_local
 from bot.services.errors import Invalid
 from bot.services.passwords import check_strength
 from bot.services.text import is_person_name
+from handlers import names
 from handlers.common import phone_answer
 
 
@@ -42,49 +43,39 @@ def _password(ctx: Ctx, answer: Answer) -> str:
     return ctx.services.passwords.fingerprint(password)
 
 
-def _password_again(ctx: Ctx, answer: Answer) -> str:
-    password = answer.text or ""
-    return "same" if ctx.services.passwords.matches_fingerprint(str(ctx.data["password"]), password) else "differs"
+NAME = Ask("full_name", "account.ask_name", text_of(120, check=person_name))
+PHONE = Ask("phone", "account.ask_phone", _new_phone, contact=True)
+PASSWORD = Ask("password", "account.ask_password", _password, secret=True)
 
 
-def _create(ctx: Ctx, verdict: str) -> None:
-    if verdict != "same":
-        ctx.data.pop("password", None)
+def _password_again(ctx: Ctx, answer: Answer) -> bool:
+    return ctx.services.passwords.matches_fingerprint(ctx.get(PASSWORD) or "", answer.text or "")
+
+
+def _create(ctx: Ctx, same: bool) -> Go:
+    if not same:
+        ctx.forget(PASSWORD.name)
         ctx.say("account.password_mismatch")
-        ctx.go("signup", "password")
-        return
-    passwords = ctx.services.passwords
-    password_hash = ctx.compute("password_hash", passwords.hash, ctx.incoming.text or "")
+        return Go(names.SIGNUP, PASSWORD.name)
+    password_hash = ctx.compute("password_hash", ctx.services.passwords.hash, ctx.incoming.text or "")
+    name, phone = ctx.get(NAME) or "", ctx.get(PHONE) or ""
     try:
-        account_id = accounts.create(
-            ctx.conn, phone=str(ctx.data["phone"]), name=str(ctx.data["full_name"]),
-            password_hash=password_hash, locale=ctx.locale,
-        )
+        account_id = accounts.create(ctx.conn, phone=phone, name=name, password_hash=password_hash, locale=ctx.locale)
     except accounts.PhoneTaken:
         ctx.say("account.phone_taken")
-        ctx.go("signup", "phone")
-        return
-    _logged_in(ctx, account_id)
-    ctx.say("account.created", name=ctx.data["full_name"])
-    ctx.go("menu", fresh=True)
-
-
-def _logged_in(ctx: Ctx, account_id: int) -> None:
-    ctx.state.account_id = account_id
-    incoming = ctx.incoming
-    accounts.bind_chat(
-        ctx.conn, channel=incoming.channel, chat_id=incoming.chat_id, user_id=incoming.user_id,
-        account_id=account_id,
-    )
+        return Go(names.SIGNUP, PHONE.name)
+    ctx.log_in(account_id)
+    ctx.say("account.created", name=name)
+    return ctx.home()
 
 
 SIGNUP = Flow(
-    "signup",
+    names.SIGNUP,
     title="account.title_signup",
     steps=(
-        Ask("full_name", "account.ask_name", text_of(120, check=person_name)),
-        Ask("phone", "account.ask_phone", _new_phone, contact=True),
-        Ask("password", "account.ask_password", _password, secret=True),
+        NAME,
+        PHONE,
+        PASSWORD,
         Ask("password_again", "account.ask_password_again", _password_again, secret=True, then=_create),
     ),
 )
@@ -104,8 +95,12 @@ def _existing_phone(ctx: Ctx, answer: Answer) -> str:
     return phone
 
 
+LOGIN_PHONE = Ask("phone", "account.ask_login_phone", _existing_phone, contact=True)
+
+
 def _check_password(ctx: Ctx, answer: Answer) -> int:
-    target = accounts.login_target(ctx.conn, str(ctx.data["phone"]))
+    """The account id once the password is right."""
+    target = accounts.login_target(ctx.conn, ctx.get(LOGIN_PHONE) or "")
     if target is None:  # deleted meanwhile
         raise Invalid("account.no_such_phone")
     if target.locked_until is not None:
@@ -120,21 +115,18 @@ def _check_password(ctx: Ctx, answer: Answer) -> int:
     return target.id
 
 
-def _login_done(ctx: Ctx) -> None:
-    _logged_in(ctx, int(ctx.data["password"]))
-    account = ctx.account()
+def _logged_in(ctx: Ctx, account_id: int) -> Go:
+    account = ctx.log_in(account_id)
     if account is not None:
-        ctx.state.locale = account.locale
         ctx.say("account.logged_in", name=account.name)
-    ctx.go("menu", fresh=True)
+    return ctx.home()
 
 
 LOGIN = Flow(
-    "login",
+    names.LOGIN,
     title="account.title_login",
     steps=(
-        Ask("phone", "account.ask_login_phone", _existing_phone, contact=True),
-        Ask("password", "account.ask_login_password", _check_password, secret=True),
+        LOGIN_PHONE,
+        Ask("password", "account.ask_login_password", _check_password, secret=True, then=_logged_in),
     ),
-    done=_login_done,
 )

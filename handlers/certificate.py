@@ -6,11 +6,11 @@ The picture is rendered once per credential, on the CPU pool (``ctx.compute``), 
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow
-from bot.engine.pushes import qr_caption, qr_label
-from bot.engine.types import Choice, Reply
-from bot.services import credentials
+from bot.engine.flow import Answer, Ask, Flow, Go
+from bot.engine.types import Choice
+from bot.services import credentials, qr_codes
 from bot.services.errors import Invalid
+from handlers import names
 
 
 def _people(ctx: Ctx) -> list[tuple[int, str]]:
@@ -32,16 +32,13 @@ def _pick(ctx: Ctx, answer: Answer) -> int:
     raise Invalid("common.pick_one")
 
 
-def _send(ctx: Ctx, person_id: int) -> None:
+def _send(ctx: Ctx, person_id: int) -> Go:
     issued = credentials.current(ctx.conn, person_id)
     if issued is not None:
         qr = ctx.services.qr
-        token = qr.cached(issued) or ctx.compute(f"qr:{issued.id}", qr.ensure, issued, qr_label(issued))
-        ctx.replies.append(Reply(qr_caption(ctx.locale, issued), image_key=token))
-    ctx.go("menu", fresh=True)
+        token = qr.cached(issued) or ctx.compute(f"qr:{issued.id}", qr.ensure, issued, qr_codes.label(issued))
+        ctx.say_text(qr_codes.caption(ctx.locale, issued), image_key=token)
+    return ctx.home()
 
 
-CERTIFICATE = Flow(
-    "certificate",
-    steps=(Ask("person", _prompt, _pick, choices=_choices, then=_send),),
-)
+CERTIFICATE = Flow(names.CERTIFICATE, steps=(Ask("person", _prompt, _pick, choices=_choices, then=_send),))

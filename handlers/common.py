@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Option
-from bot.engine.runner import draft_is_fresh
+from bot.engine.flow import Answer, Go, Option
 from bot.services.errors import Invalid
 from bot.services.phones import parse_mobile
+from handlers import names
 
 YES_NO = (Option("common.yes", "yes"), Option("common.no", "no"))
 
@@ -27,15 +27,11 @@ def account_name(ctx: Ctx) -> str:
     return account.name if account else ""
 
 
-def start_registration(ctx: Ctx, *, for_family: bool) -> None:
+def start_registration(ctx: Ctx, *, for_family: bool) -> Go:
     """Begin a registration form, offering a recent half-finished one back first."""
     if ctx.account_id is None:
         ctx.say("account.login_first")
-        ctx.go("menu", fresh=True)
-        return
-    if draft_is_fresh(ctx.state.draft, ctx.services.draft_ttl):
-        ctx.go("resume", fresh=True)
-        return
-    ctx.state.draft = None
-    ctx.go("details", fresh=True)
-    ctx.data["_for"] = "family" if for_family else "self"
+        return ctx.home()
+    if ctx.has_draft():
+        return Go(names.RESUME, fresh=True)
+    return ctx.start_form(names.DETAILS, for_family=for_family)

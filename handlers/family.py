@@ -13,8 +13,8 @@ RELATIONS = (
 
 
 def for_family(ctx: Ctx) -> bool:
-    return ctx.data.get("_for") == "family"
+    return ctx.for_family
 
 
 def for_self(ctx: Ctx) -> bool:
-    return not for_family(ctx)
+    return not ctx.for_family

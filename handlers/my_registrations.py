@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, pick
+from bot.engine.flow import Answer, Ask, Flow, Go
 from bot.engine.types import Choice
 from bot.services import registrations
+from bot.services.dates import dmy
 from bot.services.errors import Invalid
+from handlers import names
 from handlers.common import YES_NO
 
 
@@ -21,7 +23,7 @@ def _listing(ctx: Ctx) -> dict[str, str]:
             ctx.t(
                 "records.item", name=view.full_name, code=view.booking_code, status=ctx.t(f"status.{view.status}"),
                 site=view.site_name or ctx.t("registration.pool_site"),
-                date=view.preferred_date.strftime("%d/%m/%Y"), session=ctx.t(f"session.{view.preferred_session}"),
+                date=dmy(view.preferred_date), session=ctx.t(f"session.{view.preferred_session}"),
             )
         )
     return {"items": "\n\n".join(items)}
@@ -45,26 +47,25 @@ def _pick(ctx: Ctx, answer: Answer) -> str:
     raise Invalid("common.pick_one")
 
 
-def _confirm(ctx: Ctx) -> None:
-    code = str(ctx.data["booking_code"])
-    if ctx.data.get("confirm") == "yes" and ctx.account_id is not None:
+CODE = Ask("booking_code", _prompt, _pick, choices=_choices, params=_listing,
+           then=lambda _ctx, _code: Go(names.CANCEL))
+
+
+def _confirm(ctx: Ctx, answer: str) -> Go:
+    code = ctx.get(CODE) or ""
+    if answer == "yes" and ctx.account_id is not None:
         if registrations.cancel(ctx.conn, ctx.account_id, code):
             ctx.say("records.cancelled", code=code)
         else:
             ctx.say("records.cancel_failed")
-    ctx.go("records", fresh=True)
+    return Go(names.RECORDS, fresh=True)
 
 
-RECORDS = Flow(
-    "records",
-    steps=(Ask("booking_code", _prompt, _pick, choices=_choices, params=_listing,
-               then=lambda ctx, _v: ctx.go("cancel_registration")),),
-)
+RECORDS = Flow(names.RECORDS, steps=(CODE,), exits=(names.CANCEL,))
 
 CANCEL = Flow(
-    "cancel_registration",
-    steps=(Ask("confirm", "records.confirm_cancel", pick("yes", "no"), options=YES_NO,
-               params=lambda ctx: {"code": ctx.data.get("booking_code", "")}),),
-    done=_confirm,
-    previous="records",
+    names.CANCEL,
+    steps=(Ask("confirm", "records.confirm_cancel", options=YES_NO, then=_confirm,
+               params=lambda ctx: {"code": ctx.get(CODE) or ""}),),
+    previous=names.RECORDS,
 )

@@ -1,16 +1,19 @@
 """Step 1/3 of a registration, "Thông tin đăng ký": who is to be vaccinated, where and when (domain §2).
 
-Dates are kept as ISO text in the conversation and echoed back in words so that a day/month slip is seen.
+Each field is declared once below: its question, parser, how the summary shows it and where it is stored
+(``PERSON``: the person's record, ``REGISTRATION``: this registration, ``PREVIOUS_DOSE``: the earlier dose
+declared for a next-dose registration). Dates are echoed back in words so that a day/month slip is seen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from bot import i18n
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Offer, Option, pick, text_of, typed
+from bot.engine.flow import DAY, Answer, Ask, Flow, Go, Offer, Option, text_of, typed
 from bot.engine.types import Choice
 from bot.services import places, registrations, sites
 from bot.services.dates import age_on, parse_birth_date, parse_future_date, parse_past_date, today
@@ -18,6 +21,9 @@ from bot.services.documents import check_cccd, parse_id_number, parse_insurance
 from bot.services.errors import Invalid
 from bot.services.phones import display
 from bot.services.priority import PRIORITY_GROUPS
+from bot.services.registrations import PERSON, PREVIOUS_DOSE, REGISTRATION
+from bot.services.vaccines import VACCINES
+from handlers import names
 from handlers.account import person_name
 from handlers.common import account_name, phone_answer
 from handlers.family import RELATIONS, for_family, for_self
@@ -29,37 +35,24 @@ SESSIONS = (
     Option("session.allday", "allday"),
 )
 DOSES = (Option("dose.first", "1"), Option("dose.second", "2"), Option("dose.third", "3"))
-VACCINES = ("astrazeneca", "sputnik", "verocell", "hayat", "pfizer", "moderna", "janssen", "abdala")
+VACCINE_OPTIONS = tuple(Option(f"vaccine.{code}", code) for code in VACCINES)
 ADULT_AGE = 18
 
 
-def birth_date(ctx: Ctx) -> date | None:
-    value = ctx.data.get("birth_date")
-    return date.fromisoformat(value) if value else None
+def _date_echo(ctx: Ctx, value: date) -> str:
+    return ctx.t("date.echo", words=i18n.date_in_words(ctx.locale, value))
 
 
-def _date_echo(ctx: Ctx, value: str) -> str:
-    return ctx.t("date.echo", words=i18n.date_in_words(ctx.locale, date.fromisoformat(value)))
+# ---- who ----------------------------------------------------------------------------------------------
 
-
-def _birth(text: str) -> str:
-    return parse_birth_date(text).isoformat()
-
-
-def _recheck_id(ctx: Ctx, _value: Any) -> None:
-    """A changed sex or birth date may contradict the CCCD entered before: ask for it again if so."""
-    number, born, sex = ctx.data.get("id_number"), birth_date(ctx), ctx.data.get("sex")
-    if ctx.data.get("id_type") == "cccd" and number and born and sex:
-        try:
-            check_cccd(str(number), sex=str(sex), birth_date=born)
-        except Invalid:
-            ctx.data.pop("id_number", None)
+RELATION: Ask[str] = Ask("relation", "family.ask_relation", options=RELATIONS, when=for_family, summary=True,
+                         store=PERSON)
 
 
 def _full_name(ctx: Ctx, answer: Answer) -> str:
     if answer.payload == "account_name" and for_self(ctx):
         return account_name(ctx)
-    return str(text_of(120, check=person_name)(ctx, answer))
+    return text_of(120, check=person_name)(ctx, answer)
 
 
 def _name_choices(ctx: Ctx) -> list[Choice]:
@@ -67,11 +60,31 @@ def _name_choices(ctx: Ctx) -> list[Choice]:
     return [Choice(name, "account_name")] if for_self(ctx) and name else []
 
 
+FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_choices, summary=True, store=PERSON)
+
+
+def _recheck_id(ctx: Ctx, _value: Any) -> None:
+    """A changed sex or birth date may contradict the CCCD entered before: ask for it again if so."""
+    number, born, sex = ctx.get(ID_NUMBER), ctx.get(BIRTH_DATE), ctx.get(SEX)
+    if ctx.get(ID_TYPE) == "cccd" and number and born and sex:
+        try:
+            check_cccd(number, sex=sex, birth_date=born)
+        except Invalid:
+            ctx.forget(ID_NUMBER.name)
+
+
+BIRTH_DATE = Ask("birth_date", "registration.ask_birth_date", typed(parse_birth_date), codec=DAY, echo=_date_echo,
+                 then=_recheck_id, summary=True, store=PERSON)
+SEX: Ask[str] = Ask("sex", "registration.ask_sex", options=SEXES, then=_recheck_id, summary=True, store=PERSON)
+ID_TYPE: Ask[str] = Ask("id_type", "registration.ask_id_type", options=ID_TYPES, dependents=("id_number",),
+                        summary=True, store=PERSON)
+
+
 def _id_number(ctx: Ctx, answer: Answer) -> str:
     if not answer.text:
         raise Invalid("common.empty")
-    id_type = str(ctx.data["id_type"])
-    value = parse_id_number(id_type, answer.text, sex=ctx.data.get("sex"), birth_date=birth_date(ctx))
+    id_type = ctx.get(ID_TYPE) or "cccd"
+    value = parse_id_number(id_type, answer.text, sex=ctx.get(SEX), birth_date=ctx.get(BIRTH_DATE))
     existing = registrations.find_open(ctx.conn, id_type, value, ctx.account_id or 0)
     if existing is not None:
         raise already_registered(ctx, existing)
@@ -89,8 +102,17 @@ def already_registered(ctx: Ctx, existing: registrations.Existing) -> Invalid:
     )
 
 
+def _id_kind(ctx: Ctx) -> dict[str, str]:
+    kind = ctx.get(ID_TYPE) or "cccd"
+    return {"kind": ctx.t(f"id.type_{kind}")}
+
+
+ID_NUMBER: Ask[str] = Ask("id_number", "registration.ask_id_number", _id_number, params=_id_kind,
+                summary=True, private=True, store=PERSON)
+
+
 def _minor(ctx: Ctx) -> bool:
-    born = birth_date(ctx)
+    born = ctx.get(BIRTH_DATE)
     return born is not None and age_on(born, today()) < ADULT_AGE
 
 
@@ -98,22 +120,29 @@ def _phone_prompt(ctx: Ctx) -> str:
     return "registration.ask_phone_guardian" if _minor(ctx) else "registration.ask_phone"
 
 
-def _phone(ctx: Ctx, answer: Answer) -> str:
-    if answer.payload == "account_phone":
-        account = _account_phone(ctx)
-        if account:
-            return account
-    return phone_answer(ctx, answer)
-
-
 def _account_phone(ctx: Ctx) -> str | None:
     account = ctx.account()
     return account.phone if account else None
 
 
+def _phone(ctx: Ctx, answer: Answer) -> str:
+    account = _account_phone(ctx)
+    if answer.payload == "account_phone" and account:
+        return account
+    return phone_answer(ctx, answer)
+
+
 def _phone_choices(ctx: Ctx) -> list[Choice]:
     phone = _account_phone(ctx)
     return [Choice(ctx.t("registration.use_phone", phone=display(phone)), "account_phone")] if phone else []
+
+
+PHONE = Ask("phone", _phone_prompt, _phone, choices=_phone_choices, contact=True, summary=True,
+            show=lambda _ctx, phone: display(phone), store=PERSON)
+INSURANCE = Ask("insurance_number", "registration.ask_insurance", typed(parse_insurance), optional=True,
+                summary=True, private=True, store=PERSON)
+OCCUPATION = Ask("occupation", "registration.ask_occupation", text_of(200), summary=True, store=PERSON)
+WORKPLACE = Ask("workplace", "registration.ask_workplace", text_of(255), optional=True, summary=True, store=PERSON)
 
 
 def _priority_choices(ctx: Ctx) -> list[Choice]:
@@ -132,7 +161,14 @@ def _priority(ctx: Ctx, answer: Answer) -> int:
     raise Invalid("common.pick_one")
 
 
-def _place(ctx: Ctx, answer: Answer, prefix: str, search: Any, valid: Any, kind: str) -> int:
+PRIORITY_GROUP = Ask("priority_group", "registration.ask_priority", _priority, choices=_priority_choices,
+                     summary=True, show=lambda ctx, g: f"{g}. {ctx.t(f'priority.short.{g}')}", store=PERSON)
+
+# ---- where --------------------------------------------------------------------------------------------
+
+
+def _place(answer: Answer, prefix: str, search: Callable[[str], list[places.Place]],
+           valid: Callable[[int], bool], kind: str) -> int:
     if answer.payload and answer.payload.startswith(prefix):
         code = answer.payload.removeprefix(prefix)
         if code.isdigit() and valid(int(code)):
@@ -144,43 +180,39 @@ def _place(ctx: Ctx, answer: Answer, prefix: str, search: Any, valid: Any, kind:
     if not found:
         raise Invalid(f"place.{kind}_not_found", query=answer.text[:60])
     if len(found) == 1:
-        return int(found[0].code)
+        return found[0].code
     raise Offer(f"place.{kind}_pick", [Choice(p.name, f"{prefix}{p.code}") for p in found])
 
 
-def _province(ctx: Ctx, answer: Answer) -> int:
-    def valid(code: int) -> bool:
-        try:
-            places.province(code)
-        except StopIteration:
-            return False
-        return True
+def _province(_ctx: Ctx, answer: Answer) -> int:
+    return _place(answer, "prov:", places.search_provinces, places.is_province, "province")
 
-    return _place(ctx, answer, "prov:", places.search_provinces, valid, "province")
+
+def _province_name(ctx: Ctx) -> str:
+    return places.province(ctx.get(PROVINCE) or 0).name
+
+
+PROVINCE: Ask[int] = Ask("province_code", "registration.ask_province", _province,
+               echo=lambda ctx, code: ctx.t("place.chosen", name=places.province(code).name),
+               dependents=("ward_code", "site_id"), summary=True,
+               show=lambda _ctx, code: places.province(code).name, store=PERSON)
 
 
 def _ward(ctx: Ctx, answer: Answer) -> int:
-    province = int(ctx.data["province"])
-
-    def valid(code: int) -> bool:
-        try:
-            return places.ward_province(code) == province
-        except (ValueError, KeyError):
-            return False
-
-    return _place(ctx, answer, "ward:", lambda q: places.search_wards(province, q), valid, "ward")
+    province = ctx.get(PROVINCE) or 0
+    return _place(answer, "ward:", lambda q: places.search_wards(province, q),
+                  lambda code: places.is_ward_of(code, province), "ward")
 
 
-def _place_echo(kind: str) -> Any:
-    def echo(ctx: Ctx, code: int) -> str:
-        name = places.province(code).name if kind == "province" else places.ward(code).name
-        return ctx.t("place.chosen", name=name)
-
-    return echo
+WARD = Ask("ward_code", "registration.ask_ward", _ward,
+           echo=lambda ctx, code: ctx.t("place.chosen", name=places.ward(code).name), dependents=("site_id",),
+           params=lambda ctx: {"province": _province_name(ctx)}, summary=True,
+           show=lambda _ctx, code: places.ward(code).name, store=PERSON)
+ADDRESS = Ask("address", "registration.ask_address", text_of(255), optional=True, summary=True, store=PERSON)
 
 
 def _sites(ctx: Ctx) -> list[sites.SiteView]:
-    province, ward = int(ctx.data["province"]), int(ctx.data["ward"])
+    province, ward = ctx.get(PROVINCE) or 0, ctx.get(WARD) or 0
     found: list[sites.SiteView] = ctx.memo(f"sites:{ward}", lambda: sites.for_place(ctx.conn, province, ward))
     return found
 
@@ -206,62 +238,68 @@ def _site(ctx: Ctx, answer: Answer) -> int | None:
     raise Invalid("common.pick_one")
 
 
-def _preferred_date(ctx: Ctx, answer: Answer) -> str:
-    return str(typed(lambda t: parse_future_date(t, max_days=ctx.services.preferred_date_window_days).isoformat())(
-        ctx, answer
-    ))
+def site_name(ctx: Ctx, site_id: int) -> str:
+    site = ctx.memo(f"site:{site_id}", lambda: sites.get(ctx.conn, site_id))
+    return site.name if site else ""
+
+
+SITE: Ask[int] = Ask("site_id", _site_prompt, _site, choices=_site_choices,
+                     params=lambda ctx: {"province": _province_name(ctx)}, summary=True, show=site_name,
+                     store=REGISTRATION)
+
+# ---- when ---------------------------------------------------------------------------------------------
+
+
+def _preferred_date(ctx: Ctx, answer: Answer) -> date:
+    window = ctx.services.preferred_date_window_days
+    return typed(lambda text: parse_future_date(text, max_days=window))(ctx, answer)
+
+
+PREFERRED_DATE = Ask("preferred_date", "registration.ask_preferred_date", _preferred_date, codec=DAY,
+                     echo=_date_echo, summary=True, store=REGISTRATION)
+SESSION: Ask[str] = Ask("preferred_session", "registration.ask_session", options=SESSIONS, summary=True,
+                   store=REGISTRATION)
+
+
+def _dose_number(_ctx: Ctx, answer: Answer) -> int:
+    if answer.payload in {o.payload for o in DOSES}:
+        return int(answer.payload or 0)
+    raise Invalid("common.pick_one")
+
+
+DOSE_NUMBER = Ask("dose_number", "registration.ask_dose", _dose_number, options=DOSES,
+                  dependents=("prev_vaccine", "prev_date", "prev_lot", "prev_site"), summary=True,
+                  show=lambda ctx, n: ctx.t(f"dose.label_{n}"), store=REGISTRATION)
 
 
 def _later_dose(ctx: Ctx) -> bool:
-    return ctx.data.get("dose_number") in ("2", "3")
+    return (ctx.get(DOSE_NUMBER) or 1) > 1
 
 
-def _previous_date(ctx: Ctx, answer: Answer) -> str:
+def _previous_date(ctx: Ctx, answer: Answer) -> date:
     value = typed(parse_past_date)(ctx, answer)
-    born = birth_date(ctx)
+    born = ctx.get(BIRTH_DATE)
     if born and value < born:
         raise Invalid("dose.before_birth")
-    return str(value.isoformat())
+    return value
 
-
-VACCINE_OPTIONS = tuple(Option(f"vaccine.{v}", v) for v in VACCINES)
 
 DETAILS = Flow(
-    "details",
+    names.DETAILS,
     title="registration.title",
     stage=(1, 3),
     form=True,
     steps=(
-        Ask("relation", "family.ask_relation", pick(*(o.payload for o in RELATIONS)), options=RELATIONS,
-            when=for_family),
-        Ask("full_name", "registration.ask_name", _full_name, choices=_name_choices),
-        Ask("birth_date", "registration.ask_birth_date", typed(_birth), echo=_date_echo, then=_recheck_id),
-        Ask("sex", "registration.ask_sex", pick("M", "F"), options=SEXES, then=_recheck_id),
-        Ask("id_type", "registration.ask_id_type", pick("cccd", "cmnd", "passport"), options=ID_TYPES,
-            dependents=("id_number",)),
-        Ask("id_number", "registration.ask_id_number", _id_number,
-            params=lambda ctx: {"kind": ctx.t(f"id.type_{ctx.data.get('id_type', 'cccd')}")}),
-        Ask("phone", _phone_prompt, _phone, choices=_phone_choices, contact=True),
-        Ask("insurance", "registration.ask_insurance", typed(parse_insurance), optional=True),
-        Ask("occupation", "registration.ask_occupation", text_of(200)),
-        Ask("workplace", "registration.ask_workplace", text_of(255), optional=True),
-        Ask("priority_group", "registration.ask_priority", _priority, choices=_priority_choices),
-        Ask("province", "registration.ask_province", _province, echo=_place_echo("province"),
-            dependents=("ward", "site")),
-        Ask("ward", "registration.ask_ward", _ward, echo=_place_echo("ward"), dependents=("site",),
-            params=lambda ctx: {"province": places.province(int(ctx.data["province"])).name}),
-        Ask("address", "registration.ask_address", text_of(255), optional=True),
-        Ask("site", _site_prompt, _site, choices=_site_choices,
-            params=lambda ctx: {"province": places.province(int(ctx.data["province"])).name}),
-        Ask("preferred_date", "registration.ask_preferred_date", _preferred_date, echo=_date_echo),
-        Ask("session", "registration.ask_session", pick("morning", "afternoon", "allday"), options=SESSIONS),
-        Ask("dose_number", "registration.ask_dose", pick("1", "2", "3"), options=DOSES,
-            dependents=("prev_vaccine", "prev_date", "prev_lot", "prev_site")),
-        Ask("prev_vaccine", "registration.ask_prev_vaccine", pick(*VACCINES), options=VACCINE_OPTIONS,
-            when=_later_dose),
-        Ask("prev_date", "registration.ask_prev_date", _previous_date, echo=_date_echo, when=_later_dose),
-        Ask("prev_lot", "registration.ask_prev_lot", text_of(40), optional=True, when=_later_dose),
-        Ask("prev_site", "registration.ask_prev_site", text_of(200), optional=True, when=_later_dose),
+        RELATION, FULL_NAME, BIRTH_DATE, SEX, ID_TYPE, ID_NUMBER, PHONE, INSURANCE, OCCUPATION, WORKPLACE,
+        PRIORITY_GROUP, PROVINCE, WARD, ADDRESS, SITE, PREFERRED_DATE, SESSION, DOSE_NUMBER,
+        Ask[str]("prev_vaccine", "registration.ask_prev_vaccine", options=VACCINE_OPTIONS, when=_later_dose,
+                 summary=True, store=PREVIOUS_DOSE),
+        Ask("prev_date", "registration.ask_prev_date", _previous_date, codec=DAY, echo=_date_echo, when=_later_dose,
+            summary=True, store=PREVIOUS_DOSE),
+        Ask("prev_lot", "registration.ask_prev_lot", text_of(40), optional=True, when=_later_dose, summary=True,
+            store=PREVIOUS_DOSE),
+        Ask("prev_site", "registration.ask_prev_site", text_of(200), optional=True, when=_later_dose, summary=True,
+            store=PREVIOUS_DOSE),
     ),
-    done=lambda ctx: ctx.go("history"),
+    done=Go(names.HISTORY),
 )

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Flow, Option, pick
-from bot.engine.runner import draft_is_fresh
-from bot.services import accounts
+from bot.engine.flow import Ask, Flow, Go, Option
+from handlers import names
 
 LANGUAGES = (Option("settings.vi", "vi"), Option("settings.en", "en"))
 
 
-def _set(ctx: Ctx, locale: str) -> None:
-    ctx.state.locale = locale
-    if ctx.account_id is not None:
-        accounts.set_locale(ctx.conn, ctx.account_id, locale)
+def _set(ctx: Ctx, locale: str) -> Go | None:
+    ctx.set_locale(locale)
     ctx.say("settings.changed")
-    draft = ctx.state.draft
-    if ctx.data.get("_resume_form") and draft_is_fresh(draft, ctx.services.draft_ttl) and draft is not None:
-        # Switching language mid-form continues the form where it was, now in the other language.
-        ctx.state.draft = None
-        ctx.state.data = dict(draft["data"])
-        ctx.go(str(draft["flow"]), str(draft["step"]))
-    else:
-        ctx.go("menu", fresh=True)
+    # Switching language mid-form continues the form where it was, now in the other language.
+    return ctx.return_to_form()
 
 
 LANGUAGE = Flow(
-    "language",
-    steps=(Ask("locale", "settings.ask", pick("vi", "en"), options=LANGUAGES, then=_set),),
+    names.LANGUAGE,
+    steps=(Ask("locale", "settings.ask", options=LANGUAGES, then=_set),),
+    exits=(names.DETAILS, names.HISTORY, names.CONSENT),
 )

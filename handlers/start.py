@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, pick
+from bot.engine.flow import Answer, Ask, Flow, Go
 from bot.engine.types import Choice
-from bot.services import accounts
 from bot.services.errors import Invalid
+from handlers import names
 from handlers.common import YES_NO, account_name, start_registration
 
 GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.language", "language"))
@@ -15,6 +15,9 @@ MEMBER = (
     ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.logout", "logout"),
     ("menu.language", "language"),
 )
+# Menu items that simply open a flow of the same name.
+OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "language": names.LANGUAGE, "records": names.RECORDS,
+         "certificate": names.CERTIFICATE}
 
 
 def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:
@@ -36,40 +39,37 @@ def _prompt(ctx: Ctx) -> str:
     return "menu.prompt_member" if ctx.account_id else "menu.prompt_guest"
 
 
-def _route(ctx: Ctx) -> None:
-    choice = ctx.data.get("choice")
-    if choice in ("signup", "login", "language", "records", "certificate"):
-        ctx.go(str(choice), fresh=True)
-    elif choice == "register_self":
-        start_registration(ctx, for_family=False)
-    elif choice == "register_family":
-        start_registration(ctx, for_family=True)
-    elif choice == "logout":
-        accounts.unbind_chat(ctx.conn, channel=ctx.incoming.channel, chat_id=ctx.incoming.chat_id)
-        ctx.state.account_id = None
-        ctx.state.draft = None
+def _route(ctx: Ctx, choice: str) -> Go | None:
+    if choice in OPENS:
+        return Go(OPENS[choice], fresh=True)
+    if choice in ("register_self", "register_family"):
+        return start_registration(ctx, for_family=choice == "register_family")
+    if choice == "logout":
+        ctx.log_out()
         ctx.say("account.logged_out")
+    return ctx.home()
 
 
 MENU = Flow(
-    "menu",
+    names.MENU,
     steps=(
-        Ask("choice", _prompt, _parse, choices=_choices, params=lambda ctx: {"name": account_name(ctx)}),
+        Ask("choice", _prompt, _parse, choices=_choices, params=lambda ctx: {"name": account_name(ctx)},
+            then=_route),
     ),
-    done=_route,
+    exits=(*OPENS.values(), names.RESUME, names.DETAILS),
     back=False,
 )
 
 
-def _resume(ctx: Ctx) -> None:
-    draft = ctx.state.draft or {}
-    ctx.state.draft = None
-    if ctx.data.get("resume") == "yes" and draft:
-        ctx.state.data = dict(draft["data"])
-        ctx.go(str(draft["flow"]), str(draft["step"]))
-    else:
-        for_family = (draft.get("data") or {}).get("_for") == "family"
-        start_registration(ctx, for_family=for_family)
+def _resume(ctx: Ctx, answer: str) -> Go | None:
+    if answer == "yes":
+        return ctx.resume_draft()
+    return ctx.start_form(names.DETAILS, for_family=ctx.draft_for_family)
 
 
-RESUME = Flow("resume", steps=(Ask("resume", "menu.resume_draft", pick("yes", "no"), options=YES_NO),), done=_resume)
+RESUME = Flow(
+    names.RESUME,
+    steps=(Ask("resume", "menu.resume_draft", options=YES_NO, then=_resume),),
+    # A draft may have been left at any stage of the form.
+    exits=(names.DETAILS, names.HISTORY, names.CONSENT),
+)

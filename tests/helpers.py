@@ -1,17 +1,21 @@
-"""A scripted chat that talks to the engine the way a channel does."""
+"""A scripted chat that talks to the engine the way a channel does, and a way to start it anywhere."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import Any
 
-from bot.engine.runner import Engine
-from bot.engine.types import Capabilities, Incoming, Reply
-from bot.services.dates import today
+from bot.app import App
+from bot.engine import Capabilities, Engine, Incoming, Reply
+from bot.services import conversations
+from tests.scripts import PASSWORD, Button, Script
+from tests.scripts import signup as signup_script
 
-WEB = Capabilities(buttons=True, delete_messages=True, transcript=True)
+WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
+
+__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "setup_state", "signup"]
 
 
 @dataclass
@@ -21,15 +25,23 @@ class Chat:
     channel: str = "test"
     caps: Capabilities = WEB
     last: list[Reply] = field(default_factory=list)
+    flow: str = ""  # where the engine says the chat is now
+    step: str = ""
 
-    async def send(self, text: str | None = None, **kwargs: object) -> list[Reply]:
+    async def send(self, text: str | None = None, **kwargs: Any) -> list[Reply]:
         incoming = Incoming(
             channel=self.channel, chat_id=self.chat_id, user_id=self.chat_id,
-            update_key=f"{self.channel}:{self.chat_id}:{next(_updates)}", text=text, **kwargs,  # type: ignore[arg-type]
+            update_key=f"{self.channel}:{self.chat_id}:{next(_updates)}", text=text, **kwargs,
         )
         outcome = await self.engine.handle(incoming, self.caps)
         self.last = outcome.replies
+        self.flow, self.step = outcome.flow, outcome.step
         return outcome.replies
+
+    async def answer(self, answer: str | Button) -> list[Reply]:
+        if isinstance(answer, Button):
+            return await self.send(button=answer.payload)
+        return await self.send(answer)
 
     async def press(self, label_or_payload: str) -> list[Reply]:
         """Press the button whose label contains the text (or whose payload is it)."""
@@ -50,52 +62,41 @@ class Chat:
         return [c.label for c in self.last[-1].choices] if self.last else []
 
 
-PASSWORD = "mật-khẩu-an-toàn-1"
+async def answer_form(chat: Chat, script: Script, *, until: str | None = None) -> None:
+    """Answer each question the chat is asked from the script, by field name, until a question the script
+    does not answer (or the field ``until``). Every answer must be accepted: the chat must move on."""
+    while chat.step in script and chat.step != until:
+        before = (chat.flow, chat.step)
+        await chat.answer(script[chat.step])
+        assert (chat.flow, chat.step) != before, f"{before} not accepted: {chat.prompt}"
 
 
 async def signup(chat: Chat, name: str = "Nguyễn Văn An", phone: str = "0912345678") -> None:
     await chat.send("/start")
     await chat.press("signup")
-    await chat.send(name)
-    await chat.send(phone)
-    await chat.send(PASSWORD)
-    await chat.send(PASSWORD)
+    await answer_form(chat, signup_script(name, phone))
     assert chat.last[-1].choices[0].payload == "register_self", chat.text
 
 
-def soon(days: int = 10) -> str:
-    return (today() + timedelta(days=days)).strftime("%d/%m/%Y")
-
-
-DETAILS_SELF: list[str | tuple[str, str]] = [
-    "Nguyễn Văn An",  # name
-    "01/07/1990",  # birth date
-    ("button", "M"),
-    ("button", "cccd"),
-    "001090123456",
-    ("button", "account_phone"),
-    ("button", "nav:skip"),  # insurance
-    "Kỹ sư phần mềm",
-    ("button", "nav:skip"),  # workplace
-    ("button", "group:8"),
-    "hcm",
-    "bến thành",
-    ("button", "nav:skip"),  # address
-    "1",  # first site
-    soon(),
-    ("button", "morning"),
-    ("button", "1"),
-]
-
-
-async def answer_all(chat: Chat, answers: list[str | tuple[str, str]]) -> None:
-    for answer in answers:
-        if isinstance(answer, tuple):
-            await chat.send(button=answer[1])
-        else:
-            await chat.send(answer)
-
-
-async def answer_history(chat: Chat, answer: str = "no") -> None:
-    while chat.last and any(c.payload == "unknown" for c in chat.last[-1].choices):
-        await chat.send(button=answer)
+def setup_state(
+    app: App, chat: Chat, flow: str, step: str = "", answers: dict[str, Any] | None = None, *,
+    account_id: int | None = None, for_family: bool = False, locale: str = "vi", encoded: dict[str, Any] | None = None,
+) -> None:
+    """Put the chat at ``step`` of ``flow`` with these answers (typed values: dates as dates), as if the person
+    had answered them; the next message is handled from there. Praekelt's ``setup_state`` is the model."""
+    registry = app.engine.registry
+    target = registry[flow]
+    fields = {s.name: s for f in (*registry.flows.values(), target) for s in f.steps}  # the flow's own win
+    kept: dict[str, Any] = dict(encoded or {})  # answers as a conversation keeps them (copied from another)
+    for name, value in (answers or {}).items():
+        step_of = fields.get(name)
+        kept[name] = value if step_of is None or value is None else step_of.codec.dump(value)
+    key = conversations.conversation_key(chat.channel, chat.chat_id)
+    with app.store.engine.begin() as conn:
+        state = conversations.load(conn, key, default_locale=locale, lock=False)
+        state.flow, state.step = target.name, step or target.steps[0].name
+        state.answers, state.account_id, state.locale = kept, account_id, locale
+        state.subject = conversations.FAMILY if for_family else conversations.SELF
+        state.offered, state.editing = [], False
+        conversations.save(conn, state)
+    chat.flow, chat.step, chat.last = state.flow, state.step, []

@@ -1,1 +1,11 @@
-"""The conversation runner: ordering, de-duplication, state, dispatch to flows, one commit per event."""
+"""The conversation runner: ordering, de-duplication, state, dispatch to flows, one commit per event.
+
+Channels use only what this package exports: they hand :class:`Incoming` events to :meth:`Engine.handle`,
+turn :class:`Reply` objects into platform calls, and register push deliverers with the :class:`Pusher`.
+"""
+
+from bot.engine.pushes import Deliverer, Pusher
+from bot.engine.runner import Engine, Outcome, Render
+from bot.engine.types import Capabilities, Choice, Incoming, Reply
+
+__all__ = ["Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "Outcome", "Pusher", "Render", "Reply"]

@@ -1,4 +1,9 @@
-"""What a flow step sees while an event is handled: the answers so far, the person's locale, services."""
+"""What a flow step sees while an event is handled, and the only way it changes the conversation.
+
+Flows read answers with :meth:`Ctx.get` (typed by the field's codec) and move with the :class:`Go` their
+hooks return, or with the named methods here (log in, start a form, edit from a summary, resume a draft);
+they never assign the engine's state themselves.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot import i18n
+from bot.engine.flow import Ask, Go
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
-from bot.services import accounts
-from bot.services.conversations import State
+from bot.services import accounts, outbox
+from bot.services.conversations import FAMILY, SELF, Draft, State
+from bot.services.dates import utcnow
 from bot.services.keys import SigningKey
 from bot.services.passwords import Passwords
 from bot.services.qr_codes import QrImages
@@ -21,8 +28,8 @@ from bot.services.qr_codes import QrImages
 
 class NeedsCompute(Exception):
     """Raised inside the DB thread for CPU work (a password hash): the engine undoes this event's partial
-    effects, runs ``fn(*args)`` on a worker pool, and handles the event again with the result in
-    ``ctx.extras[key]``. The inputs (a password) live only in memory for that time."""
+    effects, runs ``fn(*args)`` on a worker pool, and handles the event again with the result at hand.
+    The inputs (a password) live only in memory for that time."""
 
     def __init__(self, key: str, fn: Callable[..., Any], *args: Any) -> None:
         super().__init__(key)
@@ -43,11 +50,11 @@ class Services:
 
 
 class Ctx:
-    """One event's view. ``go`` moves the conversation; ``say`` queues a message before the next prompt."""
+    """One event's view of the conversation."""
 
     def __init__(
         self, conn: Connection, incoming: Incoming, caps: Capabilities, services: Services, state: State,
-        extras: dict[str, Any],
+        extras: dict[str, Any], home: str,
     ) -> None:
         self.conn = conn
         self.incoming = incoming
@@ -56,15 +63,24 @@ class Ctx:
         self.state = state
         self.extras = extras
         self.replies: list[Reply] = []
-        self.moved = False
+        self.pushed = False  # something was queued in the outbox: wake the pusher after the commit
+        self._home = home
         self._account: accounts.AccountView | None = None
         self._memo: dict[str, Any] = {}
-        self.pushed = False  # something was queued in the outbox: wake the pusher after the commit
-        self.secret_input = False  # the message just handled was a password: ask the channel to delete it
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.state.data
+    # ---- answers ------------------------------------------------------------------------------------
+
+    def get[T](self, field: Ask[T]) -> T | None:
+        """The answer to ``field`` with its type (a date is a date), or None when not answered."""
+        raw = self.state.answers.get(field.name)
+        return None if raw is None else field.codec.load(raw)
+
+    def answered(self, field: Ask[Any]) -> bool:
+        return field.name in self.state.answers
+
+    def forget(self, *names: str) -> None:
+        for name in names:
+            self.state.answers.pop(name, None)
 
     @property
     def locale(self) -> str:
@@ -74,17 +90,16 @@ class Ctx:
     def account_id(self) -> int | None:
         return self.state.account_id
 
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Compute once per event: a step's prompt, choices and parser often need the same lookup."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+    @property
+    def for_family(self) -> bool:
+        """The form is for a family member, not the account holder."""
+        return self.state.subject == FAMILY
 
-    def account(self) -> accounts.AccountView | None:
-        """The logged-in account, read once per event (prompts, choices and parsers all ask for it)."""
-        if self._account is None or self._account.id != self.state.account_id:
-            self._account = accounts.get(self.conn, self.state.account_id) if self.state.account_id else None
-        return self._account
+    @property
+    def editing(self) -> bool:
+        return self.state.editing
+
+    # ---- saying -------------------------------------------------------------------------------------
 
     def t(self, key: str, **params: Any) -> str:
         return i18n.t(self.state.locale, key, **params)
@@ -92,16 +107,103 @@ class Ctx:
     def say(self, key: str, **params: Any) -> None:
         self.replies.append(Reply(self.t(key, **params)))
 
-    def say_text(self, text: str, choices: list[Choice] | None = None) -> None:
-        self.replies.append(Reply(text, choices=choices or []))
+    def push_later(self, kind: str, payload: dict[str, Any]) -> None:
+        """Send something to this chat through the outbox, after the commit (a QR to render, say)."""
+        outbox.enqueue(self.conn, channel=self.incoming.channel, chat_id=self.incoming.chat_id, kind=kind,
+                       payload=payload)
+        self.pushed = True
 
-    def go(self, flow: str, step: str = "", *, fresh: bool = False) -> None:
-        """Continue at ``flow`` (its first step that applies, unless ``step`` is named)."""
-        if fresh:
-            self.state.data = {}
-        self.state.flow = flow
-        self.state.step = step
-        self.moved = True
+    def say_text(self, text: str, choices: list[Choice] | None = None, image_key: str | None = None) -> None:
+        self.replies.append(Reply(text, choices=choices or [], image_key=image_key))
+
+    # ---- the account and the chat -------------------------------------------------------------------
+
+    def account(self) -> accounts.AccountView | None:
+        """The logged-in account, read once per event (prompts, choices and parsers all ask for it)."""
+        if self._account is None or self._account.id != self.state.account_id:
+            self._account = accounts.get(self.conn, self.state.account_id) if self.state.account_id else None
+        return self._account
+
+    def log_in(self, account_id: int) -> accounts.AccountView | None:
+        """This chat now acts for the account, speaks its language and receives its pushes."""
+        self.state.account_id = account_id
+        account = self.account()
+        if account is not None:
+            self.state.locale = account.locale
+        incoming = self.incoming
+        accounts.bind_chat(self.conn, channel=incoming.channel, chat_id=incoming.chat_id, user_id=incoming.user_id,
+                           account_id=account_id)
+        return account
+
+    def log_out(self) -> None:
+        accounts.unbind_chat(self.conn, channel=self.incoming.channel, chat_id=self.incoming.chat_id)
+        self.state.account_id = None
+        self.state.draft = None
+
+    def set_locale(self, locale: str) -> None:
+        self.state.locale = locale
+        if self.state.account_id is not None:
+            accounts.set_locale(self.conn, self.state.account_id, locale)
+
+    # ---- moving -------------------------------------------------------------------------------------
+
+    def home(self) -> Go:
+        return Go(self._home, fresh=True)
+
+    def start_form(self, flow: str, *, for_family: bool) -> Go:
+        """A new, empty form (any kept draft is dropped) for the account holder or a family member."""
+        self.state.draft = None
+        self.state.subject = FAMILY if for_family else SELF
+        return Go(flow, fresh=True)
+
+    def edit(self, flow: str, step: str, *, forget: tuple[str, ...] = ()) -> Go:
+        """Answer ``step`` again from a summary: afterwards only what the change invalidated is asked."""
+        self.forget(step, *forget)
+        self.state.editing = True
+        return Go(flow, step)
+
+    def stop_editing(self) -> None:
+        self.state.editing = False
+
+    def has_draft(self) -> bool:
+        draft = self.state.draft
+        return draft is not None and utcnow() - draft.saved_at < self.services.draft_ttl
+
+    def resume_draft(self) -> Go | None:
+        """Continue the kept form where it was left (None when there is none to resume)."""
+        draft = self.state.draft if self.has_draft() else None
+        self.state.draft = None
+        if draft is None:
+            return None
+        self.state.answers = dict(draft.answers)
+        self.state.subject = draft.subject
+        return Go(draft.flow, draft.step)
+
+    @property
+    def draft_for_family(self) -> bool:
+        return self.state.draft is not None and self.state.draft.subject == FAMILY
+
+    def drop_draft(self) -> None:
+        self.state.draft = None
+
+    def return_to_form(self) -> Go | None:
+        """After a language change made mid-form: back to that form (None when it was not made mid-form)."""
+        if not self.state.resume_form:
+            return None
+        self.state.resume_form = False
+        return self.resume_draft()
+
+    def keep_draft(self, flow: str) -> None:
+        """The engine's: keep the current answers as the draft of ``flow``."""
+        self.state.draft = Draft(flow, self.state.step, dict(self.state.answers), self.state.subject, utcnow())
+
+    # ---- work off the database thread ---------------------------------------------------------------
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute once per event: a step's prompt, choices and parser often need the same lookup."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def compute(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
         if key in self.extras:

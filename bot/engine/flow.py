@@ -2,15 +2,26 @@
 
 A flow module should read like the form it implements. Everything else (universal commands, "Quay lại",
 progress markers, typed numbers for buttons, re-asking after bad input, drafts) is the engine's job.
+
+A field is declared once, on its :class:`Ask`: the question, the parser, how the answer is kept in the
+conversation (``codec``), how the summary shows it (``show``), the name of its "Sửa" button (``label``) and
+where it is stored (``store``). Summaries, edit menus, the stored record and the tests' answer scripts are
+derived from these declarations.
+
+Hooks (``then`` after an answer, ``done`` after the last step) return a :class:`Go` to move elsewhere, or
+``None`` to carry on. Targets are flow names that the registry checks when the app is built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.types import Choice
+from bot.services.dates import dmy
+from bot.services.documents import mask
 from bot.services.errors import Invalid
 
 if TYPE_CHECKING:
@@ -37,9 +48,34 @@ class Offer(Exception):
         self.params = params
 
 
-Parser = Callable[["Ctx", Answer], Any]
+@dataclass(frozen=True, slots=True)
+class Go:
+    """Continue at ``flow`` (at ``step``, or its first step that applies); ``fresh`` forgets the answers."""
+
+    flow: str
+    step: str = ""
+    fresh: bool = False
+
+
 Predicate = Callable[["Ctx"], bool]
 ChoicesFn = Callable[["Ctx"], list[Choice]]
+Hook = Callable[["Ctx"], Go | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Codec[T]:
+    """How an answer is kept in the conversation's JSON, and read back with its type."""
+
+    dump: Callable[[T], Any]
+    load: Callable[[Any], T]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+PLAIN: Codec[Any] = Codec(_same, _same)  # text, codes and numbers are JSON as they are
+DAY: Codec[date] = Codec(date.isoformat, date.fromisoformat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,84 +86,90 @@ class Option:
     payload: str
 
 
-@dataclass(frozen=True, slots=True)
-class Ask:
-    field: str
+@dataclass(frozen=True)  # no slots: ``Ask[str](…)`` must be allowed to note its type argument
+class Ask[T]:
+    """One question and everything about its answer."""
+
+    name: str
     prompt: str | Callable[[Ctx], str]  # message key, or a function choosing one
-    parse: Parser
+    parse: Callable[[Ctx, Answer], T | None] | None = None  # None: one of ``options``
     options: Sequence[Option] = ()
     choices: ChoicesFn | None = None
     when: Predicate | None = None
     params: Callable[[Ctx], dict[str, Any]] | None = None
-    echo: Callable[[Ctx, Any], str | None] | None = None  # confirmation after accepting, e.g. a date in words
+    echo: Callable[[Ctx, T], str | None] | None = None  # confirmation after accepting, e.g. a date in words
     optional: bool = False  # adds "Bỏ qua": the value becomes None
     secret: bool = False
     contact: bool = False
-    then: Callable[[Ctx, Any], None] | None = None  # after accepting: may jump elsewhere with ctx.go()
-    summary: bool = True  # listed in the registration summary with a "Sửa" button
+    then: Callable[[Ctx, T], Go | None] | None = None  # after accepting: may move elsewhere
     dependents: tuple[str, ...] = ()  # answers that no longer hold when this one changes
+    codec: Codec[Any] = PLAIN
+    summary: bool = False  # listed in the form's summary, with a "Sửa" entry
+    private: bool = False  # masked where the summary is repeated after sending (ID and insurance numbers)
+    show: Callable[[Ctx, T], str] | None = None  # how the summary shows it (default: derived)
+    label: str = ""  # message key naming the field (default ``field.<name>``)
+    store: str | None = None  # the record the value is stored in, under the field's name
 
     def applies(self, ctx: Ctx) -> bool:
         return self.when is None or self.when(ctx)
+
+    @property
+    def label_key(self) -> str:
+        return self.label or f"field.{self.name}"
+
+    def read(self, ctx: Ctx, answer: Answer) -> T | None:
+        if self.parse is not None:
+            return self.parse(ctx, answer)
+        for option in self.options:
+            if answer.payload == option.payload:
+                return option.payload  # type: ignore[return-value]  # option steps hold their payload
+        raise Invalid("common.pick_one")
+
+    def display(self, ctx: Ctx, value: T | None) -> str:
+        """The answer as the summary shows it."""
+        if value is None:
+            return ctx.t("common.none")
+        if self.show is not None:
+            return self.show(ctx, value)
+        for option in self.options:
+            if option.payload == value:
+                return ctx.t(option.label)
+        if isinstance(value, date):
+            return dmy(value)
+        return str(value)
 
 
 @dataclass(frozen=True, slots=True)
 class Flow:
     name: str
-    steps: tuple[Ask, ...]
-    done: Callable[[Ctx], None] | None = None
+    steps: tuple[Ask[Any], ...]
+    done: Go | Hook | None = None  # after the last step; None: home
     title: str | None = None  # message key shown in the progress marker
     stage: tuple[int, int] | None = None  # ("Bước 2/3")
     previous: str | None = None  # where "Quay lại" leads from the first step
+    exits: tuple[str, ...] = ()  # other flows its hooks may move to (checked, and drawn in the diagram)
     form: bool = False  # a form whose half-finished answers are kept as a draft
     back: bool = True  # offer "Quay lại" on every step
 
-    def index(self, field_name: str) -> int:
+    def index(self, name: str) -> int:
         for i, step in enumerate(self.steps):
-            if step.field == field_name:
+            if step.name == name:
                 return i
-        raise KeyError(field_name)
+        raise KeyError(name)
 
-    def step(self, field_name: str) -> Ask:
-        return self.steps[self.index(field_name)]
+    def step(self, name: str) -> Ask[Any]:
+        return self.steps[self.index(name)]
 
-
-@dataclass
-class Registry:
-    flows: dict[str, Flow] = field(default_factory=dict)
-    home: str = "menu"
-
-    def add(self, *flows: Flow) -> None:
-        for flow in flows:
-            if flow.name in self.flows:
-                raise ValueError(f"flow {flow.name} declared twice")
-            self.flows[flow.name] = flow
-
-    def __getitem__(self, name: str) -> Flow:
-        return self.flows[name]
-
-    def owner_of(self, field_name: str, among: Sequence[str]) -> Flow:
-        for name in among:
-            flow = self.flows[name]
-            if any(s.field == field_name for s in flow.steps):
-                return flow
-        raise KeyError(field_name)
+    def targets(self) -> tuple[str, ...]:
+        """Every flow this one may lead to."""
+        found = [self.done.flow] if isinstance(self.done, Go) else []
+        return tuple(dict.fromkeys([*found, *self.exits]))
 
 
 # Parsers shared by many flows ------------------------------------------------------------------------
 
-def pick(*payloads: str) -> Parser:
-    """Accept one of these payloads (a pressed button, or its number or label typed)."""
-
-    def parse(_ctx: Ctx, answer: Answer) -> str:
-        if answer.payload in payloads:
-            return answer.payload
-        raise Invalid("common.pick_one")
-
-    return parse
-
-
-def text_of(max_len: int, *, min_len: int = 1, check: Callable[[str], str] | None = None) -> Parser:
+def text_of(max_len: int, *, min_len: int = 1, check: Callable[[str], str] | None = None) -> Callable[
+        [Ctx, Answer], str]:
     """Free text within limits; ``check`` may normalise it or raise :class:`Invalid`."""
 
     def parse(_ctx: Ctx, answer: Answer) -> str:
@@ -143,10 +185,10 @@ def text_of(max_len: int, *, min_len: int = 1, check: Callable[[str], str] | Non
     return parse
 
 
-def typed(fn: Callable[[str], Any]) -> Parser:
+def typed[T](fn: Callable[[str], T]) -> Callable[[Ctx, Answer], T]:
     """Wrap a service parser that takes typed text (phone, date, ID …)."""
 
-    def parse(_ctx: Ctx, answer: Answer) -> Any:
+    def parse(_ctx: Ctx, answer: Answer) -> T:
         if answer.text is None:
             raise Invalid("common.type_text")
         if not answer.text:
@@ -154,3 +196,30 @@ def typed(fn: Callable[[str], Any]) -> Parser:
         return fn(answer.text)
 
     return parse
+
+
+# Derived from the declarations ---------------------------------------------------------------------------
+
+def summary_fields(ctx: Ctx, flows: Sequence[Flow]) -> list[Ask[Any]]:
+    """The fields a summary lists, in form order: declared ``summary`` and answered."""
+    return [s for flow in flows for s in flow.steps if s.summary and ctx.answered(s)]
+
+
+def summary_lines(ctx: Ctx, flows: Sequence[Flow], *, masked: bool = False) -> list[str]:
+    """"• Họ và tên: Nguyễn Văn An" for each summary field; ``masked`` hides private ones but their end."""
+    lines = []
+    for step in summary_fields(ctx, flows):
+        value = ctx.get(step)
+        shown = mask(str(value)) if masked and step.private and value else step.display(ctx, value)
+        lines.append(f"• {ctx.t(step.label_key)}: {shown}")
+    return lines
+
+
+def stored(ctx: Ctx, flows: Sequence[Flow]) -> dict[str, dict[str, Any]]:
+    """The answers by the record they are stored in, with their types: what a service saves."""
+    records: dict[str, dict[str, Any]] = {}
+    for flow in flows:
+        for step in flow.steps:
+            if step.store is not None and ctx.answered(step):
+                records.setdefault(step.store, {})[step.name] = ctx.get(step)
+    return records

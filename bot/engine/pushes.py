@@ -3,9 +3,10 @@
     outbox row (same transaction as the dose) ──▶ Pusher: text in the chat's language, picture rendered
     off the event loop (once per credential) ──▶ the channel's deliverer ──▶ marked sent
 
-The web chat delivers by writing into its transcript in the same transaction that marks the row sent, so a
-push is delivered exactly once even if the process dies at any point. A row whose channel is not served by
-this process stays pending for the process that serves it.
+A channel that keeps a transcript (the web chat) is delivered to by writing into it in the same transaction
+that marks the row sent, so a push is delivered exactly once even if the process dies at any point. Other
+channels register a deliverer that sends the message; the row is marked sent when it returns. A row whose
+channel is not served by this process stays pending for the process that serves it.
 """
 
 from __future__ import annotations
@@ -23,36 +24,29 @@ from sqlalchemy import Connection
 from bot import i18n
 from bot.engine.store import Store
 from bot.engine.types import Reply
-from bot.services import conversations, credentials, outbox, vaccines
+from bot.services import conversations, credentials, outbox, qr_codes
 from bot.services.credentials import Issued
+from bot.services.dates import dmy
 from bot.services.qr_codes import QrImages
 
 log = logging.getLogger(__name__)
 
-Deliverer = Callable[[outbox.Item, Reply], Awaitable[None]]
-
-
-def qr_label(issued: Issued) -> str:
-    """The label printed on the picture: always Vietnamese, with the dose count."""
-    key = vaccines.LOOKS[issued.level].label
-    return i18n.t("vi", key, doses=issued.dose_count)
-
-
-def qr_caption(locale: str, issued: Issued) -> str:
-    return i18n.t(locale, "qr.caption", name=issued.full_name, status=i18n.t(locale, f"qr.status_{issued.level}",
-                                                                              doses=issued.dose_count))
+Deliverer = Callable[[str, Reply], Awaitable[None]]  # sends a reply to a chat id; raises when it could not
+Render = Callable[[Reply], dict[str, Any]]
 
 
 class Pusher:
     def __init__(
-        self, store: Store, qr: QrImages, cpu: Any, *, default_locale: str = i18n.DEFAULT_LOCALE,
-        poll_seconds: float = 1.0,
+        self, store: Store, qr: QrImages, cpu: Any, transcripts: dict[str, Render], *,
+        default_locale: str = i18n.DEFAULT_LOCALE, poll_seconds: float = 1.0, lock_rows: bool = False,
     ) -> None:
         self.store = store
         self.qr = qr
         self.cpu = cpu
         self.default_locale = default_locale
         self.poll_seconds = poll_seconds
+        self.transcripts = transcripts  # the engine's: channels whose messages are read back
+        self.lock_rows = lock_rows
         self.deliverers: dict[str, Deliverer] = {}
         self._wake = asyncio.Event()
 
@@ -76,7 +70,7 @@ class Pusher:
         items = await self.store.run(lambda conn: outbox.due(conn, 500))
         by_chat: dict[tuple[str, str], list[outbox.Item]] = {}
         for item in items:
-            if item.channel in self.deliverers:
+            if item.channel in self.deliverers or item.channel in self.transcripts:
                 by_chat.setdefault((item.channel, item.chat_id), []).append(item)
         gate = asyncio.Semaphore(64)
 
@@ -91,7 +85,12 @@ class Pusher:
             reply = await self._message(item)
             if reply is None:
                 return 0
-            await self.deliverers[item.channel](item, reply)
+            render = self.transcripts.get(item.channel)
+            if render is not None:
+                await self.store.run(partial(self._into_transcript, item, render(reply)))
+            else:
+                await self.deliverers[item.channel](item.chat_id, reply)
+                await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
             return 1
         except Exception:
             log.exception("push %d failed (channel=%s)", item.id, item.channel)
@@ -100,8 +99,8 @@ class Pusher:
 
     async def _message(self, item: outbox.Item) -> Reply | None:
         def read(conn: Connection) -> tuple[str, Issued | None]:
-            state = conversations.load(conn, f"{item.channel}:{item.chat_id}", default_locale=self.default_locale,
-                                       lock=False)
+            key = conversations.conversation_key(item.channel, item.chat_id)
+            state = conversations.load(conn, key, default_locale=self.default_locale, lock=False)
             return state.locale, credentials.current(conn, int(item.payload["person_id"]))
 
         locale, issued = await self.store.run(read)
@@ -109,28 +108,20 @@ class Pusher:
             await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
             return None
         loop = asyncio.get_running_loop()
-        token = await loop.run_in_executor(self.cpu, self.qr.ensure, issued, qr_label(issued))
+        token = await loop.run_in_executor(self.cpu, self.qr.ensure, issued, qr_codes.label(issued))
         if item.kind == "dose_qr":
             given = date.fromisoformat(str(item.payload["given_on"]))
             head = i18n.t(
                 locale, "push.dose_recorded", name=issued.full_name, number=item.payload["dose_number"],
-                vaccine=i18n.t(locale, f"vaccine.{item.payload['vaccine']}"), date=given.strftime("%d/%m/%Y"),
+                vaccine=i18n.t(locale, f"vaccine.{item.payload['vaccine']}"), date=dmy(given),
             )
         else:
             head = i18n.t(locale, "push.registration_qr")
-        return Reply(head + "\n\n" + qr_caption(locale, issued), image_key=token)
+        return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token)
 
-
-def transcript_deliverer(store: Store, *, lock_rows: bool) -> Deliverer:
-    """For channels that read their messages back (the web chat): write the push into the transcript."""
-
-    async def deliver(item: outbox.Item, reply: Reply) -> None:
-        def write(conn: Connection) -> None:
-            if not outbox.still_pending(conn, item.id, lock=lock_rows):
-                return  # another process delivered it
-            conversations.append_messages(conn, f"{item.channel}:{item.chat_id}", [reply.to_json()])
-            outbox.mark_sent(conn, item.id)
-
-        await store.run(write)
-
-    return deliver
+    def _into_transcript(self, item: outbox.Item, payload: dict[str, Any], conn: Connection) -> None:
+        if not outbox.still_pending(conn, item.id, lock=self.lock_rows):
+            return  # another process delivered it
+        key = conversations.conversation_key(item.channel, item.chat_id)
+        conversations.append_messages(conn, key, [payload])
+        outbox.mark_sent(conn, item.id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+
+from bot.services.conversations import conversation_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,6 @@ class Capabilities:
     delete_messages: bool = False
     photo_upload: bool = True
     max_text: int = 4096
-    transcript: bool = False  # keep bot messages for reading back (the web chat's GET …?after=)
 
 
 @dataclass(slots=True)
@@ -51,7 +51,7 @@ class Incoming:
 
     @property
     def conversation_key(self) -> str:
-        return f"{self.channel}:{self.chat_id}"
+        return conversation_key(self.channel, self.chat_id)
 
 
 @dataclass(slots=True)
@@ -63,14 +63,4 @@ class Reply:
     request_contact: bool = False
     contact_label: str | None = None  # the contact button's text, in the chat's language
     delete_incoming: bool = False
-    id: int | None = None  # set when the channel keeps a transcript
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
-            "image_url": f"/media/{self.image_key}.png" if self.image_key else None,
-            "secret_prompt": self.secret_prompt,
-            "request_contact": self.request_contact,
-        }
+    id: int | None = None  # its place in the transcript, for channels that keep one

@@ -18,18 +18,64 @@ PROCESSED = table(ProcessedUpdate)
 MESSAGE = table(ChatMessage)
 
 
+def conversation_key(channel: str, chat_id: str) -> str:
+    """The one place a chat's key is built: ``<channel>:<chat id>``."""
+    return f"{channel}:{chat_id}"
+
+
+@dataclass(slots=True)
+class Draft:
+    """A half-finished form kept for a while and offered back ("Tiếp tục đăng ký đang dở?")."""
+
+    flow: str
+    step: str
+    answers: dict[str, Any]
+    subject: str
+    saved_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"flow": self.flow, "step": self.step, "answers": self.answers, "subject": self.subject,
+                "saved_at": self.saved_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Draft:
+        return cls(str(raw["flow"]), str(raw["step"]), dict(raw.get("answers") or {}),
+                   str(raw.get("subject") or SELF), datetime.fromisoformat(str(raw["saved_at"])))
+
+
+SELF, FAMILY = "self", "family"
+
+
 @dataclass(slots=True)
 class State:
+    """A chat's place in the conversation. Every field is named: nothing hides in the answers."""
+
     key: str
     locale: str
     flow: str
     step: str
-    data: dict[str, Any] = field(default_factory=dict)
-    draft: dict[str, Any] | None = None
+    answers: dict[str, Any] = field(default_factory=dict)  # the flow's answers, as their codecs keep them
+    offered: list[list[str]] = field(default_factory=list)  # [label, payload] of the choices last shown
+    editing: bool = False  # answering again from a summary: only what the change invalidated is asked
+    subject: str = SELF  # for whom the form is: the account holder or a family member
+    resume_form: bool = False  # the language was changed mid-form: go back to it afterwards
+    draft: Draft | None = None
     account_id: int | None = None
     version: int = 0
     updated_at: datetime | None = None
     is_new: bool = True
+
+    def data_json(self) -> str:
+        data: dict[str, Any] = {"answers": self.answers}
+        if self.offered:
+            data["offered"] = self.offered
+        if self.editing:
+            data["editing"] = True
+        if self.subject != SELF:
+            data["subject"] = self.subject
+        if self.resume_form:
+            data["resume_form"] = True
+        return json.dumps(data, ensure_ascii=False)
 
 
 # The per-message statements go straight to the DB-API cursor of the connection SQLAlchemy holds (same
@@ -68,16 +114,23 @@ def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> Stat
     locale, flow, step, data, draft, account_id, version, updated_at = row
     if isinstance(updated_at, str):
         updated_at = datetime.fromisoformat(updated_at)
+    data = _json(data) or {}
+    draft = _json(draft)
+    if data and "answers" not in data:
+        flow = ""  # written by the first version, whose answers are not typed: start over politely
     return State(
-        key=key, locale=locale, flow=flow, step=step, data=dict(_json(data) or {}), draft=_json(draft),
+        key=key, locale=locale, flow=flow, step=step, answers=dict(data.get("answers") or {}),
+        offered=list(data.get("offered") or []), editing=bool(data.get("editing")),
+        subject=str(data.get("subject") or SELF), resume_form=bool(data.get("resume_form")),
+        draft=Draft.from_json(draft) if draft and "answers" in draft else None,
         account_id=account_id, version=version, updated_at=updated_at, is_new=False,
     )
 
 
 def save(conn: Connection, state: State) -> None:
     values = (
-        state.locale, state.flow, state.step, json.dumps(state.data, ensure_ascii=False),
-        None if state.draft is None else json.dumps(state.draft, ensure_ascii=False), state.account_id,
+        state.locale, state.flow, state.step, state.data_json(),
+        None if state.draft is None else json.dumps(state.draft.to_json(), ensure_ascii=False), state.account_id,
         state.version + 1, _time(conn, utcnow()),
     )
     cur = cursor(conn)

@@ -19,7 +19,7 @@ import cbor2
 from cryptography import x509
 from sqlalchemy import Connection, insert, select, update
 
-from bot.services import cose, vaccines
+from bot.services import cose, dates, vaccines
 from bot.services.dates import utcnow
 from bot.services.keys import SigningKey
 from bot.services.text import fold
@@ -169,7 +169,7 @@ def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetim
     if body is None:
         verdict.reason = "malformed payload"
         return verdict
-    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    moment = (now or dates.now()).astimezone(dt.UTC)
     if verdict.expires_at is None or moment > verdict.expires_at:
         verdict.reason = "expired"
         return verdict

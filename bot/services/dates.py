@@ -12,13 +12,48 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d+)")
 
 
+class Clock:
+    """The one clock of the service. Tests put a :class:`FixedClock` in its place with :func:`use_clock`."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock(Clock):
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
+_clock = Clock()
+
+
+def use_clock(clock: Clock) -> Clock:
+    """Replace the clock (tests); returns the one it replaced."""
+    global _clock
+    previous, _clock = _clock, clock
+    return previous
+
+
+def now() -> datetime:
+    """Aware UTC."""
+    return _clock.now().astimezone(UTC)
+
+
 def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
+    """Today in Vietnam (Asia/Ho_Chi_Minh), whatever the server's own time zone: every age and date rule
+    uses this one, so none disagree near midnight."""
+    return _clock.now().astimezone(LOCAL_TZ).date()
 
 
 def utcnow() -> datetime:
     """Naive UTC, the way times are stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return now().replace(tzinfo=None)
 
 
 def to_local(moment: datetime) -> datetime:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Connection, insert, select, update
 
 from bot.services import credentials, outbox, vaccines
-from bot.services.dates import utcnow
+from bot.services.dates import today, utcnow
 from bot.services.errors import Invalid
 from bot.services.keys import SigningKey
 from models.tables import Dose, Person, Registration, table
@@ -30,7 +30,7 @@ def record(
 ) -> Recorded:
     if vaccine not in vaccines.VACCINES:
         raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
-    if given_on > date.today():
+    if given_on > today():
         raise Invalid("date.in_future")
     row = conn.execute(
         select(REGISTRATION.c.id, REGISTRATION.c.person_id, REGISTRATION.c.site_id, PERSON.c.owner_account_id)

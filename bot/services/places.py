@@ -88,8 +88,12 @@ def search_wards(province_code: int, query: str, limit: int = 6) -> list[Place]:
     return _rank(query, _wards(province_code), limit)
 
 
-@cache
 def province(code: int) -> Place:
+    return _province(code)
+
+
+@cache
+def _province(code: int) -> Place:
     return next(p for p, _ in _provinces() if p.code == code)
 
 
@@ -101,3 +105,15 @@ def ward(code: int) -> Place:
 
 def ward_province(code: int) -> int:
     return int(Ward.from_code(WardCode(code)).province_code)
+
+
+def is_province(code: int) -> bool:
+    return any(p.code == code for p, _ in _provinces())
+
+
+def is_ward_of(code: int, province_code: int) -> bool:
+    """A ward code that exists and lies in the province (a pressed button may be stale or forged)."""
+    try:
+        return ward_province(code) == province_code
+    except (ValueError, KeyError):
+        return False

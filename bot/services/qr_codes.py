@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.services import qr_image
+from bot import i18n
+from bot.services import qr_image, vaccines
 from bot.services.credentials import Issued
 from bot.services.media import MediaStore
 
@@ -25,3 +26,14 @@ class QrImages:
         if path is None or not path.exists():
             self.media.put(token, qr_image.render(issued.text, level=issued.level, label=label, name=issued.full_name))
         return token
+
+
+def label(issued: Issued) -> str:
+    """The label printed on the picture: always Vietnamese, with the dose count."""
+    return i18n.t("vi", vaccines.LOOKS[issued.level].label, doses=issued.dose_count)
+
+
+def caption(locale: str, issued: Issued) -> str:
+    """What the chat says under the picture, in the chat's language."""
+    status = i18n.t(locale, f"qr.status_{issued.level}", doses=issued.dose_count)
+    return i18n.t(locale, "qr.caption", name=issued.full_name, status=status)

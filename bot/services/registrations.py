@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,43 +12,41 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services import screening
-from bot.services.dates import utcnow
+from bot.services.dates import age_on, today, utcnow
 from bot.services.text import fold
 from models.tables import Person, Registration, Site, table
 
-PERSON = table(Person)
-REGISTRATION = table(Registration)
+PERSON_TABLE = table(Person)
+REGISTRATION_TABLE = table(Registration)
 SITE = table(Site)
 OPEN_STATUSES = ("submitted", "scheduled")
 CONSENT_VERSION = "2021-07-v1"
 
 
-@dataclass(frozen=True, slots=True)
-class PersonDetails:
-    relation: str
-    full_name: str
-    birth_date: date
-    sex: str
-    id_type: str
-    id_number: str
-    phone: str
-    insurance_number: str | None
-    occupation: str
-    workplace: str | None
-    priority_group: int
-    province_code: int
-    ward_code: int
-    address: str | None
+# Where a form's answers are stored (a field's ``store``): the person's record and this registration take
+# each answer into the column of the field's name; the earlier dose and the history answers are kept whole.
+PERSON, REGISTRATION, PREVIOUS_DOSE, SCREENING = "person", "registration", "previous_dose", "screening"
+_MANAGED = {"id", "owner_account_id", "name_key", "credential_id", "created_at", "updated_at"}
+COLUMNS: dict[str, frozenset[str] | None] = {
+    PERSON: frozenset(c.name for c in PERSON_TABLE.columns if c.name not in _MANAGED),
+    REGISTRATION: frozenset({"site_id", "preferred_date", "preferred_session", "dose_number"}),
+    PREVIOUS_DOSE: None,  # JSON: any field
+    SCREENING: None,
+}
+Records = Mapping[str, Mapping[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    site_id: int | None
-    preferred_date: date
-    preferred_session: str
-    dose_number: int
-    previous_dose: dict[str, Any] | None
-    screening: dict[str, str]
+def check_store(store: str, name: str) -> None:
+    """At start-up: a declared field must have a place to be stored."""
+    if store not in COLUMNS:
+        raise ValueError(f"field {name!r} is stored in unknown record {store!r}")
+    columns = COLUMNS[store]
+    if columns is not None and name not in columns:
+        raise ValueError(f"field {name!r} has no column in {store!r}")
+
+
+def _json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +85,12 @@ def open_key(id_type: str, id_number: str) -> str:
 def find_open(conn: Connection, id_type: str, id_number: str, asker_account_id: int) -> Existing | None:
     row = conn.execute(
         select(
-            REGISTRATION.c.preferred_date, REGISTRATION.c.status, REGISTRATION.c.booking_code,
-            SITE.c.name.label("site_name"), PERSON.c.owner_account_id,
+            REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.status, REGISTRATION_TABLE.c.booking_code,
+            SITE.c.name.label("site_name"), PERSON_TABLE.c.owner_account_id,
         )
-        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
-        .outerjoin(SITE, SITE.c.id == REGISTRATION.c.site_id)
-        .where(REGISTRATION.c.open_key == open_key(id_type, id_number))
+        .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
+        .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
+        .where(REGISTRATION_TABLE.c.open_key == open_key(id_type, id_number))
     ).first()
     if row is None:
         return None
@@ -103,56 +102,52 @@ def _new_booking_code() -> str:
     return str(10**15 + secrets.randbelow(9 * 10**15))
 
 
-def submit(conn: Connection, account_id: int, person: PersonDetails, request: Request) -> tuple[str, int]:
-    """Store the person (updating an earlier entry of the same account) and an open registration."""
-    existing = find_open(conn, person.id_type, person.id_number, account_id)
+def submit(conn: Connection, account_id: int, records: Records) -> tuple[str, int]:
+    """Store the person (updating an earlier entry of the same account) and an open registration.
+
+    ``records`` holds the form's answers by where they are stored (``PERSON``, ``REGISTRATION`` …), typed."""
+    person = {"relation": "self", **records[PERSON]}
+    id_type, id_number = str(person.pop("id_type")), str(person.pop("id_number"))
+    existing = find_open(conn, id_type, id_number, account_id)
     if existing is not None:
         raise AlreadyRegistered(existing)
+    answers = {k: str(v) for k, v in records.get(SCREENING, {}).items() if v is not None}
+    # Question 10 (aged 65 or over) is answered from the birth date, on today's date in Vietnam.
+    answers["q10"] = screening.YES if age_on(person["birth_date"], today()) >= screening.SENIOR_AGE else screening.NO
+    previous = _json_ready(records.get(PREVIOUS_DOSE, {})) or None
     now = utcnow()
-    values = {
-        "relation": person.relation, "full_name": person.full_name, "name_key": fold(person.full_name),
-        "birth_date": person.birth_date, "sex": person.sex, "phone": person.phone,
-        "insurance_number": person.insurance_number, "occupation": person.occupation,
-        "workplace": person.workplace, "priority_group": person.priority_group,
-        "province_code": person.province_code, "ward_code": person.ward_code, "address": person.address,
-        "updated_at": now,
-    }
+    values = {**person, "name_key": fold(str(person["full_name"])), "updated_at": now}
     person_id = conn.execute(
-        update(PERSON)
+        update(PERSON_TABLE)
         .where(
-            PERSON.c.owner_account_id == account_id,
-            PERSON.c.id_type == person.id_type,
-            PERSON.c.id_number == person.id_number,
+            PERSON_TABLE.c.owner_account_id == account_id,
+            PERSON_TABLE.c.id_type == id_type,
+            PERSON_TABLE.c.id_number == id_number,
         )
         .values(**values)
-        .returning(PERSON.c.id)
+        .returning(PERSON_TABLE.c.id)
     ).scalar()
     if person_id is None:
         person_id = conn.execute(
-            insert(PERSON)
-            .values(owner_account_id=account_id, id_type=person.id_type, id_number=person.id_number,
-                    created_at=now, **values)
-            .returning(PERSON.c.id)
+            insert(PERSON_TABLE)
+            .values(owner_account_id=account_id, id_type=id_type, id_number=id_number, created_at=now, **values)
+            .returning(PERSON_TABLE.c.id)
         ).scalar_one()
     for _ in range(5):
         code = _new_booking_code()
         try:
             with conn.begin_nested():
                 conn.execute(
-                    insert(REGISTRATION).values(
-                        person_id=person_id, booking_code=code,
-                        open_key=open_key(person.id_type, person.id_number), site_id=request.site_id,
-                        province_code=person.province_code, preferred_date=request.preferred_date,
-                        preferred_session=request.preferred_session, dose_number=request.dose_number,
-                        previous_dose=request.previous_dose, status="submitted",
-                        screening=request.screening,
-                        screening_flags=",".join(screening.flags(request.screening)),
-                        consent_at=now, consent_version=CONSENT_VERSION, created_at=now,
+                    insert(REGISTRATION_TABLE).values(
+                        person_id=person_id, booking_code=code, open_key=open_key(id_type, id_number),
+                        province_code=person["province_code"], previous_dose=previous, status="submitted",
+                        screening=answers, screening_flags=",".join(screening.flags(answers)),
+                        consent_at=now, consent_version=CONSENT_VERSION, created_at=now, **records[REGISTRATION],
                     )
                 )
             return code, int(person_id)
         except IntegrityError as exc:
-            again = find_open(conn, person.id_type, person.id_number, account_id)
+            again = find_open(conn, id_type, id_number, account_id)
             if again is not None:  # someone registered the same person a moment ago
                 raise AlreadyRegistered(again) from exc
     raise RuntimeError("could not allocate a unique booking code")
@@ -161,14 +156,15 @@ def submit(conn: Connection, account_id: int, person: PersonDetails, request: Re
 def for_account(conn: Connection, account_id: int) -> list[RegistrationView]:
     rows = conn.execute(
         select(
-            REGISTRATION.c.booking_code, PERSON.c.full_name, PERSON.c.relation, REGISTRATION.c.status,
-            SITE.c.name.label("site_name"), REGISTRATION.c.preferred_date, REGISTRATION.c.preferred_session,
-            REGISTRATION.c.screening_flags,
+            REGISTRATION_TABLE.c.booking_code, PERSON_TABLE.c.full_name, PERSON_TABLE.c.relation,
+            REGISTRATION_TABLE.c.status,
+            SITE.c.name.label("site_name"), REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.preferred_session,
+            REGISTRATION_TABLE.c.screening_flags,
         )
-        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
-        .outerjoin(SITE, SITE.c.id == REGISTRATION.c.site_id)
-        .where(PERSON.c.owner_account_id == account_id)
-        .order_by(REGISTRATION.c.id.desc())
+        .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
+        .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
+        .where(PERSON_TABLE.c.owner_account_id == account_id)
+        .order_by(REGISTRATION_TABLE.c.id.desc())
     )
     return [
         RegistrationView(
@@ -181,13 +177,13 @@ def for_account(conn: Connection, account_id: int) -> list[RegistrationView]:
 
 def cancel(conn: Connection, account_id: int, booking_code: str) -> bool:
     """Cancel one of the account's open registrations; False when there is no such open registration."""
-    person_ids = select(PERSON.c.id).where(PERSON.c.owner_account_id == account_id)
+    person_ids = select(PERSON_TABLE.c.id).where(PERSON_TABLE.c.owner_account_id == account_id)
     done = conn.execute(
-        update(REGISTRATION)
+        update(REGISTRATION_TABLE)
         .where(
-            REGISTRATION.c.booking_code == booking_code,
-            REGISTRATION.c.person_id.in_(person_ids),
-            REGISTRATION.c.status.in_(OPEN_STATUSES),
+            REGISTRATION_TABLE.c.booking_code == booking_code,
+            REGISTRATION_TABLE.c.person_id.in_(person_ids),
+            REGISTRATION_TABLE.c.status.in_(OPEN_STATUSES),
         )
         .values(status="cancelled", open_key=None, cancelled_at=utcnow())
     ).rowcount

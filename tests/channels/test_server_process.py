@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import PASSWORD, soon
+from handlers.registration import DETAILS
+from tests.scripts import PASSWORD, Button, as_body, details, history, in_order, registration_bodies, signup
 
 CCCD = "001090123456"
 AGENT = "penicillin-xyz"
@@ -85,26 +86,22 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 def test_sigkill_mid_registration_then_restart_continues_at_the_same_step(server: Server) -> None:
     chat = "killtest0001"
+    person = details(full_name="Bùi Thị Hạnh", birth_date="02/09/1985", sex=Button("F"), id_number="001185123456",
+                     occupation="Giáo viên")
+    bodies = [as_body(a) for _, a in in_order(person, DETAILS)]
+    at_id = [b.get("text") for b in bodies].index("001185123456")
     for body in (
-        {"text": "/start"}, {"button": "signup"}, {"text": "Bùi Thị Hạnh"}, {"text": "0912345678"},
-        {"text": PASSWORD}, {"text": PASSWORD}, {"button": "register_self"}, {"text": "Bùi Thị Hạnh"},
-        {"text": "02/09/1985"}, {"button": "F"}, {"button": "cccd"},
+        {"text": "/start"}, {"button": "signup"}, *(as_body(a) for a in signup("Bùi Thị Hạnh").values()),
+        {"button": "register_self"}, *bodies[:at_id],
     ):
         replies = server.send(chat, body)
     assert "Số Căn cước công dân" in replies[-1]["text"]
     server.kill()
     server.start()
-    replies = server.send(chat, {"text": "001185123456"})
+    replies = server.send(chat, bodies[at_id])
     assert "Số điện thoại di động" in replies[-1]["text"]  # the next question: nothing was lost
-    for body in ({"button": "account_phone"}, {"button": "nav:skip"}, {"text": "Giáo viên"},
-                 {"button": "nav:skip"}, {"button": "group:8"}, {"text": "hcm"}, {"text": "bến thành"},
-                 {"button": "nav:skip"}, {"text": "1"}, {"text": soon()}, {"button": "morning"}, {"button": "1"},
-                 {"button": "yes"}, {"text": AGENT}):
+    for body in registration_bodies(person, history(female=True, q1=Button("yes"), q1_agent=AGENT))[at_id + 1:]:
         replies = server.send(chat, body)
-    for _ in range(12):
-        if not any(c["payload"] == "unknown" for c in replies[-1]["choices"]):
-            break
-        replies = server.send(chat, {"button": "no"})
     assert "Kiểm tra lại thông tin" in replies[-1]["text"] and "Họ và tên: Bùi Thị Hạnh" in replies[-1]["text"]
     server.stop()
     log = server.log.read_text(encoding="utf-8", errors="replace")
@@ -140,17 +137,13 @@ def _dose_cli(server: Server, code: str, vaccine: str) -> None:
 
 def test_doses_from_another_process_are_pushed_and_survive_a_kill(server: Server) -> None:
     chat = "dosepush0001"
+    person = details(full_name="Trịnh Văn Lâm", birth_date="02/09/1985", id_number="001085123456",
+                     occupation="Thợ điện", priority_group=Button("group:7"), preferred_session=Button("afternoon"))
     for body in (
-        {"text": "/start"}, {"button": "signup"}, {"text": "Trịnh Văn Lâm"}, {"text": "0987654321"},
-        {"text": PASSWORD}, {"text": PASSWORD}, {"button": "register_self"}, {"text": "Trịnh Văn Lâm"},
-        {"text": "02/09/1985"}, {"button": "M"}, {"button": "cccd"}, {"text": "001085123456"},
-        {"button": "account_phone"}, {"button": "nav:skip"}, {"text": "Thợ điện"}, {"button": "nav:skip"},
-        {"button": "group:7"}, {"text": "hcm"}, {"text": "bến thành"}, {"button": "nav:skip"}, {"text": "1"},
-        {"text": soon()}, {"button": "afternoon"}, {"button": "1"},
+        {"text": "/start"}, {"button": "signup"}, *(as_body(a) for a in signup("Trịnh Văn Lâm", "0987654321").values()),
+        {"button": "register_self"}, *registration_bodies(person, history()),
     ):
         replies = server.send(chat, body)
-    while any(c["payload"] == "unknown" for c in replies[-1]["choices"]):
-        replies = server.send(chat, {"button": "no"})
     for body in ({"button": "ok"}, {"button": "tick"}, {"button": "confirm"}):
         replies = server.send(chat, body)
     code = next(m.group(1) for r in replies if (m := re.search(r"Mã đặt tiêm: (\d{16})", r["text"])))

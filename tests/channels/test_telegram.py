@@ -20,8 +20,10 @@ from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
 from bot.services import doses
+from handlers.registration import DETAILS
 from tests.fakes.telegram_api import FakeTelegram, Limits
-from tests.helpers import DETAILS_SELF, PASSWORD
+from tests.helpers import PASSWORD
+from tests.scripts import Button, details, in_order
 
 SECRET = "webhook-secret-for-tests"
 RUNTIMES = ["aiogram", "ptb"]
@@ -99,13 +101,13 @@ async def _signup(h: Harness) -> None:
 
 async def _register(h: Harness) -> str:
     await h.press("Đăng ký tiêm chủng")
-    for answer in DETAILS_SELF:
-        if answer == ("button", "account_phone"):  # on Telegram the phone comes from the contact button
+    for _, answer in in_order(details(), DETAILS):
+        if answer == Button("account_phone"):  # on Telegram the phone comes from the contact button
             keyboard = h.fake.last(h.chat)["reply_markup"]["keyboard"]
             assert keyboard[0][0]["request_contact"] and "Dùng số 0912 345 678" in keyboard[1][0]["text"]
             await h.fake.deliver(h.fake.contact(h.chat, "+84912345678", own=True))
-        elif isinstance(answer, tuple):
-            await h.press(answer[1])
+        elif isinstance(answer, Button):
+            await h.press(answer.payload)
         else:
             await h.say(answer)
     while any(data == "unknown" for _, data in h.fake.buttons(h.chat)):

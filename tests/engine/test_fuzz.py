@@ -1,4 +1,5 @@
-"""Arbitrary text, buttons, commands, photos and stickers at every step: always a reply, never a crash."""
+"""Arbitrary text, buttons, commands, photos and stickers at every step of every flow: always a reply, never
+a crash, and the chat always at a step that exists."""
 
 from __future__ import annotations
 
@@ -6,20 +7,24 @@ import asyncio
 import itertools
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App, build
-from bot.engine.types import Incoming
-from bot.services.conversations import load
+from bot.engine import Incoming
+from bot.services.conversations import conversation_key, load
+from handlers import FLOWS
 from tests.conftest import cheap_settings
-from tests.helpers import DETAILS_SELF, WEB, Chat, answer_all, answer_history, signup
+from tests.helpers import WEB, Chat, answer_form, setup_state, signup
+from tests.scripts import Button, details, history
 
 COMMANDS = ["/start", "/help", "/menu", "/huy", "/cancel", "/quaylai", "/back", "/lang", "/x", "/", "quay lại"]
 PAYLOADS = ["nav:back", "nav:skip", "yes", "no", "ok", "tick", "confirm", "edit:full_name", "edit:q1",
-            "group:99", "prov:99999", "ward:1", "site:pool", "site:999", "cancel:1", "M", "F", "cccd", "x" * 300]
+            "group:99", "prov:99999", "ward:1", "site:pool", "site:999", "cancel:1", "M", "F", "cccd", "x" * 300,
+            "account_phone", "account_name", "person:1", "person:999", "signup", "login", "logout", "records"]
 
 event = st.one_of(
     st.text(max_size=300).map(lambda t: {"text": t}),
@@ -29,43 +34,72 @@ event = st.one_of(
     st.just({"photo": b"\x89PNG"}),
     st.just({"other": "sticker"}),
     st.just({"contact_phone": "0912345678", "contact_is_own": False}),
+    st.just({"contact_phone": "0912345678", "contact_is_own": True}),
 )
+EVERY_STEP = [(flow.name, step.name) for flow in FLOWS for step in flow.steps]
 _keys = itertools.count()
 
 
+class World:
+    """One app with an account that has a registration, and the answers of a whole form to start from."""
+
+    def __init__(self, app: App, account_id: int, answers: dict[str, Any]) -> None:
+        self.app, self.account_id, self.answers = app, account_id, answers
+
+
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> App:
-    return build(cheap_settings(Path(tmp_path_factory.mktemp("fuzz"))))
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    app = build(cheap_settings(Path(tmp_path_factory.mktemp("fuzz"))))
+
+    async def prepare() -> World:
+        chat = Chat(app.engine, "fz-holder")
+        await signup(chat)
+        await chat.press("register_family")
+        await chat.press("child")
+        await answer_form(chat, details(full_name="Nguyễn Văn Bé", birth_date="01/07/2015", id_number="001215123456"))
+        await answer_form(chat, history(q1=Button("yes"), q1_agent="penicillin"))
+        assert chat.step == "summary", chat.prompt
+        with app.store.engine.connect() as conn:
+            state = load(conn, conversation_key(chat.channel, chat.chat_id), default_locale="vi", lock=False)
+        await chat.press("ok")
+        await chat.press("tick")
+        await chat.press("confirm")
+        assert state.account_id is not None
+        return World(app, state.account_id, state.answers)
+
+    return asyncio.run(prepare())
 
 
-async def _walk_to(chat: Chat, depth: int) -> None:
-    await signup(chat, phone=f"09{next(_keys):08d}")
-    await chat.press("register_self")
-    await answer_all(chat, DETAILS_SELF[:depth])
-    if depth >= len(DETAILS_SELF):
-        await answer_history(chat)
+def test_the_fuzz_covers_every_step_of_every_flow() -> None:
+    names = {flow for flow, _ in EVERY_STEP}
+    assert {"menu", "signup", "login", "details", "history", "consent", "records", "cancel_registration",
+            "certificate", "language", "resume"} <= names
+    assert len(EVERY_STEP) == sum(len(flow.steps) for flow in FLOWS)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(depth=st.integers(0, len(DETAILS_SELF)), events=st.lists(event, min_size=1, max_size=12))
-def test_random_input_at_every_step(
-    fuzz_app: App, depth: int, events: list[dict[str, object]], caplog: pytest.LogCaptureFixture
-) -> None:
-    async def run() -> None:
-        chat = Chat(fuzz_app.engine, f"fz{next(_keys)}")
-        await _walk_to(chat, depth)
-        for fields in events:
-            incoming = Incoming(channel="test", chat_id=chat.chat_id, user_id=chat.chat_id,
-                                update_key=f"fz-{next(_keys)}", **fields)  # type: ignore[arg-type]
-            outcome = await fuzz_app.engine.handle(incoming, WEB)
-            assert outcome.replies, fields
-            assert all(r.text for r in outcome.replies)
-            assert "sự cố" not in outcome.replies[-1].text  # not the internal-error apology
-        with fuzz_app.store.engine.connect() as conn:
-            state = load(conn, f"test:{chat.chat_id}", default_locale="vi", lock=False)
-        flow = fuzz_app.engine.registry[state.flow]
-        assert flow.step(state.step)  # a step that exists
+@pytest.mark.parametrize(("flow", "step"), EVERY_STEP)
+def test_random_input_at_every_step(world: World, flow: str, step: str, caplog: pytest.LogCaptureFixture) -> None:
+    @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(events=st.lists(event, min_size=1, max_size=10), family=st.booleans())
+    def run(events: list[dict[str, Any]], family: bool) -> None:
+        asyncio.run(_run(world, flow, step, events, family))
 
     with caplog.at_level(logging.ERROR):
-        asyncio.run(run())
+        run()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def _run(world: World, flow: str, step: str, events: list[dict[str, Any]], family: bool) -> None:
+    app = world.app
+    chat = Chat(app.engine, f"fz{next(_keys)}")
+    logged_out = flow in ("signup", "login")
+    setup_state(app, chat, flow, step, encoded=world.answers, for_family=family,
+                account_id=None if logged_out else world.account_id)
+    for fields in events:
+        incoming = Incoming(channel="test", chat_id=chat.chat_id, user_id=chat.chat_id,
+                            update_key=f"fz-{next(_keys)}", **fields)
+        outcome = await app.engine.handle(incoming, WEB)
+        assert outcome.replies, fields
+        assert all(r.text for r in outcome.replies)
+        assert "sự cố" not in outcome.replies[-1].text  # not the internal-error apology
+        assert app.engine.registry[outcome.flow].step(outcome.step)  # a step that exists

@@ -13,7 +13,8 @@ from bot.app import App, housekeeping
 from bot.services import outbox
 from bot.services.dates import utcnow
 from models.tables import AuditLog, Conversation, Outbox, ProcessedUpdate, table
-from tests.helpers import DETAILS_SELF, Chat, answer_all, signup
+from tests.helpers import Chat, answer_form, signup
+from tests.scripts import details
 
 AUDIT = table(AuditLog)
 
@@ -54,7 +55,7 @@ async def test_housekeeping_forgets_old_update_keys_and_stale_drafts(app: App) -
     chat = Chat(app.engine, "housekeeping")
     await signup(chat)
     await chat.press("register_self")
-    await answer_all(chat, DETAILS_SELF[:3])
+    await answer_form(chat, details(), until="id_type")
     await chat.send("/menu")
     old = utcnow() - timedelta(days=8)
     with app.store.engine.begin() as conn:

@@ -8,16 +8,18 @@ from datetime import timedelta
 import pytest
 
 from bot.services.dates import today
-from tests.helpers import DETAILS_SELF, Chat, answer_all, answer_history, signup
+from tests.helpers import Chat, answer_form, signup
+from tests.scripts import details, history
 
 QUESTION_NAME = "Họ và tên người được tiêm"
 QUESTION_BIRTH = "Ngày sinh"
 
 
-async def at_details(chat: Chat, upto: int) -> None:
+async def at_details(chat: Chat, step: str) -> None:
+    """Signed up, registering oneself, answered everything before ``step``."""
     await signup(chat)
     await chat.press("register_self")
-    await answer_all(chat, DETAILS_SELF[:upto])
+    await answer_form(chat, details(), until=step)
 
 
 @pytest.mark.parametrize(
@@ -31,17 +33,17 @@ async def at_details(chat: Chat, upto: int) -> None:
     ],
 )
 async def test_bad_names_are_refused_with_a_reason(chat: Chat, text: str, reason: str) -> None:
-    await at_details(chat, 0)
+    await at_details(chat, "full_name")
     await chat.send(text)
     assert reason in chat.prompt
     assert QUESTION_NAME in chat.prompt
 
 
 async def test_nfd_vietnamese_is_stored_as_nfc(chat: Chat) -> None:
-    await at_details(chat, 0)
+    await at_details(chat, "full_name")
     await chat.send(unicodedata.normalize("NFD", "Nguyễn Thị Ánh"))
-    await answer_all(chat, DETAILS_SELF[1:])
-    await answer_history(chat)
+    await answer_form(chat, details())
+    await answer_form(chat, history())
     assert "Họ và tên: Nguyễn Thị Ánh" in chat.prompt
     assert unicodedata.is_normalized("NFC", chat.prompt)
 
@@ -57,13 +59,13 @@ async def test_nfd_vietnamese_is_stored_as_nfc(chat: Chat) -> None:
     ],
 )
 async def test_bad_birth_dates(chat: Chat, text: str, reason: str) -> None:
-    await at_details(chat, 1)
+    await at_details(chat, "birth_date")
     await chat.send(text)
     assert reason in chat.prompt and QUESTION_BIRTH in chat.prompt
 
 
 async def test_birth_date_is_echoed_in_words(chat: Chat) -> None:
-    await at_details(chat, 1)
+    await at_details(chat, "birth_date")
     await chat.send("1/7/1990")
     assert "Đã ghi nhận: 1 tháng 7 năm 1990." in chat.text
 
@@ -79,7 +81,7 @@ async def test_birth_date_is_echoed_in_words(chat: Chat) -> None:
     ],
 )
 async def test_cccd_cross_check(chat: Chat, cccd: str, reason: str) -> None:
-    await at_details(chat, 4)
+    await at_details(chat, "id_number")
     await chat.send(cccd)
     assert reason in chat.prompt and "Số Căn cước công dân" in chat.prompt
 
@@ -94,25 +96,25 @@ async def test_cccd_cross_check(chat: Chat, cccd: str, reason: str) -> None:
     ],
 )
 async def test_bad_phones(chat: Chat, phone: str, reason: str) -> None:
-    await at_details(chat, 5)
+    await at_details(chat, "phone")
     await chat.send(phone)
     assert reason in chat.prompt and "Số điện thoại di động" in chat.prompt
 
 
 async def test_someone_elses_contact_is_refused(chat: Chat) -> None:
-    await at_details(chat, 5)
+    await at_details(chat, "phone")
     await chat.send(contact_phone="0987654321", contact_is_own=False)
     assert "số của người khác" in chat.prompt
 
 
 async def test_preferred_date_must_be_after_today(chat: Chat) -> None:
-    await at_details(chat, 14)
+    await at_details(chat, "preferred_date")
     await chat.send(today().strftime("%d/%m/%Y"))
     assert "từ ngày mai" in chat.prompt and "Ngày muốn được tiêm" in chat.prompt
 
 
 async def test_photo_and_sticker_keep_the_question(chat: Chat) -> None:
-    await at_details(chat, 2)
+    await at_details(chat, "sex")
     await chat.send(photo=b"\x89PNG....")
     assert "chỉ đọc được tin nhắn chữ" in chat.prompt and "Giới tính" in chat.prompt
     await chat.send(other="sticker")
@@ -120,7 +122,7 @@ async def test_photo_and_sticker_keep_the_question(chat: Chat) -> None:
 
 
 async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
-    await at_details(chat, 2)
+    await at_details(chat, "sex")
     await chat.send("nữ")
     assert "Loại giấy tờ" in chat.prompt
     await chat.send("/quaylai")
@@ -130,23 +132,23 @@ async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
 
 
 async def test_back_keeps_earlier_answers_and_progress_is_shown(chat: Chat) -> None:
-    await at_details(chat, 3)
+    await at_details(chat, "id_type")
     await chat.press("nav:back")
     assert "Giới tính" in chat.prompt and chat.prompt.startswith("Bước 1/3 · Thông tin đăng ký tiêm")
     await chat.send("quay lại")
     assert QUESTION_BIRTH in chat.prompt
-    await answer_all(chat, DETAILS_SELF[1:])
-    await answer_history(chat)
+    await answer_form(chat, details())
+    await answer_form(chat, history())
     assert "Họ và tên: Nguyễn Văn An" in chat.prompt
 
 
 async def test_unknown_command_is_explained(chat: Chat) -> None:
-    await at_details(chat, 2)
+    await at_details(chat, "sex")
     await chat.send("/xyz")
     assert "không hiểu lệnh" in chat.prompt and "Giới tính" in chat.prompt
 
 
 async def test_help_explains_and_stays(chat: Chat) -> None:
-    await at_details(chat, 2)
+    await at_details(chat, "sex")
     await chat.send("/help")
     assert "ngày/tháng/năm" in chat.text and "Giới tính" in chat.prompt

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlalchemy import select
 
 from bot.app import App
-from bot.engine.pushes import transcript_deliverer
+from bot.channels.webchat.transcript import render
 from bot.services import credentials, doses, keys, vaccines
 from bot.services.conversations import messages_after
+from bot.services.dates import today
 from bot.services.qr_reader import read_codes
 from models.tables import Outbox, table
 from tests.handlers.test_registration_path import register_self
-from tests.helpers import PASSWORD, Chat, answer_all, signup
+from tests.helpers import PASSWORD, Chat, answer_form, signup
+from tests.scripts import details
 
 
 async def _pushes(app: App, chat: Chat, after: int = 0) -> list[dict[str, object]]:
-    app.pusher.deliverers[chat.channel] = transcript_deliverer(app.store, lock_rows=app.engine.row_locks)
+    app.engine.keep_transcript(chat.channel, render)
     await app.pusher.run_once()
     rows = await app.store.run(lambda conn: messages_after(conn, f"{chat.channel}:{chat.chat_id}", after))
     return [dict(payload, id=i) for i, payload in rows if payload.get("image_url")]
@@ -37,7 +38,7 @@ def _verify_image(app: App, image_url: object) -> credentials.Verdict:
 async def _record(app: App, code: str, vaccine: str) -> None:
     key = app.engine.services.signing_key
     await app.store.run(lambda conn: doses.record(conn, key, booking_code=code, vaccine=vaccine, lot="LOT-1",
-                                                  given_on=date.today()))
+                                                  given_on=today()))
 
 
 async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app: App) -> None:
@@ -69,7 +70,7 @@ async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: 
     assert code
     await chat.press("register_family")
     await chat.press("child")
-    await answer_all(chat, ["Nguyễn Thị Hoa", "05/03/2012"])
+    await answer_form(chat, details(full_name="Nguyễn Thị Hoa", birth_date="05/03/2012"), until="sex")
     assert "Giới tính" in chat.prompt
     seen = await _pushes(app, chat)
     await _record(app, code.group(0), "astrazeneca")

@@ -8,16 +8,17 @@ from sqlalchemy import select
 
 from bot.app import App
 from models.tables import Person, Registration, table
-from tests.helpers import DETAILS_SELF, Chat, answer_all, answer_history, signup
+from tests.helpers import Chat, answer_form, signup
+from tests.scripts import Button, details, history
 
 
 async def register_self(chat: Chat) -> str:
     """The whole path for the account holder; returns the booking code."""
     await chat.press("register_self")
     assert "Bước 1/3" in chat.prompt
-    await answer_all(chat, DETAILS_SELF)
+    await answer_form(chat, details())
     assert "Bước 2/3 · Tiền sử tiêm" in chat.prompt
-    await answer_history(chat)
+    await answer_form(chat, history())
     assert "Kiểm tra lại thông tin" in chat.prompt
     await chat.press("ok")
     assert "PHIẾU ĐỒNG Ý" in chat.prompt
@@ -64,7 +65,8 @@ async def test_same_person_cannot_hold_two_open_registrations(chat: Chat, app: A
     await signup(other, name="Trần Thị Bình", phone="0987654321")
     await other.press("register_family")
     await other.press("other")
-    await answer_all(other, DETAILS_SELF[:5])  # same CCCD as the first person
+    await answer_form(other, details(), until="id_number")
+    await other.send("001090123456")  # the first person's CCCD
     assert "đã có một đăng ký đang chờ tại Trạm Y tế phường Bến Thành" in other.prompt
     assert "Nguyễn" not in other.prompt and "0912" not in other.prompt  # nothing personal of anyone else
     assert "Số Căn cước công dân" in other.prompt  # still at the ID number
@@ -75,11 +77,11 @@ async def test_family_member_registration_under_the_same_account(chat: Chat) -> 
     await chat.press("register_family")
     assert "là gì của bạn" in chat.prompt
     await chat.press("child")
-    family = ["Nguyễn Thị Hoa", "05/03/2012", ("button", "F"), ("button", "cccd"), "001312123456"]
-    await answer_all(chat, family)
+    child = details(full_name="Nguyễn Thị Hoa", birth_date="05/03/2012", sex=Button("F"), id_number="001312123456")
+    await answer_form(chat, child, until="phone")
     assert "chưa đủ 18 tuổi" in chat.prompt  # a guardian's phone
-    await answer_all(chat, [("button", "account_phone"), *DETAILS_SELF[6:]])
-    await answer_history(chat)
+    await answer_form(chat, child)
+    await answer_form(chat, history(female=True))
     assert "Quan hệ: Con" in chat.prompt
     await chat.press("ok")
     await chat.press("tick")

@@ -21,9 +21,7 @@ from aiohttp import web
 from bot import i18n
 from bot.channels.telegram.api import Blocked, Button, Keyboard, RetryAfter, TelegramApi, Transient
 from bot.channels.telegram.pacing import Pacer
-from bot.engine.runner import Engine
-from bot.engine.types import Capabilities, Incoming, Reply
-from bot.services import outbox
+from bot.engine import Capabilities, Engine, Incoming, Reply
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -209,10 +207,9 @@ class TelegramChannel:
         except Exception:
             log.exception("sending an answer on telegram failed")
 
-    async def deliver_push(self, item: outbox.Item, reply: Reply) -> None:
-        """Outbox delivery: sent (or skipped for a blocked user), then marked sent by the caller's store."""
-        await self.sender.send(int(item.chat_id), reply)
-        await self.engine.store.run(lambda conn: outbox.mark_sent(conn, item.id))
+    async def deliver_push(self, chat_id: str, reply: Reply) -> None:
+        """Outbox delivery: sent (or skipped for a blocked user); the pusher then marks it sent."""
+        await self.sender.send(int(chat_id), reply)
 
     async def poll(self) -> None:
         """Long polling: updates of one chat are handed over in order; the engine keeps them in order."""

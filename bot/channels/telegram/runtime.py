@@ -13,9 +13,7 @@ from bot.channels.telegram.api import TelegramApi
 from bot.channels.telegram.core import CHANNEL, Sender, TelegramChannel
 from bot.channels.telegram.pacing import Pacer
 from bot.config import Settings
-from bot.engine.pushes import Pusher
-from bot.engine.runner import Engine
-from bot.services import deploy_state
+from bot.engine import Engine, Pusher
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -65,12 +63,12 @@ async def register_once(settings: Settings, engine: Engine, channel: TelegramCha
     secret = webhook_secret(settings) if settings.telegram_webhook_url else ""
     fingerprint = hashlib.sha256(f"{settings.telegram_webhook_url}|{secret}|{settings.telegram_token}".encode())
     value = fingerprint.hexdigest()
-    current = await engine.store.run(lambda conn: deploy_state.get(conn, "telegram"))
+    current = await engine.deploy_state("telegram")
     if current == value:
         return False
     if settings.telegram_webhook_url:
         await channel.api.set_webhook(settings.telegram_webhook_url, secret)
     await channel.setup_commands()
-    await engine.store.run(lambda conn: deploy_state.put(conn, "telegram", value))
+    await engine.put_deploy_state("telegram", value)
     log.info("telegram: %s registered", "webhook" if settings.telegram_webhook_url else "commands")
     return True

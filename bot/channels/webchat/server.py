@@ -22,17 +22,13 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n
-from bot.engine.runner import Engine
-from bot.engine.types import Capabilities, Incoming
-from bot.services import conversations
+from bot.channels.webchat.transcript import CHANNEL, as_json
+from bot.engine import Capabilities, Engine, Incoming
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web"
-CAPABILITIES = Capabilities(
-    buttons=True, request_contact=False, delete_messages=True, photo_upload=True, max_text=4096, transcript=True
-)
+CAPABILITIES = Capabilities(buttons=True, request_contact=False, delete_messages=True, photo_upload=True, max_text=4096)
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_TEXT = 20_000
 MAX_PHOTO = 10 * 1024 * 1024
@@ -96,7 +92,7 @@ async def post_message(request: web.Request) -> web.Response:
     incoming = await _incoming(request, chat_id)
     outcome = await request.app[ENGINE_KEY].handle(incoming, CAPABILITIES)
     return web.json_response(
-        {"replies": [r.to_json() for r in outcome.replies], "duplicate": outcome.duplicate},
+        {"replies": [as_json(r) for r in outcome.replies], "duplicate": outcome.duplicate},
         dumps=partial(json.dumps, ensure_ascii=False),
     )
 
@@ -107,8 +103,7 @@ async def get_messages(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
     except ValueError as exc:
         raise _bad("after must be a whole number") from exc
-    key = f"{CHANNEL}:{chat_id}"
-    rows = await request.app[ENGINE_KEY].read(lambda conn: conversations.messages_after(conn, key, after))
+    rows = await request.app[ENGINE_KEY].messages_after(CHANNEL, chat_id, after)
     return web.json_response(
         {"messages": [dict(payload, id=message_id) for message_id, payload in rows]},
         dumps=partial(json.dumps, ensure_ascii=False),

@@ -1,0 +1,24 @@
+"""How the web chat keeps and shows a bot message: the JSON object of DESIGN §7 (without its id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine import Reply
+
+CHANNEL = "web"
+
+
+def render(reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "choices": [{"label": c.label, "payload": c.payload} for c in reply.choices],
+        "image_url": f"/media/{reply.image_key}.png" if reply.image_key else None,
+        "secret_prompt": reply.secret_prompt,
+        "request_contact": reply.request_contact,
+    }
+
+
+def as_json(reply: Reply) -> dict[str, Any]:
+    """A reply as the API answers it: its transcript id first."""
+    return {"id": reply.id, **render(reply)}

@@ -1,0 +1,78 @@
+"""The flows the engine serves, checked when the app is built, and drawn as a Mermaid state diagram."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.engine.flow import Flow
+
+
+class RegistryError(ValueError):
+    """A flow names a target, a "previous" or a step that does not exist: found at start-up, not in a chat."""
+
+
+@dataclass
+class Registry:
+    flows: dict[str, Flow] = field(default_factory=dict)
+    home: str = "menu"
+    language: str = "language"  # where /lang leads
+
+    @classmethod
+    def build(cls, flows: Iterable[Flow], *, home: str, language: str) -> Registry:
+        registry = cls(home=home, language=language)
+        for flow in flows:
+            if flow.name in registry.flows:
+                raise RegistryError(f"flow {flow.name!r} declared twice")
+            registry.flows[flow.name] = flow
+        registry.check()
+        return registry
+
+    def check(self) -> None:
+        for name in (self.home, self.language):
+            if name not in self.flows:
+                raise RegistryError(f"flow {name!r} (home or language) is not registered")
+        for flow in self.flows.values():
+            if not flow.steps:
+                raise RegistryError(f"flow {flow.name!r} has no steps")
+            names = [s.name for s in flow.steps]
+            if len(set(names)) != len(names):
+                raise RegistryError(f"flow {flow.name!r} declares a step twice")
+            for target in (*flow.targets(), *([flow.previous] if flow.previous else [])):
+                if target not in self.flows:
+                    raise RegistryError(f"flow {flow.name!r} leads to unknown flow {target!r}")
+            for step in flow.steps:
+                for dependent in step.dependents:
+                    if dependent not in names:
+                        raise RegistryError(f"{flow.name}.{step.name} invalidates unknown step {dependent!r}")
+
+    def __getitem__(self, name: str) -> Flow:
+        return self.flows[name]
+
+    def may_go(self, source: str, target: str) -> bool:
+        """Declared moves only: a hook that returns an undeclared target is a bug, caught by the fuzz tests."""
+        flow = self.flows[source]
+        return target in (source, self.home, *flow.targets(), *([flow.previous] if flow.previous else []))
+
+    def mermaid(self) -> str:
+        """The flows as a Mermaid state diagram: steps in order, then where each flow leads."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.home}"]
+        for flow in self.flows.values():
+            lines.append(f"    state {flow.name} {{")
+            first = flow.steps[0].name
+            lines.append(f"        [*] --> {flow.name}_{first}")
+            for before, after in zip(flow.steps, flow.steps[1:], strict=False):
+                note = " : if it applies" if after.when is not None else ""
+                lines.append(f"        {flow.name}_{before.name} --> {flow.name}_{after.name}{note}")
+            lines.append(f"        {flow.name}_{flow.steps[-1].name} --> [*]")
+            for step in flow.steps:
+                lines.append(f"        {flow.name}_{step.name} : {step.name}")
+            lines.append("    }")
+        for flow in self.flows.values():
+            for target in flow.targets():
+                lines.append(f"    {flow.name} --> {target}")
+            if flow.previous:
+                lines.append(f"    {flow.name} --> {flow.previous} : back")
+            if flow.name != self.home and self.home not in flow.targets():
+                lines.append(f"    {flow.name} --> {self.home}")
+        return "\n".join(lines) + "\n"

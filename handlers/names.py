@@ -1,0 +1,16 @@
+"""The flows' names, in one place: a misspelt name is an AttributeError at import, and the registry checks
+at start-up that every name a flow leads to is registered."""
+
+from __future__ import annotations
+
+MENU = "menu"
+RESUME = "resume"
+SIGNUP = "signup"
+LOGIN = "login"
+DETAILS = "details"
+HISTORY = "history"
+CONSENT = "consent"
+RECORDS = "records"
+CANCEL = "cancel_registration"
+LANGUAGE = "language"
+CERTIFICATE = "certificate"
