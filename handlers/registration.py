@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
 
 from bot import i18n
@@ -22,6 +23,7 @@ from bot.services.errors import Invalid
 from bot.services.phones import display
 from bot.services.priority import PRIORITY_GROUPS
 from bot.services.registrations import PERSON, PREVIOUS_DOSE, REGISTRATION
+from bot.services.text import fold, is_person_name
 from bot.services.vaccines import VACCINES
 from handlers import names
 from handlers.account import person_name
@@ -76,6 +78,35 @@ def _recheck_id(ctx: Ctx, _value: Any) -> None:
 BIRTH_DATE = Ask("birth_date", "registration.ask_birth_date", typed(parse_birth_date), codec=DAY, echo=_date_echo,
                  then=_recheck_id, summary=True, store=PERSON)
 SEX: Ask[str] = Ask("sex", "registration.ask_sex", options=SEXES, then=_recheck_id, summary=True, store=PERSON)
+def _group_key(text: str) -> str:
+    return "".join(ch for ch in fold(text).removeprefix("dan toc ") if ch.isalnum())
+
+
+@cache
+def _ethnic_groups() -> dict[str, str]:
+    """Folded name (or other spelling) → the group's official name, from the catalog's list of 54."""
+    groups = {_group_key(name): name for name in i18n.words("vi", "ethnicity.groups")}
+    for alias in i18n.words("vi", "ethnicity.aliases"):
+        other, official = alias.rsplit(":", 1)
+        groups[_group_key(other)] = official
+    return groups
+
+
+def _ethnicity(_ctx: Ctx, answer: Answer) -> str:
+    """One of the 54 groups, typed with or without diacritics; stored and shown as officially written."""
+    if answer.payload and answer.payload.startswith("eth:"):
+        picked = _ethnic_groups().get(answer.payload.removeprefix("eth:"))
+        if picked:
+            return picked
+    typed_text = text_of(60)(_ctx, answer)
+    found = _ethnic_groups().get(_group_key(typed_text))
+    if found is None:
+        raise Invalid("registration.ethnicity_unknown", query=typed_text[:60])
+    return found
+
+
+ETHNICITY = Ask("ethnicity", "registration.ask_ethnicity", _ethnicity, optional=True, summary=True, store=PERSON,
+                choices=lambda ctx: [Choice(_ethnic_groups()["kinh"], "eth:kinh")])
 ID_TYPE: Ask[str] = Ask("id_type", "registration.ask_id_type", options=ID_TYPES, dependents=("id_number",),
                         summary=True, store=PERSON)
 
@@ -109,6 +140,25 @@ def _id_kind(ctx: Ctx) -> dict[str, str]:
 
 ID_NUMBER: Ask[str] = Ask("id_number", "registration.ask_id_number", _id_number, params=_id_kind,
                 summary=True, private=True, store=PERSON)
+
+
+def _nationality(ctx: Ctx, answer: Answer) -> str:
+    vietnam = i18n.t("vi", "registration.nationality_vietnam")
+    if answer.payload == "nat:vn" or fold(answer.text or "").replace(" ", "") in ("vietnam", "vn"):
+        return vietnam
+    return text_of(60, check=_country_name)(ctx, answer)
+
+
+def _country_name(value: str) -> str:
+    if not is_person_name(value):  # letters, spaces, hyphens: the same rule as a name
+        raise Invalid("registration.nationality_letters")
+    return value
+
+
+# A CCCD or CMND is issued to Vietnamese citizens only: the nationality is asked of passport holders.
+NATIONALITY = Ask("nationality", "registration.ask_nationality", _nationality, summary=True, store=PERSON,
+                  when=lambda ctx: ctx.get(ID_TYPE) == "passport",
+                  choices=lambda ctx: [Choice(ctx.t("registration.nationality_vietnam"), "nat:vn")])
 
 
 def _minor(ctx: Ctx) -> bool:
@@ -156,7 +206,7 @@ def _priority(ctx: Ctx, answer: Answer) -> int:
         raise Offer("priority.full_list", list_text=full)
     if answer.payload and answer.payload.startswith("group:"):
         code = answer.payload.removeprefix("group:")
-        if code.isdigit() and int(code) in PRIORITY_GROUPS:
+        if code.isascii() and code.isdigit() and int(code) in PRIORITY_GROUPS:
             return int(code)
     raise Invalid("common.pick_one")
 
@@ -171,7 +221,7 @@ def _place(answer: Answer, prefix: str, search: Callable[[str], list[places.Plac
            valid: Callable[[int], bool], kind: str) -> int:
     if answer.payload and answer.payload.startswith(prefix):
         code = answer.payload.removeprefix(prefix)
-        if code.isdigit() and valid(int(code)):
+        if code.isascii() and code.isdigit() and valid(int(code)):
             return int(code)
         raise Invalid("common.pick_one")
     if not answer.text:
@@ -290,8 +340,8 @@ DETAILS = Flow(
     stage=(1, 3),
     form=True,
     steps=(
-        RELATION, FULL_NAME, BIRTH_DATE, SEX, ID_TYPE, ID_NUMBER, PHONE, INSURANCE, OCCUPATION, WORKPLACE,
-        PRIORITY_GROUP, PROVINCE, WARD, ADDRESS, SITE, PREFERRED_DATE, SESSION, DOSE_NUMBER,
+        RELATION, FULL_NAME, BIRTH_DATE, SEX, ETHNICITY, ID_TYPE, ID_NUMBER, NATIONALITY, PHONE, INSURANCE,
+        OCCUPATION, WORKPLACE, PRIORITY_GROUP, PROVINCE, WARD, ADDRESS, SITE, PREFERRED_DATE, SESSION, DOSE_NUMBER,
         Ask[str]("prev_vaccine", "registration.ask_prev_vaccine", options=VACCINE_OPTIONS, when=_later_dose,
                  summary=True, store=PREVIOUS_DOSE),
         Ask("prev_date", "registration.ask_prev_date", _previous_date, codec=DAY, echo=_date_echo, when=_later_dose,

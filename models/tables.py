@@ -86,6 +86,9 @@ class Person(Base):
     name_key: Mapped[str] = mapped_column(String(120))  # folded: no tones, đ → d, lower case
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))  # "M" / "F"
+    ethnicity: Mapped[str | None] = mapped_column(String(40), nullable=True)  # one of the 54, as officially written
+    # Asked of passport holders; NULL with a CCCD or CMND, which only Vietnamese citizens hold.
+    nationality: Mapped[str | None] = mapped_column(String(60), nullable=True)
     id_type: Mapped[str] = mapped_column(String(10))  # cccd / cmnd / passport
     id_number: Mapped[str] = mapped_column(String(20))
     phone: Mapped[str] = mapped_column(String(16))

@@ -43,6 +43,7 @@ def details(**changes: Answer) -> Script:
         "full_name": "Nguyễn Văn An",
         "birth_date": "01/07/1990",
         "sex": Button("M"),
+        "ethnicity": "kinh",
         "id_type": Button("cccd"),
         "id_number": "001090123456",
         "phone": Button("account_phone"),

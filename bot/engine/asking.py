@@ -32,7 +32,7 @@ def read_answer(ctx: Ctx, step: Ask[Any]) -> Answer:
         # Typed numbers pick the step's own options; "Quay lại" and "Bỏ qua" are reached by their words,
         # so that a "1" typed as an answer to a free-text question is never taken for "go back".
         numbered = [payload for _, payload in offered if payload not in (BACK, SKIP)]
-        if text.isdigit() and 1 <= int(text) <= len(numbered):
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(numbered):
             return Answer(text=text, payload=numbered[int(text) - 1])
         key = label_key(text)
         for label, payload in offered:

@@ -23,7 +23,8 @@ from tests.scripts import Button, details, history
 
 COMMANDS = ["/start", "/help", "/menu", "/huy", "/cancel", "/quaylai", "/back", "/lang", "/x", "/", "quay lại"]
 PAYLOADS = ["nav:back", "nav:skip", "yes", "no", "ok", "tick", "confirm", "edit:full_name", "edit:q1",
-            "group:99", "prov:99999", "ward:1", "site:pool", "site:999", "cancel:1", "M", "F", "cccd", "x" * 300,
+            "group:99", "group:²", "prov:²", "ward:³",
+            "prov:99999", "ward:1", "site:pool", "site:999", "cancel:1", "M", "F", "cccd", "x" * 300,
             "account_phone", "account_name", "person:1", "person:999", "signup", "login", "logout", "records"]
 
 event = st.one_of(

@@ -6,8 +6,11 @@ import unicodedata
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from bot.app import App
 from bot.services.dates import today
+from models.tables import Person, table
 from tests.helpers import Chat, answer_form, signup
 from tests.scripts import details, history
 
@@ -124,15 +127,65 @@ async def test_photo_and_sticker_keep_the_question(chat: Chat) -> None:
 async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
     await at_details(chat, "sex")
     await chat.send("nữ")
-    assert "Loại giấy tờ" in chat.prompt
+    assert "Dân tộc" in chat.prompt
     await chat.send("/quaylai")
     assert "Giới tính" in chat.prompt
     await chat.send("1")
+    assert "Dân tộc" in chat.prompt
+    await chat.send("1")  # the one choice offered: Kinh
     assert "Loại giấy tờ" in chat.prompt
 
 
-async def test_back_keeps_earlier_answers_and_progress_is_shown(chat: Chat) -> None:
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("kinh", "Kinh"), ("Tay", "Tày"), ("ê đê", "Ê Đê"), ("EDE", "Ê Đê"), ("hmong", "Mông"), ("H'Mông", "Mông"),
+     ("dân tộc Mường", "Mường"), ("khome", "Khmer"), ("van kieu", "Bru - Vân Kiều"), ("Ro Mam", "Rơ Măm")],
+)
+async def test_ethnicity_typed_any_way_is_stored_as_officially_written(chat: Chat, typed: str, shown: str) -> None:
+    await at_details(chat, "ethnicity")
+    await chat.send(typed)
+    assert "Loại giấy tờ" in chat.prompt, chat.prompt
+    await answer_form(chat, details())
+    await answer_form(chat, history())
+    assert f"Dân tộc: {shown}\n" in chat.prompt
+
+
+async def test_unknown_ethnicity_is_explained_and_can_be_skipped(chat: Chat) -> None:
+    await at_details(chat, "ethnicity")
+    await chat.send("Viking")
+    assert "không tìm thấy dân tộc \"Viking\"" in chat.prompt and "Dân tộc?" in chat.prompt
+    await chat.press("nav:skip")
+    assert "Loại giấy tờ" in chat.prompt
+
+
+async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: App) -> None:
     await at_details(chat, "id_type")
+    await chat.press("passport")
+    await chat.send("B1234567")
+    assert "Quốc tịch?" in chat.prompt
+    await chat.send("viet nam")
+    assert "Số điện thoại di động" in chat.prompt
+    await chat.send("/quaylai")
+    await chat.send("Hàn Quốc")
+    await answer_form(chat, details())
+    await answer_form(chat, history())
+    assert "Quốc tịch: Hàn Quốc" in chat.prompt
+    await chat.press("ok")
+    await chat.press("tick")
+    await chat.press("confirm")
+    with app.store.engine.connect() as conn:
+        person = conn.execute(select(table(Person))).one()
+    assert (person.ethnicity, person.nationality, person.id_type) == ("Kinh", "Hàn Quốc", "passport")
+
+
+async def test_a_cccd_holder_is_not_asked_the_nationality(chat: Chat) -> None:
+    await at_details(chat, "id_number")
+    await chat.send("001090123456")
+    assert "Số điện thoại di động" in chat.prompt
+
+
+async def test_back_keeps_earlier_answers_and_progress_is_shown(chat: Chat) -> None:
+    await at_details(chat, "ethnicity")
     await chat.press("nav:back")
     assert "Giới tính" in chat.prompt and chat.prompt.startswith("Bước 1/3 · Thông tin đăng ký tiêm")
     await chat.send("quay lại")

@@ -78,7 +78,7 @@ async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: 
     assert len(first) == 1 and "mũi 1 (AstraZeneca (Vaxzevria))" in str(first[0]["text"])
     assert _verify_image(app, first[0]["image_url"]).level == vaccines.PARTIAL
     await chat.press("F")  # the conversation is where it was
-    assert "Loại giấy tờ" in chat.prompt
+    assert "Dân tộc" in chat.prompt
     await _record(app, code.group(0), "pfizer")
     second = [p for p in await _pushes(app, chat) if p not in seen and p not in first]
     verdict = _verify_image(app, second[0]["image_url"])
