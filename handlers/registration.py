@@ -17,7 +17,7 @@ from bot.engine.context import Ctx
 from bot.engine.flow import DAY, Answer, Ask, Flow, Go, Offer, Option, text_of, typed
 from bot.engine.types import Choice
 from bot.services import places, registrations, sites
-from bot.services.dates import age_on, parse_birth_date, parse_future_date, parse_past_date, today
+from bot.services.dates import age_on, dmy, parse_birth_date, parse_future_date, parse_past_date, today
 from bot.services.documents import check_cccd, parse_id_number, parse_insurance
 from bot.services.errors import Invalid
 from bot.services.phones import display
@@ -127,7 +127,7 @@ def already_registered(ctx: Ctx, existing: registrations.Existing) -> Invalid:
     return Invalid(
         "registration.exists_own" if existing.same_account else "registration.exists_other",
         site=existing.site_name or ctx.t("registration.pool_site"),
-        date=existing.preferred_date.strftime("%d/%m/%Y"),
+        date=dmy(existing.preferred_date),
         status=ctx.t(f"status.{existing.status}"),
         code=existing.booking_code or "",
     )
