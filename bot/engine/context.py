@@ -95,10 +95,6 @@ class Ctx:
         """The form is for a family member, not the account holder."""
         return self.state.subject == FAMILY
 
-    @property
-    def editing(self) -> bool:
-        return self.state.editing
-
     # ---- saying -------------------------------------------------------------------------------------
 
     def t(self, key: str, **params: Any) -> str:
