@@ -65,10 +65,11 @@ class App:
 
     def web_app(self) -> Any:
         """The web chat (page, API, media, trust list): the embedded default channel."""
-        from bot.channels.webchat.server import create_web_app
+        from bot.channels.webchat.server import PageInfo, create_web_app
 
         trusted = keys.trust_list(keys.trusted(keys_dir(self.settings)))
-        return create_web_app(self.engine, self.engine.services.qr.media, trusted)
+        page = PageInfo(self.settings.service_name, self.settings.hotline)
+        return create_web_app(self.engine, self.engine.services.qr.media, trusted, page)
 
     def close(self) -> None:
         self.store.close()

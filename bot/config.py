@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="address the web chat and webhooks listen on")
     port: int = Field(8080, description="port the web chat and webhooks listen on")
     default_locale: str = Field("vi", description="language of new chats: vi or en")
+    service_name: str = Field("", description="the service's name in the web chat's header; empty = the catalog's")
+    hotline: str = Field("", description="the support hotline shown in the web chat's header; empty = 1900 9095")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     argon2_memory_kib: int = Field(19 * 1024, description="argon2id memory cost (OWASP minimum: 19456)")
     argon2_time_cost: int = Field(2, description="argon2id iterations")

@@ -53,7 +53,14 @@ def words(locale: str, key: str) -> list[str]:
 
 
 def date_in_words(locale: str, value: date) -> str:
-    """Echo a date so that a day/month slip is caught: "1 tháng 7 năm 2021" / "1 July 2021"."""
+    """Echo a date so that a day/month slip is caught: "ngày 05 tháng 3 năm 1980" / "5 March 1980"."""
     months = words(locale, "date.months")
     month = months[value.month - 1] if len(months) == 12 else str(value.month)
     return t(locale, "date.in_words", day=value.day, month=month, month_number=value.month, year=value.year)
+
+
+def day_in_words(locale: str, value: date) -> str:
+    """A day to come, with its weekday: "Thứ Hai, ngày 07 tháng 12 năm 2026" / "Monday, 7 December 2026"."""
+    weekdays = words(locale, "date.weekdays")
+    weekday = weekdays[value.weekday()] if len(weekdays) == 7 else ""
+    return t(locale, "date.day_in_words", weekday=weekday, date=date_in_words(locale, value))

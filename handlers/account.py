@@ -44,7 +44,7 @@ def _password(ctx: Ctx, answer: Answer) -> str:
 
 
 NAME = Ask("full_name", "account.ask_name", text_of(120, check=person_name))
-PHONE = Ask("phone", "account.ask_phone", _new_phone, contact=True)
+PHONE = Ask("phone", "account.ask_phone", _new_phone, contact=True, keypad="tel")
 PASSWORD = Ask("password", "account.ask_password", _password, secret=True)
 
 
@@ -95,7 +95,7 @@ def _existing_phone(ctx: Ctx, answer: Answer) -> str:
     return phone
 
 
-LOGIN_PHONE = Ask("phone", "account.ask_login_phone", _existing_phone, contact=True)
+LOGIN_PHONE = Ask("phone", "account.ask_login_phone", _existing_phone, contact=True, keypad="tel")
 
 
 def _check_password(ctx: Ctx, answer: Answer) -> int:

@@ -41,4 +41,4 @@ def _send(ctx: Ctx, person_id: int) -> Go:
     return ctx.home()
 
 
-CERTIFICATE = Flow(names.CERTIFICATE, steps=(Ask("person", _prompt, _pick, choices=_choices, then=_send),))
+CERTIFICATE = Flow(names.CERTIFICATE, steps=(Ask("person", _prompt, _pick, choices=_choices, pick=True, then=_send),))

@@ -1,9 +1,13 @@
-"""Step 3/3: the summary with "Sửa" per field, the consent form (tick, then "Xác nhận"), and success.
+"""Step 3/3: the summary, the consent form (tick, then "Xác nhận"), and success.
 
-    summary ─ Sửa X ─▶ (ask X and whatever X invalidates) ─▶ summary
+    summary ─ Sửa ─▶ edit_field ─ a field ─▶ (ask it and whatever it invalidates) ─▶ summary
+            │                  └ Tiền sử ─▶ edit_question ─▶ (ask that question) ─▶ summary
             └ Tiếp tục ─▶ consent_tick ─▶ consent_confirm ─▶ booking code, summary, priority notice
 
-The summary, its "Sửa" buttons and the stored record are derived from the fields' declarations.
+The summary, the list of fields to edit and the stored record are derived from the fields' declarations.
+The consent is worded for who signs it (a parent or guardian for a minor) and never makes a person promise
+what their answers contradict: after "Có" to "another vaccine in the last 14 days" the commitment is left
+out and the site's doctor sees the answer.
 """
 
 from __future__ import annotations
@@ -15,76 +19,151 @@ from bot.services import credentials, places, registrations, screening
 from bot.services.dates import age_on, today
 from bot.services.errors import Invalid
 from handlers import names
-from handlers.history import HISTORY, QUESTIONS
-from handlers.registration import BIRTH_DATE, DETAILS, PROVINCE, SITE, already_registered, site_name
+from handlers.family import for_family
+from handlers.history import ASKED, HISTORY, QUESTIONS, checklist_text
+from handlers.registration import (
+    ADULT_AGE,
+    BIRTH_DATE,
+    DETAILS,
+    DOSE_NUMBER,
+    FULL_NAME,
+    PROVINCE,
+    SITE,
+    already_registered,
+)
 
 FORM = (DETAILS, HISTORY)
-CONSENT_STEPS = ("summary", "consent_tick", "consent_confirm")
-HISTORY_NAMES = tuple(q.name for q in QUESTIONS)
+CONSENT_STEPS = ("summary", "edit_field", "edit_question", "consent_tick", "consent_confirm")
+HISTORY_FIELD = "history"
+
+
+def _history_lines(ctx: Ctx) -> list[str]:
+    """The answers the doctor will look at: "Có" and "Không rõ", with the allergen as written."""
+    lines = []
+    for value, key in ((screening.YES, "history.answered_yes"), (screening.UNKNOWN, "history.answered_unknown")):
+        found = []
+        for q in ASKED:
+            if ctx.get(q) == value:
+                agent = next((a for a in QUESTIONS if a.name == f"{q.name}_agent"), None)
+                detail = ctx.get(agent) if agent is not None and value == screening.YES else None
+                short = ctx.t(f"history.short_{q.name}")
+                found.append(f"{short} ({detail})" if detail else short)
+        if found:
+            lines.append(ctx.t(key, items="; ".join(found)))
+    return lines or [ctx.t("history.none_yes")]
 
 
 def summary_text(ctx: Ctx, *, masked: bool = False) -> str:
     lines = summary_lines(ctx, (DETAILS,), masked=masked)
-    yes = [q.name for q in QUESTIONS if q.options and ctx.get(q) == screening.YES]
-    lines.append(f"• {ctx.t('field.history')}: " + (
-        ", ".join(ctx.t(f"history.short_{q}") for q in yes) if yes else ctx.t("history.none_yes")
-    ))
+    lines.append(f"• {ctx.t('field.history')}: " + " ".join(_history_lines(ctx)))
     born = ctx.get(BIRTH_DATE)
     if born and age_on(born, today()) >= screening.SENIOR_AGE:
         lines.append(f"• {ctx.t('history.short_q10')}")
     return "\n".join(lines)
 
 
-def _summary_choices(ctx: Ctx) -> list[Choice]:
-    edits = [
-        Choice(ctx.t("summary.edit", field=ctx.t(s.label_key)), f"edit:{s.name}")
-        for s in summary_fields(ctx, (DETAILS,))
-    ]
-    edits.append(Choice(ctx.t("summary.edit_history"), f"edit:{QUESTIONS[0].name}"))
-    return [Choice(ctx.t("summary.continue"), "ok"), *edits]
-
-
-def _summary(ctx: Ctx, answer: Answer) -> str:
-    payload = answer.payload or ""
-    if payload == "ok" or payload in (c.payload for c in _summary_choices(ctx)):
-        return payload
+def _summary(_ctx: Ctx, answer: Answer) -> str:
+    if answer.payload in ("ok", "edit"):
+        return answer.payload
     raise Invalid("common.pick_one")
 
 
-def _after_summary(ctx: Ctx, choice: str) -> Go | None:
+def _after_summary(ctx: Ctx, choice: str) -> None:
     if choice == "ok":
         ctx.stop_editing()
-        return None
-    name = choice.removeprefix("edit:")
-    if name in HISTORY_NAMES:  # the history is answered again as a whole
-        return ctx.edit(names.HISTORY, name, forget=(*HISTORY_NAMES, *CONSENT_STEPS))
+
+
+def _editing(ctx: Ctx) -> bool:
+    return ctx.get(SUMMARY) == "edit"
+
+
+def _field_choices(ctx: Ctx) -> list[Choice]:
+    fields = [Choice(ctx.t(s.label_key), s.name) for s in summary_fields(ctx, (DETAILS,))]
+    return [*fields, Choice(ctx.t("field.history"), HISTORY_FIELD)]
+
+
+def _numbered(choices: list[Choice]) -> str:
+    return "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
+
+
+def _pick_field(ctx: Ctx, answer: Answer) -> str:
+    if answer.payload in {c.payload for c in _field_choices(ctx)}:
+        return answer.payload or ""
+    raise Invalid("common.pick_one")
+
+
+def _after_field(ctx: Ctx, name: str) -> Go | None:
+    if name == HISTORY_FIELD:
+        return None  # which question: asked next
     return ctx.edit(names.DETAILS, name, forget=CONSENT_STEPS)
+
+
+def _question_choices(ctx: Ctx) -> list[Choice]:
+    asked = [q for q in ASKED if q.applies(ctx)]
+    return [Choice(str(i), q.name) for i, q in enumerate(asked, 1)]
+
+
+def _pick_question(ctx: Ctx, answer: Answer) -> str:
+    if answer.payload in {c.payload for c in _question_choices(ctx)}:
+        return answer.payload or ""
+    raise Invalid("common.pick_one")
+
+
+SUMMARY = Ask("summary", "summary.prompt", _summary, pick=True, then=_after_summary,
+              choices=lambda ctx: [Choice(ctx.t("summary.continue"), "ok"), Choice(ctx.t("summary.edit"), "edit")],
+              params=lambda ctx: {"summary": summary_text(ctx)})
+EDIT_FIELD = Ask("edit_field", "summary.pick_field", _pick_field, pick=True, when=_editing, choices=_field_choices,
+                 then=_after_field, params=lambda ctx: {"fields": _numbered(_field_choices(ctx))})
+
+
+def _minor(ctx: Ctx) -> bool:
+    born = ctx.get(BIRTH_DATE)
+    return born is not None and age_on(born, today()) < ADULT_AGE
+
+
+def _commits_to_14_days(ctx: Ctx) -> bool:
+    """Only a person who answered "Không" to question 3 promises no other vaccine in the last 14 days."""
+    q3 = next(q for q in ASKED if q.name == "q3")
+    return ctx.get(q3) == screening.NO
+
+
+def _consent_params(ctx: Ctx) -> dict[str, str]:
+    name = ctx.get(FULL_NAME) or ""
+    if _minor(ctx):
+        closing = ctx.t("consent.closing_guardian", name=name)
+    elif for_family(ctx):
+        closing = ctx.t("consent.closing_family", name=name)
+    else:
+        closing = ctx.t("consent.closing_self")
+    commitment = ctx.t("consent.commitment") if _commits_to_14_days(ctx) else ctx.t("consent.no_commitment")
+    return {"closing": closing, "commitment": commitment}
 
 
 def _tick(_ctx: Ctx, answer: Answer) -> bool:
     if answer.payload == "tick":
         return True
-    if answer.payload == "confirm" or (answer.text and answer.text.strip()):
-        raise Invalid("consent.tick_first")
-    raise Invalid("common.pick_one")
+    raise Invalid("consent.tick_first")
 
 
 def _submit(ctx: Ctx) -> Go:
     if ctx.account_id is None:  # logged out in the meantime
         ctx.say("account.login_first")
         return ctx.home()
+    version = registrations.consent_version(guardian=_minor(ctx), commitment=_commits_to_14_days(ctx))
     try:
-        code, person_id = registrations.submit(ctx.conn, ctx.account_id, stored(ctx, FORM))
+        code, person_id = registrations.submit(ctx.conn, ctx.account_id, stored(ctx, FORM), consent=version)
     except registrations.AlreadyRegistered as exists:
         message = already_registered(ctx, exists.existing)
         ctx.say(message.key, **message.params)
         ctx.drop_draft()
         return ctx.home()
-    site_id = ctx.get(SITE)
-    site_text = site_name(ctx, site_id) if site_id else ctx.t(
+    pool = "" if ctx.get(SITE) else ctx.t(
         "registration.pool_notice", province=places.province(ctx.get(PROVINCE) or 0).name
     )
-    ctx.say("success.done", code=code, summary=summary_text(ctx, masked=True), site=site_text)
+    earlier = (ctx.get(DOSE_NUMBER) or 1) - 1  # declared doses show on the QR once a site confirms them
+    notes = "\n\n".join(n for n in (pool, ctx.t("success.declared_doses", count=earlier) if earlier else "") if n)
+    ctx.say("success.done", code=code, summary=summary_text(ctx, masked=True), notes=notes,
+            name=ctx.get(FULL_NAME) or "")
     ctx.say("success.priority_notice")
     # The QR follows as a push: rendering is CPU work that must not hold this event's transaction.
     issued = credentials.issue(ctx.conn, person_id, ctx.services.signing_key)
@@ -98,12 +177,16 @@ CONSENT = Flow(
     title="consent.title",
     stage=(3, 3),
     previous=names.HISTORY,
-    exits=(names.DETAILS,),
+    exits=(names.DETAILS, names.HISTORY),
     form=True,
     steps=(
-        Ask("summary", "summary.prompt", _summary, choices=_summary_choices, then=_after_summary,
-            params=lambda ctx: {"summary": summary_text(ctx)}),
-        Ask("consent_tick", "consent.text", _tick, options=(Option("consent.tick", "tick"),)),
+        SUMMARY, EDIT_FIELD,
+        Ask("edit_question", "summary.pick_question", _pick_question, pick=True, choices=_question_choices,
+            when=lambda ctx: _editing(ctx) and ctx.get(EDIT_FIELD) == HISTORY_FIELD,
+            then=lambda ctx, name: ctx.edit(names.HISTORY, name, forget=CONSENT_STEPS),
+            params=lambda ctx: {"questions": checklist_text(ctx)}),
+        Ask("consent_tick", "consent.text", _tick, options=(Option("consent.tick", "tick"),),
+            params=_consent_params),
         Ask("consent_confirm", "consent.ticked", options=(Option("consent.confirm", "confirm"),)),
     ),
     done=_submit,

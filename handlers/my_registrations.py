@@ -47,7 +47,7 @@ def _pick(ctx: Ctx, answer: Answer) -> str:
     raise Invalid("common.pick_one")
 
 
-CODE = Ask("booking_code", _prompt, _pick, choices=_choices, params=_listing,
+CODE = Ask("booking_code", _prompt, _pick, choices=_choices, pick=True, params=_listing,
            then=lambda _ctx, _code: Go(names.CANCEL))
 
 

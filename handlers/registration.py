@@ -8,9 +8,8 @@ declared for a next-dose registration). Dates are echoed back in words so that a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
-from typing import Any
 
 from bot import i18n
 from bot.engine.context import Ctx
@@ -18,7 +17,7 @@ from bot.engine.flow import DAY, Answer, Ask, Flow, Go, Offer, Option, text_of, 
 from bot.engine.types import Choice
 from bot.services import places, registrations, sites
 from bot.services.dates import age_on, dmy, parse_birth_date, parse_future_date, parse_past_date, today
-from bot.services.documents import check_cccd, parse_id_number, parse_insurance
+from bot.services.documents import cccd_sex, check_cccd, guess_id_type, parse_id_number, parse_insurance
 from bot.services.errors import Invalid
 from bot.services.phones import display
 from bot.services.priority import PRIORITY_GROUPS
@@ -30,7 +29,10 @@ from handlers.account import person_name
 from handlers.common import account_name, phone_answer
 from handlers.family import RELATIONS, for_family, for_self
 
-ID_TYPES = (Option("id.type_cccd", "cccd"), Option("id.type_cmnd", "cmnd"), Option("id.type_passport", "passport"))
+ID_TYPES = (
+    Option("id.type_cccd", "cccd"), Option("id.type_cmnd", "cmnd"), Option("id.type_passport", "passport"),
+    Option("id.type_birth_cert", "birth_cert"),
+)
 SEXES = (Option("person.male", "M"), Option("person.female", "F"))
 SESSIONS = (
     Option("session.morning", "morning"), Option("session.afternoon", "afternoon"),
@@ -39,10 +41,18 @@ SESSIONS = (
 DOSES = (Option("dose.first", "1"), Option("dose.second", "2"), Option("dose.third", "3"))
 VACCINE_OPTIONS = tuple(Option(f"vaccine.{code}", code) for code in VACCINES)
 ADULT_AGE = 18
+CHILD_AGE = 15  # under it, the occupation is not asked
+SCHOOL_AGE = 6
+EXAMPLE_DAYS_AHEAD = 7  # the preferred date's example: a week from today, so that it is always accepted
 
 
 def _date_echo(ctx: Ctx, value: date) -> str:
     return ctx.t("date.echo", words=i18n.date_in_words(ctx.locale, value))
+
+
+def _day_echo(ctx: Ctx, value: date) -> str:
+    """A day to come, with its weekday: "Thứ Hai, ngày 07 tháng 12 năm 2026"."""
+    return ctx.t("date.echo", words=i18n.day_in_words(ctx.locale, value))
 
 
 # ---- who ----------------------------------------------------------------------------------------------
@@ -64,20 +74,128 @@ def _name_choices(ctx: Ctx) -> list[Choice]:
 
 FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_choices, summary=True, store=PERSON)
 
-
-def _recheck_id(ctx: Ctx, _value: Any) -> None:
-    """A changed sex or birth date may contradict the CCCD entered before: ask for it again if so."""
-    number, born, sex = ctx.get(ID_NUMBER), ctx.get(BIRTH_DATE), ctx.get(SEX)
-    if ctx.get(ID_TYPE) == "cccd" and number and born and sex:
-        try:
-            check_cccd(number, sex=sex, birth_date=born)
-        except Invalid:
-            ctx.forget(ID_NUMBER.name)
+# ---- the identity document, asked early: an open registration is said at once ------------------------
 
 
-BIRTH_DATE = Ask("birth_date", "registration.ask_birth_date", typed(parse_birth_date), codec=DAY, echo=_date_echo,
-                 then=_recheck_id, summary=True, store=PERSON)
-SEX: Ask[str] = Ask("sex", "registration.ask_sex", options=SEXES, then=_recheck_id, summary=True, store=PERSON)
+def _open_registration(ctx: Ctx, id_type: str, number: str) -> str:
+    existing = registrations.find_open(ctx.conn, id_type, number, ctx.account_id or 0)
+    if existing is not None:
+        raise already_registered(ctx, existing)
+    return number
+
+
+def _declared_sex(ctx: Ctx) -> str | None:
+    """The sex the person chose (not the one read from an earlier CCCD), to check a CCCD against."""
+    return None if ctx.was_put(SEX) else ctx.get(SEX)
+
+
+def _id_type(ctx: Ctx, answer: Answer) -> str:
+    """A typed number (its shape tells the document), or a pressed document type whose number comes next."""
+    for option in ID_TYPES:
+        if answer.payload == option.payload:
+            return option.payload
+    if not answer.text:
+        raise Invalid("common.empty")
+    kind = guess_id_type(answer.text)
+    if kind is None:
+        raise Invalid("id.not_recognised", count=sum(ch.isdigit() for ch in answer.text))
+    number = parse_id_number(kind, answer.text, sex=_declared_sex(ctx), birth_date=ctx.get(BIRTH_DATE))
+    ctx.memo("typed_id_number", lambda: _open_registration(ctx, kind, number))
+    return kind
+
+
+def _after_id_type(ctx: Ctx, kind: str) -> None:
+    typed_number: str | None = ctx.memo("typed_id_number", lambda: None)
+    if typed_number is not None:
+        ctx.put(ID_NUMBER, typed_number)
+        _sex_from_cccd(ctx, kind, typed_number)
+
+
+def _sex_from_cccd(ctx: Ctx, kind: str, number: str) -> None:
+    """A CCCD tells the sex: it is not asked (it shows on the summary and may be edited there)."""
+    if kind == "cccd":
+        if not ctx.answered(SEX) or ctx.was_put(SEX):
+            ctx.put(SEX, cccd_sex(number))
+    elif ctx.was_put(SEX):
+        ctx.forget(SEX.name)
+
+
+ID_TYPE: Ask[str] = Ask("id_type", "registration.ask_id", _id_type, options=ID_TYPES, dependents=("id_number",),
+                        then=_after_id_type, summary=True, store=PERSON, keypad="numeric")
+
+
+def _id_number(ctx: Ctx, answer: Answer) -> str:
+    if not answer.text:
+        raise Invalid("common.empty")
+    id_type = ctx.get(ID_TYPE) or "cccd"
+    value = parse_id_number(id_type, answer.text, sex=_declared_sex(ctx), birth_date=ctx.get(BIRTH_DATE))
+    return _open_registration(ctx, id_type, value)
+
+
+def already_registered(ctx: Ctx, existing: registrations.Existing) -> Invalid:
+    """What may be said of an open registration: where and when; the code only to its own account."""
+    return Invalid(
+        "registration.exists_own" if existing.same_account else "registration.exists_other",
+        site=existing.site_name or ctx.t("registration.pool_site"),
+        date=dmy(existing.preferred_date),
+        status=ctx.t(f"status.{existing.status}"),
+        code=existing.booking_code or "",
+    )
+
+
+def _id_kind(ctx: Ctx) -> dict[str, str]:
+    kind = ctx.get(ID_TYPE) or "cccd"
+    return {"kind": ctx.t(f"id.type_{kind}")}
+
+
+ID_NUMBER: Ask[str] = Ask("id_number", "registration.ask_id_number", _id_number, params=_id_kind,
+                          then=lambda ctx, number: _sex_from_cccd(ctx, ctx.get(ID_TYPE) or "", number),
+                          summary=True, private=True, store=PERSON,
+                          keypad=lambda ctx: "numeric" if (ctx.get(ID_TYPE) or "") in {"cccd", "cmnd"} else None)
+
+# ---- birth date and sex, checked against a CCCD ---------------------------------------------------------
+
+
+def _cccd(ctx: Ctx) -> str | None:
+    return ctx.get(ID_NUMBER) if ctx.get(ID_TYPE) == "cccd" else None
+
+
+def _birth_date(ctx: Ctx, answer: Answer) -> date:
+    born = typed(parse_birth_date)(ctx, answer)
+    number = _cccd(ctx)
+    if number:
+        check_cccd(number, sex=None, birth_date=born)
+    return born
+
+
+def _after_birth_date(ctx: Ctx, born: date) -> None:
+    """A child under 15 is not asked an occupation: "Trẻ em" or "Học sinh" is filled in (and may be edited)."""
+    age = age_on(born, today())
+    if age < CHILD_AGE:
+        if not ctx.answered(OCCUPATION) or ctx.was_put(OCCUPATION):
+            key = "registration.occupation_infant" if age < SCHOOL_AGE else "registration.occupation_pupil"
+            ctx.put(OCCUPATION, i18n.t("vi", key))
+    elif ctx.was_put(OCCUPATION):
+        ctx.forget(OCCUPATION.name)
+
+
+BIRTH_DATE = Ask("birth_date", "registration.ask_birth_date", _birth_date, codec=DAY, echo=_date_echo,
+                 then=_after_birth_date, summary=True, store=PERSON, keypad="numeric")
+
+
+def _sex(ctx: Ctx, answer: Answer) -> str:
+    for option in SEXES:
+        if answer.payload == option.payload:
+            number = _cccd(ctx)
+            if number:
+                check_cccd(number, sex=option.payload, birth_date=None)
+            return option.payload
+    raise Invalid("common.pick_one")
+
+
+SEX: Ask[str] = Ask("sex", "registration.ask_sex", _sex, options=SEXES, summary=True, store=PERSON)
+
+
 def _group_key(text: str) -> str:
     return "".join(ch for ch in fold(text).removeprefix("dan toc ") if ch.isalnum())
 
@@ -107,39 +225,6 @@ def _ethnicity(_ctx: Ctx, answer: Answer) -> str:
 
 ETHNICITY = Ask("ethnicity", "registration.ask_ethnicity", _ethnicity, optional=True, summary=True, store=PERSON,
                 choices=lambda ctx: [Choice(_ethnic_groups()["kinh"], "eth:kinh")])
-ID_TYPE: Ask[str] = Ask("id_type", "registration.ask_id_type", options=ID_TYPES, dependents=("id_number",),
-                        summary=True, store=PERSON)
-
-
-def _id_number(ctx: Ctx, answer: Answer) -> str:
-    if not answer.text:
-        raise Invalid("common.empty")
-    id_type = ctx.get(ID_TYPE) or "cccd"
-    value = parse_id_number(id_type, answer.text, sex=ctx.get(SEX), birth_date=ctx.get(BIRTH_DATE))
-    existing = registrations.find_open(ctx.conn, id_type, value, ctx.account_id or 0)
-    if existing is not None:
-        raise already_registered(ctx, existing)
-    return value
-
-
-def already_registered(ctx: Ctx, existing: registrations.Existing) -> Invalid:
-    """What may be said of an open registration: where and when; the code only to its own account."""
-    return Invalid(
-        "registration.exists_own" if existing.same_account else "registration.exists_other",
-        site=existing.site_name or ctx.t("registration.pool_site"),
-        date=dmy(existing.preferred_date),
-        status=ctx.t(f"status.{existing.status}"),
-        code=existing.booking_code or "",
-    )
-
-
-def _id_kind(ctx: Ctx) -> dict[str, str]:
-    kind = ctx.get(ID_TYPE) or "cccd"
-    return {"kind": ctx.t(f"id.type_{kind}")}
-
-
-ID_NUMBER: Ask[str] = Ask("id_number", "registration.ask_id_number", _id_number, params=_id_kind,
-                summary=True, private=True, store=PERSON)
 
 
 def _nationality(ctx: Ctx, answer: Answer) -> str:
@@ -187,7 +272,7 @@ def _phone_choices(ctx: Ctx) -> list[Choice]:
     return [Choice(ctx.t("registration.use_phone", phone=display(phone)), "account_phone")] if phone else []
 
 
-PHONE = Ask("phone", _phone_prompt, _phone, choices=_phone_choices, contact=True, summary=True,
+PHONE = Ask("phone", _phone_prompt, _phone, choices=_phone_choices, contact=True, summary=True, keypad="tel",
             show=lambda _ctx, phone: display(phone), store=PERSON)
 INSURANCE = Ask("insurance_number", "registration.ask_insurance", typed(parse_insurance), optional=True,
                 summary=True, private=True, store=PERSON)
@@ -211,53 +296,89 @@ def _priority(ctx: Ctx, answer: Answer) -> int:
     raise Invalid("common.pick_one")
 
 
-PRIORITY_GROUP = Ask("priority_group", "registration.ask_priority", _priority, choices=_priority_choices,
+PRIORITY_GROUP = Ask("priority_group", "registration.ask_priority", _priority, choices=_priority_choices, pick=True,
                      summary=True, show=lambda ctx, g: f"{g}. {ctx.t(f'priority.short.{g}')}", store=PERSON)
 
 # ---- where --------------------------------------------------------------------------------------------
 
 
-def _place(answer: Answer, prefix: str, search: Callable[[str], list[places.Place]],
-           valid: Callable[[int], bool], kind: str) -> int:
-    if answer.payload and answer.payload.startswith(prefix):
-        code = answer.payload.removeprefix(prefix)
-        if code.isascii() and code.isdigit() and valid(int(code)):
-            return int(code)
-        raise Invalid("common.pick_one")
-    if not answer.text:
-        raise Invalid(f"place.{kind}_type_name")
-    found = search(answer.text)
-    if not found:
-        raise Invalid(f"place.{kind}_not_found", query=answer.text[:60])
+def _picked(answer: Answer, prefix: str, valid: Callable[[int], bool]) -> int | None:
+    """A pressed candidate (its code checked: a button may be stale or forged), or None for typed text."""
+    if not (answer.payload and answer.payload.startswith(prefix)):
+        return None
+    code = answer.payload.removeprefix(prefix)
+    if code.isascii() and code.isdigit() and valid(int(code)):
+        return int(code)
+    raise Invalid("common.pick_one")
+
+
+def _one_of(ctx: Ctx, found: list[places.Place], prefix: str, kind: str, query: str,
+            legacy: places.Legacy | None) -> int:
+    """One match is the answer; several are offered; a pre-2025 name is explained in one line."""
+    note = ""
+    if legacy is not None:
+        new_names = ", ".join(p.name for p in legacy.places)
+        note = ctx.t("place.legacy", old=legacy.old_name, new=new_names)
     if len(found) == 1:
+        ctx.memo("place_note", lambda: note)
         return found[0].code
-    raise Offer(f"place.{kind}_pick", [Choice(p.name, f"{prefix}{p.code}") for p in found])
+    if not found:
+        raise Invalid(f"place.{kind}_not_found", query=query[:60])
+    key = f"place.{kind}_pick_legacy" if legacy else f"place.{kind}_pick"
+    raise Offer(key, [Choice(p.name, f"{prefix}{p.code}") for p in found], note=note)
 
 
-def _province(_ctx: Ctx, answer: Answer) -> int:
-    return _place(answer, "prov:", places.search_provinces, places.is_province, "province")
+def _province(ctx: Ctx, answer: Answer) -> int:
+    picked = _picked(answer, "prov:", places.is_province)
+    if picked is not None:
+        return picked
+    if not answer.text:
+        raise Invalid("place.province_type_name")
+    return _one_of(ctx, places.search_provinces(answer.text), "prov:", "province", answer.text,
+                   places.legacy_province(answer.text))
 
 
 def _province_name(ctx: Ctx) -> str:
     return places.province(ctx.get(PROVINCE) or 0).name
 
 
+def _place_echo(ctx: Ctx, name: str) -> str:
+    """"Đã chọn: …", after the explanation of a pre-2025 name when one was typed."""
+    note: str = ctx.memo("place_note", lambda: "")
+    chosen = ctx.t("place.chosen", name=name)
+    return f"{note}\n{chosen}" if note else chosen
+
+
 PROVINCE: Ask[int] = Ask("province_code", "registration.ask_province", _province,
-               echo=lambda ctx, code: ctx.t("place.chosen", name=places.province(code).name),
-               dependents=("ward_code", "site_id"), summary=True,
-               show=lambda _ctx, code: places.province(code).name, store=PERSON)
+                         echo=lambda ctx, code: _place_echo(ctx, places.province(code).name),
+                         dependents=("ward_code", "site_id"), summary=True,
+                         show=lambda _ctx, code: places.province(code).name, store=PERSON)
 
 
 def _ward(ctx: Ctx, answer: Answer) -> int:
     province = ctx.get(PROVINCE) or 0
-    return _place(answer, "ward:", lambda q: places.search_wards(province, q),
-                  lambda code: places.is_ward_of(code, province), "ward")
+    picked = _picked(answer, "ward:", lambda code: places.is_ward_of(code, province))
+    if picked is not None:
+        return picked
+    if not answer.text:
+        raise Invalid("place.ward_type_name")
+    found, legacy = places.find_wards(province, answer.text)
+    return _one_of(ctx, found, "ward:", "ward", answer.text, legacy)
 
 
-WARD = Ask("ward_code", "registration.ask_ward", _ward,
-           echo=lambda ctx, code: ctx.t("place.chosen", name=places.ward(code).name), dependents=("site_id",),
-           params=lambda ctx: {"province": _province_name(ctx)}, summary=True,
-           show=lambda _ctx, code: places.ward(code).name, store=PERSON)
+def _only_site(ctx: Ctx, _code: int) -> None:
+    """A ward with one vaccination site of its own: that site is the answer (said, shown on the summary, and
+    changed there to another of the province's if the person prefers)."""
+    found = [s for s in _sites(ctx) if s.ward_code == ctx.get(WARD)]
+    if len(found) == 1:
+        ctx.put(SITE, found[0].id)
+        ctx.say("registration.only_site", site=found[0].name)
+
+
+WARD = Ask("ward_code", "registration.ask_ward", _ward, then=_only_site,
+           echo=lambda ctx, code: _place_echo(ctx, places.ward(code).name), dependents=("site_id",),
+           params=lambda ctx: {"province": _province_name(ctx), "example": places.example_ward(ctx.get(PROVINCE) or 0)},
+           summary=True, show=lambda _ctx, code: places.ward(code).name, store=PERSON)
 ADDRESS = Ask("address", "registration.ask_address", text_of(255), optional=True, summary=True, store=PERSON)
 
 
@@ -293,7 +414,7 @@ def site_name(ctx: Ctx, site_id: int) -> str:
     return site.name if site else ""
 
 
-SITE: Ask[int] = Ask("site_id", _site_prompt, _site, choices=_site_choices,
+SITE: Ask[int] = Ask("site_id", _site_prompt, _site, choices=_site_choices, pick=True,
                      params=lambda ctx: {"province": _province_name(ctx)}, summary=True, show=site_name,
                      store=REGISTRATION)
 
@@ -306,7 +427,8 @@ def _preferred_date(ctx: Ctx, answer: Answer) -> date:
 
 
 PREFERRED_DATE = Ask("preferred_date", "registration.ask_preferred_date", _preferred_date, codec=DAY,
-                     echo=_date_echo, summary=True, store=REGISTRATION)
+                     echo=_day_echo, summary=True, store=REGISTRATION, keypad="numeric",
+                     params=lambda ctx: {"example": dmy(today() + timedelta(days=EXAMPLE_DAYS_AHEAD))})
 SESSION: Ask[str] = Ask("preferred_session", "registration.ask_session", options=SESSIONS, summary=True,
                    store=REGISTRATION)
 
@@ -340,12 +462,12 @@ DETAILS = Flow(
     stage=(1, 3),
     form=True,
     steps=(
-        RELATION, FULL_NAME, BIRTH_DATE, SEX, ETHNICITY, ID_TYPE, ID_NUMBER, NATIONALITY, PHONE, INSURANCE,
+        RELATION, FULL_NAME, ID_TYPE, ID_NUMBER, BIRTH_DATE, SEX, ETHNICITY, NATIONALITY, PHONE, INSURANCE,
         OCCUPATION, WORKPLACE, PRIORITY_GROUP, PROVINCE, WARD, ADDRESS, SITE, PREFERRED_DATE, SESSION, DOSE_NUMBER,
         Ask[str]("prev_vaccine", "registration.ask_prev_vaccine", options=VACCINE_OPTIONS, when=_later_dose,
                  summary=True, store=PREVIOUS_DOSE),
         Ask("prev_date", "registration.ask_prev_date", _previous_date, codec=DAY, echo=_date_echo, when=_later_dose,
-            summary=True, store=PREVIOUS_DOSE),
+            summary=True, store=PREVIOUS_DOSE, keypad="numeric"),
         Ask("prev_lot", "registration.ask_prev_lot", text_of(40), optional=True, when=_later_dose, summary=True,
             store=PREVIOUS_DOSE),
         Ask("prev_site", "registration.ask_prev_site", text_of(200), optional=True, when=_later_dose, summary=True,

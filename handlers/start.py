@@ -53,7 +53,7 @@ def _route(ctx: Ctx, choice: str) -> Go | None:
 MENU = Flow(
     names.MENU,
     steps=(
-        Ask("choice", _prompt, _parse, choices=_choices, params=lambda ctx: {"name": account_name(ctx)},
+        Ask("choice", _prompt, _parse, choices=_choices, pick=True, params=lambda ctx: {"name": account_name(ctx)},
             then=_route),
     ),
     exits=(*OPENS.values(), names.RESUME, names.DETAILS),

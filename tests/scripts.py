@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.engine.flow import Flow
 from bot.services.dates import dmy, today
-from handlers.history import HISTORY, QUESTIONS
+from handlers.history import ASKED, HISTORY
 from handlers.registration import DETAILS
 
 PASSWORD = "mật-khẩu-an-toàn-1"
@@ -38,14 +38,17 @@ def signup(name: str = "Nguyễn Văn An", phone: str = "0912345678", password: 
 
 
 def details(**changes: Answer) -> Script:
-    """The account holder's own registration details, as a person who knows the form types them."""
+    """The account holder's own registration details, as a person who knows the form types them.
+
+    The CCCD is typed at the document question (its shape tells the document, and it tells the sex, which is
+    then not asked): ``id_number="…"`` is typed there, and a ``sex`` given beside a typed CCCD is dropped.
+    A document chosen by its button (``id_type=Button("passport")``) is followed by its number and the sex.
+    """
     script: Script = {
         "full_name": "Nguyễn Văn An",
+        "id_type": "001090123456",
         "birth_date": "01/07/1990",
-        "sex": Button("M"),
         "ethnicity": "kinh",
-        "id_type": Button("cccd"),
-        "id_number": "001090123456",
         "phone": Button("account_phone"),
         "insurance_number": SKIP,
         "occupation": "Kỹ sư phần mềm",
@@ -59,15 +62,25 @@ def details(**changes: Answer) -> Script:
         "preferred_session": Button("morning"),
         "dose_number": Button("1"),
     }
+    if isinstance(changes.get("id_type"), Button):
+        script.setdefault("sex", Button("M"))
+    elif "id_number" in changes:
+        script["id_type"] = changes.pop("id_number")
+    if not isinstance(changes.get("id_type", script["id_type"]), Button):
+        changes.pop("sex", None)
     script.update(changes)
     return script
 
 
 def history(answer: str = "no", *, female: bool = False, **changes: Answer) -> Script:
-    """Every history question answered the same way (question 9 only for a woman), with exceptions."""
-    script: Script = {
-        q.name: Button(answer) for q in QUESTIONS if q.options and (female or q.name != "q9")
-    }
+    """Every history question answered the same way (question 9 only for a woman), with exceptions.
+
+    "No" to everything is one tap on the checklist ("Không có mục nào"); anything else is answered question
+    by question ("Trả lời từng câu")."""
+    if answer == "no" and not changes:
+        return {"checklist": Button("none")}
+    script: Script = {"checklist": Button("each")}
+    script.update({q.name: Button(answer) for q in ASKED if female or q.name != "q9"})
     script.update(changes)
     return script
 

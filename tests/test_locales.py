@@ -64,3 +64,34 @@ def _in_docstring(location: str) -> bool:
     lines = (ROOT / rel).read_text(encoding="utf-8").splitlines()
     quotes = sum(line.count('"""') for line in lines[: int(number) - 1])
     return quotes % 2 == 1
+
+
+# The register of a public service: the citizen is "Anh/Chị", the service "hệ thống"; requests say "vui lòng".
+FORBIDDEN = {
+    "bạn": "address the citizen as Anh/Chị",
+    "mình": "the service is \"hệ thống\"",
+    "chúng ta": "the service is \"hệ thống\"",
+    "nhé": "no \"nhé\" in a public service's messages",
+    "nha": "no \"nha\" in a public service's messages",
+    "bạn hãy": "use \"vui lòng\"",
+}
+# Lists of what people type (not what the service says) may hold any word.
+TYPED_WORDS = ("words.", "answers.", "ethnicity.")
+
+
+def test_the_vietnamese_catalog_keeps_a_public_services_register() -> None:
+    offenders = []
+    for key, value in i18n.catalog("vi").items():
+        if key.startswith(TYPED_WORDS) or not isinstance(value, str):
+            continue
+        for word, why in FORBIDDEN.items():
+            if re.search(rf"(?<!\w){word}(?!\w)", value, flags=re.IGNORECASE):
+                offenders.append(f"{key}: {word!r} ({why})")
+    assert not offenders, offenders
+
+
+def test_requests_in_errors_are_polite_and_name_the_citizen_as_anh_chi() -> None:
+    vi = i18n.catalog("vi")
+    requests = [k for k, v in vi.items() if isinstance(v, str) and re.search(r"(?<!\w)(hãy|vui lòng)(?!\w)", v)]
+    assert requests and all("vui lòng" in vi[k].lower() for k in requests), requests
+    assert sum("Anh/Chị" in v for v in vi.values() if isinstance(v, str)) >= 30

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow
 from bot.engine.types import Choice, Reply
+from bot.services.conversations import CONFIRM_CANCEL, OFFERED
 from bot.services.text import clean, fold
 
 BACK = "nav:back"
@@ -18,8 +21,56 @@ def label_key(label: str) -> str:
     return "".join(ch for ch in fold(label) if ch.isalnum())
 
 
-def read_answer(ctx: Ctx, step: Ask[Any]) -> Answer:
-    """The event as an answer to ``step``: a button, a contact, or text (a typed number or label picks a choice)."""
+def exact_key(text: str) -> str:
+    """How typed text is compared with a label on a free-text question: as typed, up to NFC and case."""
+    return clean(text).casefold()
+
+
+@cache
+def _particles() -> tuple[frozenset[str], frozenset[str]]:
+    """Politeness words around a short answer ("dạ có", "không ạ"), folded, from every catalog."""
+    lead = {fold(w) for loc in i18n.LOCALES for w in i18n.words(loc, "answers.leading")}
+    trail = {fold(w) for loc in i18n.LOCALES for w in i18n.words(loc, "answers.trailing")}
+    return frozenset(lead), frozenset(trail)
+
+
+def short_answer_key(text: str) -> str:
+    """``label_key`` of a short answer without its politeness words: "Dạ, không ạ" → "khong"."""
+    words = fold(text).replace(",", " ").replace(".", " ").replace("!", " ").split()
+    lead, trail = _particles()
+    while len(words) > 1 and words[0] in lead:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in trail:
+        words.pop()
+    return label_key(" ".join(words))
+
+
+@cache
+def _aliases() -> dict[str, frozenset[str]]:
+    """Payload → the everyday ways of typing it ("ko", "k", "khong" for "no"), from every catalog."""
+    found: dict[str, set[str]] = {}
+    for locale in i18n.LOCALES:
+        for key, value in i18n.catalog(locale).items():
+            if key.startswith("answers.alias.") and isinstance(value, list):
+                payload = key.removeprefix("answers.alias.")
+                found.setdefault(payload, set()).update(label_key(str(v)) for v in value)
+    return {payload: frozenset(keys) for payload, keys in found.items()}
+
+
+def aliases_of(payload: str) -> frozenset[str]:
+    """Everyday words for a payload; a prefixed payload ("cancel:yes", "site:pool") by its last part too."""
+    table = _aliases()
+    return table.get(payload) or table.get(payload.rsplit(":", 1)[-1], frozenset())
+
+
+def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
+    """The event as an answer to ``step``: a button, a contact, or text.
+
+    On a choice question, typed text picks a choice by its number, its label (with or without diacritics)
+    or an everyday word for it ("ko", "dong y"). On a free-text question what is typed is the answer: a
+    button wins only when its label is typed exactly, so that "Trần Văn Tuấn" is never replaced by an
+    account-name button reading "tran van tuan"; numbers pick only candidates offered for a typed answer.
+    """
     incoming = ctx.incoming
     if incoming.button is not None:
         return Answer(payload=incoming.button[:200])
@@ -28,16 +79,27 @@ def read_answer(ctx: Ctx, step: Ask[Any]) -> Answer:
     raw = incoming.text or ""
     text = raw if step.secret else clean(raw)
     offered = ctx.state.offered
-    if offered and text and not step.secret:
-        # Typed numbers pick the step's own options; "Quay lại" and "Bỏ qua" are reached by their words,
-        # so that a "1" typed as an answer to a free-text question is never taken for "go back".
+    if not offered or not text or step.secret:
+        return Answer(text=text)
+    choosing = not step.free_text or pending in (OFFERED, CONFIRM_CANCEL)
+    if choosing:
+        # "Quay lại" and "Bỏ qua" are reached by their words, never by a number.
         numbered = [payload for _, payload in offered if payload not in (BACK, SKIP)]
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(numbered):
             return Answer(text=text, payload=numbered[int(text) - 1])
-        key = label_key(text)
+    if not choosing:
+        exact = exact_key(text)
         for label, payload in offered:
-            if key and label_key(label) == key:
+            if exact_key(label) == exact:
                 return Answer(text=text, payload=payload)
+        return Answer(text=text)
+    key, short = label_key(text), short_answer_key(text)
+    for label, payload in offered:
+        if key and label_key(label) == key:
+            return Answer(text=text, payload=payload)
+    for _, payload in offered:
+        if short and short in aliases_of(payload):
+            return Answer(text=text, payload=payload)
     return Answer(text=text)
 
 
@@ -81,10 +143,12 @@ def prompt(
     if offered is not None:
         choices = offered + [c for c in choices if c.payload in (BACK, SKIP)]
     ctx.state.offered = [[c.label, c.payload] for c in choices]
+    ctx.state.pending = OFFERED if offered is not None else ""
     contact = step.contact and ctx.caps.request_contact
     ctx.replies.append(
         Reply(
             "\n\n".join(parts), choices=choices, secret_prompt=step.secret, request_contact=contact,
             contact_label=ctx.t("common.share_contact") if contact else None,
+            keypad=step.keypad(ctx) if callable(step.keypad) else step.keypad,
         )
     )

@@ -1,15 +1,23 @@
 """The universal commands and words, the same on every step and in both languages.
 
-/start, /help, /menu, /huy (/cancel), /quaylai (/back) and the "Quay lại" button, /lang; the bare words
-("quay lại", "hủy", "menu", "trợ giúp" …) work where they are not a password.
+/start, /help, /menu, /huy (/cancel), /quaylai (/back) and the "Quay lại" button, /lang always work. The
+bare words ("quay lại", "hủy", "menu", "trợ giúp" …) never override an answer: on a choice question they
+work however typed ("huy", "quay lai"); on a free-text question as written with their diacritics ("hủy"),
+or when what was typed is not a valid answer, so that a person named "Huy" or "Menu" keeps the name;
+never on a password. Discarding a form that has
+answers is always asked first ("Hủy phần đang điền?").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import i18n
-from bot.engine.asking import label_key
+from bot.engine.asking import exact_key, label_key
 from bot.engine.context import Ctx
 from bot.engine.navigation import Navigator
+from bot.engine.types import Choice, Reply
+from bot.services.conversations import CONFIRM_CANCEL
 
 COMMANDS = {
     "start": "start", "help": "help", "trogiup": "help", "menu": "menu", "huy": "cancel", "cancel": "cancel",
@@ -17,28 +25,43 @@ COMMANDS = {
 }
 
 
-def universal_words() -> dict[str, str]:
-    """Folded word → action, from the catalogs of every language."""
+def universal_words(key: Callable[[str], str] = label_key) -> dict[str, str]:
+    """Word (as ``key`` compares it) → action, from the catalogs of every language."""
     found: dict[str, str] = {}
     for locale in i18n.LOCALES:
         for action in ("back", "cancel", "menu", "help"):
             for word in i18n.words(locale, f"words.{action}"):
-                found[label_key(word)] = action
+                found[key(word)] = action
     return found
+
+
+CANCEL_YES, CANCEL_NO = "cancel:yes", "cancel:no"
 
 
 class Commands:
     def __init__(self, navigator: Navigator) -> None:
         self.nav = navigator
         self.words = universal_words()
+        self.exact_words = universal_words(exact_key)
 
-    def action(self, command: str | None, text: str | None, *, secret: bool) -> str | None:
-        """The universal action an event asks for, if any: a slash command, or a bare word (not a password)."""
+    def action(
+        self, command: str | None, text: str | None, *, secret: bool, free_text: bool,
+    ) -> tuple[str | None, bool]:
+        """The universal action an event asks for, if any, and whether it is meant for sure.
+
+        A slash command is; so is a bare word on a choice question, or written with its diacritics ("hủy",
+        "quay lại") on a free-text one. Otherwise a word on a free-text question ("Huy", "Menu") is meant
+        only if it is not a valid answer: the runner tries it as the answer first. Never on a password."""
         if command is not None:
-            return COMMANDS.get(command, "unknown")
-        if text and not secret:
-            return self.words.get(label_key(text))
-        return None
+            return COMMANDS.get(command, "unknown"), True
+        if not text or secret:
+            return None, False
+        if free_text:
+            exact = self.exact_words.get(exact_key(text))
+            if exact is not None and not text.isascii():
+                return exact, True
+            return self.words.get(label_key(text)), False
+        return self.words.get(label_key(text)), True
 
     def run(self, ctx: Ctx, action: str) -> str | None:
         """Do it; returns an error message key when the command is unknown."""
@@ -50,9 +73,9 @@ class Commands:
         elif action == "menu":
             nav.leave_form(ctx)
         elif action == "cancel":
-            if nav.flow(ctx).form:
-                ctx.drop_draft()
-                ctx.say("common.cancelled")
+            if nav.flow(ctx).form and ctx.state.answers:
+                self.confirm_cancel(ctx)
+                return None
             nav.go_home(ctx)
         elif action == "back":
             nav.back(ctx)
@@ -67,3 +90,20 @@ class Commands:
         else:
             return "common.unknown_command"
         return None
+
+    @staticmethod
+    def confirm_cancel(ctx: Ctx) -> None:
+        """Ask before discarding: "Hủy phần đang điền? (Có / Không)"; the step stays where it was."""
+        choices = [Choice(ctx.t("common.yes"), CANCEL_YES), Choice(ctx.t("common.no"), CANCEL_NO)]
+        ctx.state.offered = [[c.label, c.payload] for c in choices]
+        ctx.state.pending = CONFIRM_CANCEL
+        ctx.replies.append(Reply(ctx.t("common.confirm_cancel"), choices=choices))
+
+    def answer_cancel(self, ctx: Ctx, payload: str) -> None:
+        """The answer to :meth:`confirm_cancel`: discard and go home, or carry on at the same question."""
+        if payload == CANCEL_YES:
+            ctx.drop_draft()
+            ctx.say("common.cancelled")
+            self.nav.go_home(ctx)
+        else:
+            ctx.say("common.not_cancelled")

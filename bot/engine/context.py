@@ -81,6 +81,18 @@ class Ctx:
     def forget(self, *names: str) -> None:
         for name in names:
             self.state.answers.pop(name, None)
+            if name in self.state.filled:
+                self.state.filled.remove(name)
+
+    def put[T](self, field: Ask[T], value: T) -> None:
+        """Answer ``field`` in passing (a CCCD tells the sex; a checklist answers every history question):
+        the engine does not ask it, but it is shown, stored and may be edited like any answer."""
+        self.state.answers[field.name] = field.codec.dump(value)
+        if field.name not in self.state.filled:
+            self.state.filled.append(field.name)
+
+    def was_put(self, field: Ask[Any]) -> bool:
+        return field.name in self.state.filled
 
     @property
     def locale(self) -> str:
@@ -172,6 +184,7 @@ class Ctx:
         if draft is None:
             return None
         self.state.answers = dict(draft.answers)
+        self.state.filled = list(draft.filled)
         self.state.subject = draft.subject
         return Go(draft.flow, draft.step)
 
@@ -191,7 +204,8 @@ class Ctx:
 
     def keep_draft(self, flow: str) -> None:
         """The engine's: keep the current answers as the draft of ``flow``."""
-        self.state.draft = Draft(flow, self.state.step, dict(self.state.answers), self.state.subject, utcnow())
+        self.state.draft = Draft(flow, self.state.step, dict(self.state.answers), self.state.subject, utcnow(),
+                                 list(self.state.filled))
 
     # ---- work off the database thread ---------------------------------------------------------------
 

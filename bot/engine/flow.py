@@ -99,8 +99,11 @@ class Ask[T]:
     params: Callable[[Ctx], dict[str, Any]] | None = None
     echo: Callable[[Ctx, T], str | None] | None = None  # confirmation after accepting, e.g. a date in words
     optional: bool = False  # adds "Bỏ qua": the value becomes None
+    pick: bool = False  # a choice question with its own parser (the answer is one of ``choices``)
     secret: bool = False
     contact: bool = False
+    # The keyboard a page should open: "numeric" for digits and dates, "tel" for a phone number.
+    keypad: str | Callable[[Ctx], str | None] | None = None
     then: Callable[[Ctx, T], Go | None] | None = None  # after accepting: may move elsewhere
     dependents: tuple[str, ...] = ()  # answers that no longer hold when this one changes
     codec: Codec[Any] = PLAIN
@@ -109,6 +112,11 @@ class Ask[T]:
     show: Callable[[Ctx, T], str] | None = None  # how the summary shows it (default: derived)
     label: str = ""  # message key naming the field (default ``field.<name>``)
     store: str | None = None  # the record the value is stored in, under the field's name
+
+    @property
+    def free_text(self) -> bool:
+        """The answer is typed text; buttons are only shortcuts (and win only when typed exactly)."""
+        return self.parse is not None and not self.options and not self.pick
 
     def applies(self, ctx: Ctx) -> bool:
         return self.when is None or self.when(ctx)

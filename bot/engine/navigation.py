@@ -27,8 +27,8 @@ class Navigator:
 
     def accept(self, ctx: Ctx, step: Ask[Any], value: Any) -> None:
         """Keep the answer, drop what it invalidates, confirm it, and find the next question."""
+        ctx.forget(step.name, *step.dependents)
         ctx.state.answers[step.name] = None if value is None else step.codec.dump(value)
-        ctx.forget(*step.dependents)
         if step.echo is not None and value is not None:
             text = step.echo(ctx, value)
             if text:
@@ -51,6 +51,7 @@ class Navigator:
             raise RuntimeError(f"flow {go.flow!r} has no step {go.step!r}")
         if go.fresh:
             ctx.state.answers = {}
+            ctx.state.filled = []
             ctx.state.editing = False
         ctx.state.flow = go.flow
         ctx.state.step = go.step
@@ -67,7 +68,10 @@ class Navigator:
                 if not step.applies(ctx):
                     ctx.forget(step.name)
                     continue
-                if ctx.state.editing and step.name in ctx.state.answers and not (explicit and i == start):
+                answered = step.name in ctx.state.answers
+                if answered and not (explicit and i == start) and (
+                    ctx.state.editing or step.name in ctx.state.filled
+                ):
                     continue
                 ctx.state.step = step.name
                 return
@@ -102,8 +106,10 @@ class Navigator:
     @staticmethod
     def _previous_step(ctx: Ctx, flow: Flow, index: int) -> Ask[Any] | None:
         for i in reversed(range(index)):
-            if flow.steps[i].applies(ctx) and not flow.steps[i].secret:
-                return flow.steps[i]
+            step = flow.steps[i]
+            # Not a password, nor an answer given in passing that the person was never asked.
+            if step.applies(ctx) and not step.secret and step.name not in ctx.state.filled:
+                return step
         return None
 
     def leave_form(self, ctx: Ctx) -> None:

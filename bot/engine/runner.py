@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from bot import i18n
 from bot.engine import asking
-from bot.engine.commands import Commands
+from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Offer
 from bot.engine.navigation import Navigator
@@ -30,6 +30,7 @@ from bot.engine.registry import Registry
 from bot.engine.store import Store
 from bot.engine.types import Capabilities, Incoming, Reply
 from bot.services import conversations, deploy_state
+from bot.services.conversations import CONFIRM_CANCEL
 from bot.services.dates import utcnow
 from bot.services.errors import Invalid
 
@@ -152,16 +153,25 @@ class Engine:
             return False
         incoming = ctx.incoming
         step = nav.current_step(ctx)
+        # What the last choices were for holds for this event only; asking anything sets it anew.
+        pending, state.pending = state.pending, ""
         secret = step.secret and incoming.text is not None
-        action = self.commands.action(incoming.command, incoming.text, secret=step.secret)
-        if action is not None:
-            error = self.commands.run(ctx, action)
-            self._ask(ctx, error=ctx.t(error) if error else None)
+        action, sure = self.commands.action(incoming.command, incoming.text, secret=step.secret,
+                                            free_text=step.free_text)
+        if action is not None and sure:
+            self._command(ctx, action)
             return secret
         if incoming.photo is not None or incoming.other is not None:
             self._ask(ctx, error=ctx.t("common.unsupported_input"))
             return secret
-        answer = asking.read_answer(ctx, step)
+        answer = asking.read_answer(ctx, step, pending)
+        if pending == CONFIRM_CANCEL and answer.payload in (CANCEL_YES, CANCEL_NO):
+            self.commands.answer_cancel(ctx, answer.payload)
+            self._ask(ctx)
+            return secret
+        if answer.payload in (CANCEL_YES, CANCEL_NO):  # a stale button of an earlier question
+            self._ask(ctx)
+            return secret
         if answer.payload == asking.BACK:
             nav.back(ctx)
             self._ask(ctx)
@@ -172,7 +182,10 @@ class Engine:
             try:
                 value = step.read(ctx, answer)
             except Invalid as bad:
-                self._ask(ctx, error=ctx.t(bad.key, **bad.params))
+                if action is not None:  # a bare word that is not a valid answer: the word was meant
+                    self._command(ctx, action)
+                else:
+                    self._ask(ctx, error=ctx.t(bad.key, **bad.params))
                 return secret
             except Offer as offer:
                 asking.prompt(ctx, nav.flow(ctx), step, note=ctx.t(offer.key, **offer.params), offered=offer.choices)
@@ -180,6 +193,11 @@ class Engine:
         nav.accept(ctx, step, value)
         self._ask(ctx)
         return secret
+
+    def _command(self, ctx: Ctx, action: str) -> None:
+        error = self.commands.run(ctx, action)
+        if not ctx.state.pending:  # else the reply is the question "Hủy phần đang điền?"
+            self._ask(ctx, error=ctx.t(error) if error else None)
 
     def _ask(self, ctx: Ctx, *, error: str | None = None) -> None:
         step = self.nav.current_step(ctx)

@@ -62,5 +62,6 @@ class Reply:
     secret_prompt: bool = False
     request_contact: bool = False
     contact_label: str | None = None  # the contact button's text, in the chat's language
+    keypad: str | None = None  # "numeric": the answer is digits or a date (a page opens the number keypad)
     delete_incoming: bool = False
     id: int | None = None  # its place in the transcript, for channels that keep one

@@ -32,18 +32,21 @@ class Draft:
     answers: dict[str, Any]
     subject: str
     saved_at: datetime
+    filled: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"flow": self.flow, "step": self.step, "answers": self.answers, "subject": self.subject,
-                "saved_at": self.saved_at.isoformat()}
+                "saved_at": self.saved_at.isoformat(), "filled": self.filled}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Draft:
         return cls(str(raw["flow"]), str(raw["step"]), dict(raw.get("answers") or {}),
-                   str(raw.get("subject") or SELF), datetime.fromisoformat(str(raw["saved_at"])))
+                   str(raw.get("subject") or SELF), datetime.fromisoformat(str(raw["saved_at"])),
+                   [str(n) for n in raw.get("filled") or []])
 
 
 SELF, FAMILY = "self", "family"
+OFFERED, CONFIRM_CANCEL = "offered", "confirm_cancel"
 
 
 @dataclass(slots=True)
@@ -56,6 +59,10 @@ class State:
     step: str
     answers: dict[str, Any] = field(default_factory=dict)  # the flow's answers, as their codecs keep them
     offered: list[list[str]] = field(default_factory=list)  # [label, payload] of the choices last shown
+    # What the choices last shown were: "" the step's own, OFFERED candidates for a typed answer (typed
+    # numbers pick them even on a free-text question), CONFIRM_CANCEL the "discard the form?" question.
+    pending: str = ""
+    filled: list[str] = field(default_factory=list)  # answers given in passing by another step: not asked
     editing: bool = False  # answering again from a summary: only what the change invalidated is asked
     subject: str = SELF  # for whom the form is: the account holder or a family member
     resume_form: bool = False  # the language was changed mid-form: go back to it afterwards
@@ -69,6 +76,10 @@ class State:
         data: dict[str, Any] = {"answers": self.answers}
         if self.offered:
             data["offered"] = self.offered
+        if self.pending:
+            data["pending"] = self.pending
+        if self.filled:
+            data["filled"] = self.filled
         if self.editing:
             data["editing"] = True
         if self.subject != SELF:
@@ -120,7 +131,9 @@ def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> Stat
         flow = ""  # written by the first version, whose answers are not typed: start over politely
     return State(
         key=key, locale=locale, flow=flow, step=step, answers=dict(data.get("answers") or {}),
-        offered=list(data.get("offered") or []), editing=bool(data.get("editing")),
+        offered=list(data.get("offered") or []), pending=str(data.get("pending") or ""),
+        filled=[str(n) for n in data.get("filled") or []],
+        editing=bool(data.get("editing")),
         subject=str(data.get("subject") or SELF), resume_form=bool(data.get("resume_form")),
         draft=Draft.from_json(draft) if draft and "answers" in draft else None,
         account_id=account_id, version=version, updated_at=updated_at, is_new=False,

@@ -8,19 +8,39 @@ from datetime import date
 from bot.services.errors import Invalid
 from bot.services.text import identifier
 
-ID_TYPES = ("cccd", "cmnd", "passport")
+# "cccd" is the 12-digit personal identification number: on a CCCD card, or a child's "mã định danh cá
+# nhân" issued at birth registration (the same number). "birth_cert": a birth certificate's number.
+ID_TYPES = ("cccd", "cmnd", "passport", "birth_cert")
+BIRTH_CERT_MAX = 20
+
+
+def guess_id_type(text: str) -> str | None:
+    """The document a typed number belongs to, from its shape: 12 digits CCCD, 9 CMND, a letter and 7 digits a
+    Vietnamese passport; None when the shape says nothing."""
+    value = identifier(text)
+    if value.isdigit():
+        return {12: "cccd", 9: "cmnd"}.get(len(value))
+    if re.fullmatch(r"[A-Z][0-9]{7}", value):
+        return "passport"
+    return None
 
 
 def parse_id_number(id_type: str, text: str, *, sex: str | None, birth_date: date | None) -> str:
     """Validate an ID number of the chosen type; a CCCD is cross-checked with sex and birth year."""
+    if id_type == "birth_cert":  # kept as written on the certificate ("123/2015", "Số 45, quyển 02")
+        written = " ".join(text.split())
+        if not any(ch.isdigit() for ch in written):
+            raise Invalid("id.birth_cert_format")
+        if len(written) > BIRTH_CERT_MAX:
+            raise Invalid("id.birth_cert_length", max=BIRTH_CERT_MAX)
+        return written
     value = identifier(text)
     if id_type == "cccd":
         if not value.isdigit():
             raise Invalid("id.cccd_digits")
         if len(value) != 12:
             raise Invalid("id.cccd_length", count=len(value))
-        if birth_date is not None and sex is not None:
-            check_cccd(value, sex=sex, birth_date=birth_date)
+        check_cccd(value, sex=sex, birth_date=birth_date)
         return value
     if id_type == "cmnd":
         if not value.isdigit() or len(value) not in (9, 12):
@@ -33,25 +53,35 @@ def parse_id_number(id_type: str, text: str, *, sex: str | None, birth_date: dat
     raise Invalid("id.type_unknown")
 
 
-def check_cccd(value: str, *, sex: str, birth_date: date) -> None:
-    """Digit 4 is century and sex (0/1 = 1900s male/female, 2/3 = 2000s …); digits 5–6 the year."""
-    code = int(value[3])
-    century = 1900 + 100 * (code // 2)
-    declared_female = sex == "F"
-    if century != birth_date.year // 100 * 100 or (code % 2 == 1) != declared_female:
-        raise Invalid("id.cccd_century_sex", digit=value[3])
-    if value[4:6] != f"{birth_date.year % 100:02d}":
-        raise Invalid("id.cccd_year", digits=value[4:6], year=birth_date.year)
+def cccd_sex(value: str) -> str:
+    """Digit 4 is century and sex: even for men, odd for women ("M" / "F")."""
+    return "F" if int(value[3]) % 2 else "M"
+
+
+def cccd_birth_year(value: str) -> int:
+    """Digit 4 gives the century (0/1 1900s, 2/3 2000s, …), digits 5–6 the year in it."""
+    return 1900 + 100 * (int(value[3]) // 2) + int(value[4:6])
+
+
+def check_cccd(value: str, *, sex: str | None, birth_date: date | None) -> None:
+    """A CCCD agrees with the declared sex and birth year; the error says so in the person's terms."""
+    if birth_date is not None and cccd_birth_year(value) != birth_date.year:
+        raise Invalid("id.cccd_year_mismatch", cccd_year=cccd_birth_year(value), year=birth_date.year)
+    if sex is not None and cccd_sex(value) != sex:
+        raise Invalid("id.cccd_says_female" if cccd_sex(value) == "F" else "id.cccd_says_male")
 
 
 def parse_insurance(text: str) -> str:
-    """Return the 10-digit social-insurance number that keys a BHYT card (15-character or 10-digit)."""
+    """A BHYT card number as on the card (15 characters) or the 10-digit social-insurance number."""
     value = identifier(text)
-    if re.fullmatch(r"[0-9]{10}", value):
+    if re.fullmatch(r"[0-9]{10}", value) or re.fullmatch(r"[A-Z]{2}[1-5][0-9]{2}[0-9]{10}", value):
         return value
-    if re.fullmatch(r"[A-Z]{2}[1-5][0-9]{2}[0-9]{10}", value):
-        return value[5:]
     raise Invalid("insurance.format")
+
+
+def insurance_key(number: str) -> str:
+    """The 10-digit social-insurance number that keys a card, for matching records."""
+    return number[-10:]
 
 
 def mask(value: str) -> str:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
+from vietnam_provinces import legacy as old
 
-from bot.services.text import fold
+from bot.services.text import clean, fold
 
 # Folded alias → province code. The package's search knows none of these.
 PROVINCE_ALIASES: dict[str, int] = {
@@ -19,7 +20,7 @@ PROVINCE_ALIASES: dict[str, int] = {
     "ho chi minh city": 79, "hn": 1, "ha noi": 1, "hanoi": 1, "tp hn": 1, "dn": 48, "da nang": 48,
     "hp": 31, "hai phong": 31, "ct": 92, "can tho": 92, "hue": 46, "tt hue": 46, "thua thien hue": 46,
 }
-_UNIT_WORDS = ("thanh pho ", "tinh ", "tp. ", "tp ", "phuong ", "xa ", "dac khu ")
+_UNIT_WORDS = ("thanh pho ", "tinh ", "tp. ", "tp ", "phuong ", "xa ", "dac khu ", "thi tran ", "tt ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,123 @@ def search_provinces(query: str, limit: int = 6) -> list[Place]:
 
 def search_wards(province_code: int, query: str, limit: int = 6) -> list[Place]:
     return _rank(query, _wards(province_code), limit)
+
+
+def example_ward(province_code: int) -> str:
+    """A ward of this province to show as an example of what to type (its name without "Phường"/"Xã")."""
+    wards = _wards(province_code)
+    if not wards:
+        return ""
+    place, _ = min(wards, key=lambda entry: entry[0].code)
+    unit = Ward.from_code(WardCode(place.code)).division_type.value  # "phường", "xã", "đặc khu"
+    words = len(unit.split())
+    return " ".join(place.name.split()[words:]) or place.name
+
+
+@dataclass(frozen=True, slots=True)
+class Legacy:
+    """A pre-2025 unit a person typed ("Xã Đức Hạnh", "Huyện Bù Gia Mập") and today's units covering it."""
+
+    old_name: str
+    places: tuple[Place, ...]
+
+
+def _matches(query: str, name: str) -> bool:
+    """Same name, folded, unit words aside ("Tỉnh Bình Phước" and "binh phuoc")."""
+    return _strip_unit(fold(name)) == _strip_unit(fold(query))
+
+
+@cache
+def _old_provinces(province_code: int) -> tuple[int, ...]:
+    """The pre-2025 provinces merged into this one (the province itself when it was not merged)."""
+    today_province = Province.from_code(ProvinceCode(province_code))
+    return tuple(int(p.code) for p in today_province.get_legacy_sources())
+
+
+def _new_wards(old_ward_code: int, province_code: int) -> list[Place]:
+    return [ward(int(found.ward.code)) for found in Ward.search_from_legacy(code=old_ward_code)
+            if int(found.ward.province_code) == province_code]
+
+
+@cache
+def _district_prefixes() -> tuple[str, ...]:
+    """Districts were abolished on 1/7/2025: a name typed after a district's type ("huyện", "quận", "thị xã",
+    from the data) is a pre-2025 district. Told apart before folding ("Quận 1" is a district, "Quán Thánh" a
+    ward); typed without diacritics too, except "quan", which is ambiguous. A type that is also a province's
+    today ("thành phố") says nothing."""
+    today = {p.division_type.value.casefold() for p in Province.iter_all()}
+    kinds = {d.division_type.value.casefold() for d in old.District.iter_all()}
+    kinds = {k for k in kinds if not any(t.startswith(k) for t in today)}
+    prefixes = {k + " " for k in kinds} | {fold(k) + " " for k in kinds if fold(k) != "quan"}
+    return tuple(sorted(prefixes))
+
+
+_OLD_WARD_WORDS = ("xa ", "phuong ", "thi tran ", "tt ")
+
+
+def _district_name(query: str) -> str | None:
+    """The name part of a typed district ("huyện Bù Gia Mập" → "Bù Gia Mập"), or None."""
+    text = clean(query).casefold()
+    for prefix in _district_prefixes():
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return None
+
+
+def _bare(name: str, unit: str) -> str:
+    """A unit's name without its type: "Huyện Bù Gia Mập" (type "huyện") → "bu gia map", folded."""
+    return fold(" ".join(name.split()[len(unit.split()):]))
+
+
+def legacy_ward(province_code: int, query: str) -> Legacy | None:
+    """A commune, ward or district that existed before 1/7/2025 inside this province, typed by its old name,
+    and the wards of today it became (a district became several; two old communes of the same name, all of
+    theirs)."""
+    district = _district_name(query)
+    key = fold(district) if district is not None else _strip_unit(fold(query))
+    if not key:
+        return None
+    names: list[str] = []
+    found: list[Place] = []
+    for old_province in _old_provinces(province_code):
+        code = old.ProvinceCode(old_province)
+        if district is None:
+            for old_ward in old.Ward.iter_by_province(code):
+                if _bare(old_ward.name, old_ward.division_type.value) == key:
+                    names.append(old_ward.name)
+                    found.extend(_new_wards(int(old_ward.code), province_code))
+        if not found and not fold(query).startswith(_OLD_WARD_WORDS):
+            for old_district in old.District.iter_by_province(code):
+                if _bare(old_district.name, old_district.division_type.value) in (key, key.removeprefix("quan ")):
+                    names.append(old_district.name)
+                    found.extend(p for w in old.Ward.iter_by_district(old_district.code)
+                                 for p in _new_wards(int(w.code), province_code))
+    if not found:
+        return None
+    return Legacy(", ".join(dict.fromkeys(names)), tuple(dict.fromkeys(found)))
+
+
+def find_wards(province_code: int, query: str, limit: int = 6) -> tuple[list[Place], Legacy | None]:
+    """Today's wards matching what was typed; failing that (or for a district, which no longer exists), the
+    wards a pre-2025 unit of that name became, with that unit for the explanation."""
+    if _district_name(query) is None:
+        current = search_wards(province_code, query, limit)
+        if current:
+            return current, None
+    legacy = legacy_ward(province_code, query)
+    return (list(legacy.places), legacy) if legacy else ([], None)
+
+
+def legacy_province(query: str) -> Legacy | None:
+    """A province as it was named before 1/7/2025 ("Bình Phước"), and the province it is part of now."""
+    key = _strip_unit(fold(query))
+    if not key or any(name == key for _, name in _provinces()):
+        return None
+    for item in Province.search_from_legacy(query):
+        source = old.Province.from_code(old.ProvinceCode(item.source_code))
+        if _matches(query, source.name):
+            return Legacy(source.name, (province(int(item.province.code)),))
+    return None
 
 
 def province(code: int) -> Place:

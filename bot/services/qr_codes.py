@@ -36,4 +36,5 @@ def label(issued: Issued) -> str:
 def caption(locale: str, issued: Issued) -> str:
     """What the chat says under the picture, in the chat's language."""
     status = i18n.t(locale, f"qr.status_{issued.level}", doses=issued.dose_count)
-    return i18n.t(locale, "qr.caption", name=issued.full_name, status=status)
+    frame = i18n.t(locale, f"qr.frame_{issued.level}")
+    return i18n.t(locale, "qr.caption", name=issued.full_name, frame=frame, status=status)

@@ -3,7 +3,8 @@ and label say the status, with the person's name under the code.
 
 Fast path (measured in bench/qr_render.py): zxing-cpp's encoder (~2 ms; segno needs ~13 ms even with a
 fixed mask, ~49 ms with its mask search), one 8-bit canvas whose palette maps 0 → black, 255 → white,
-128 → the frame colour and 129–254 → the blend of frame and white that anti-aliased text needs, and a
+128 → the frame colour, 129–254 → the blend of frame and white that anti-aliased white text needs and
+1–127 the blend of black and frame for dark text (on amber), and a
 fast PNG deflate. CPU work all the same: callers run it off the event loop and cache it per credential.
 """
 
@@ -35,6 +36,9 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 def _palette(frame_hex: str) -> list[int]:
     frame = [int(frame_hex[i : i + 2], 16) for i in (1, 3, 5)]
     palette = [0, 0, 0] * 256
+    for index in range(1, FRAME_INDEX):
+        t = index / FRAME_INDEX
+        palette[index * 3 : index * 3 + 3] = [round(c * t) for c in frame]
     for index in range(FRAME_INDEX, 256):
         t = (index - FRAME_INDEX) / (255 - FRAME_INDEX)
         palette[index * 3 : index * 3 + 3] = [round(c + (255 - c) * t) for c in frame]
@@ -66,8 +70,9 @@ def render(text: str, *, level: str, label: str, name: str) -> bytes:
     canvas.paste(code, (FRAME_PX, BAND_PX))
     draw = ImageDraw.Draw(canvas)
     inner = width - 2 * FRAME_PX
-    draw.text((width / 2, BAND_PX / 2), label, font=_fit(draw, label, inner, 44), fill=255, anchor="mm")
-    draw.text((width / 2, height - BAND_PX / 2), name, font=_fit(draw, name, inner, 36), fill=255, anchor="mm")
+    ink = 0 if LOOKS[level].dark_text else 255
+    draw.text((width / 2, BAND_PX / 2), label, font=_fit(draw, label, inner, 44), fill=ink, anchor="mm")
+    draw.text((width / 2, height - BAND_PX / 2), name, font=_fit(draw, name, inner, 36), fill=ink, anchor="mm")
     image = Image.frombuffer("P", canvas.size, canvas.tobytes())
     image.putpalette(_palette(LOOKS[level].frame))
     out = io.BytesIO()

@@ -20,7 +20,12 @@ PERSON_TABLE = table(Person)
 REGISTRATION_TABLE = table(Registration)
 SITE = table(Site)
 OPEN_STATUSES = ("submitted", "scheduled")
-CONSENT_VERSION = "2021-07-v1"
+CONSENT_VERSION = "2026-12-v2"
+
+
+def consent_version(*, guardian: bool, commitment: bool) -> str:
+    """Which text was agreed to: signed by a parent or guardian ("g"), with the 14-day commitment ("c")."""
+    return CONSENT_VERSION + "-" + ("g" if guardian else "s") + ("c" if commitment else "n")
 
 
 # Where a form's answers are stored (a field's ``store``): the person's record and this registration take
@@ -102,7 +107,9 @@ def _new_booking_code() -> str:
     return str(10**15 + secrets.randbelow(9 * 10**15))
 
 
-def submit(conn: Connection, account_id: int, records: Records) -> tuple[str, int]:
+def submit(
+    conn: Connection, account_id: int, records: Records, *, consent: str = CONSENT_VERSION,
+) -> tuple[str, int]:
     """Store the person (updating an earlier entry of the same account) and an open registration.
 
     ``records`` holds the form's answers by where they are stored (``PERSON``, ``REGISTRATION`` …), typed."""
@@ -142,7 +149,7 @@ def submit(conn: Connection, account_id: int, records: Records) -> tuple[str, in
                         person_id=person_id, booking_code=code, open_key=open_key(id_type, id_number),
                         province_code=person["province_code"], previous_dose=previous, status="submitted",
                         screening=answers, screening_flags=",".join(screening.flags(answers)),
-                        consent_at=now, consent_version=CONSENT_VERSION, created_at=now, **records[REGISTRATION],
+                        consent_at=now, consent_version=consent, created_at=now, **records[REGISTRATION],
                     )
                 )
             return code, int(person_id)

@@ -37,16 +37,18 @@ NONE, PARTIAL, COMPLETE = "none", "partial", "complete"
 
 @dataclass(frozen=True, slots=True)
 class Look:
-    """How a status is drawn: the frame colour and the label's message key."""
+    """How a status is drawn: the frame colour, the label's message key, and whether the label's text is dark
+    (on amber white text would have a contrast of 2:1; every label must reach 4.5:1)."""
 
     frame: str
     label: str
+    dark_text: bool = False
 
 
 # The colour table (domain §8): yellow modules do not scan, so the colour is the frame, never the code.
 LOOKS: dict[str, Look] = {
     NONE: Look("#6B7280", "qr.label_none"),
-    PARTIAL: Look("#F2A900", "qr.label_partial"),
+    PARTIAL: Look("#F2A900", "qr.label_partial", dark_text=True),
     COMPLETE: Look("#15803D", "qr.label_complete"),
 }
 

@@ -12,6 +12,7 @@ from playwright.async_api import async_playwright, expect
 from bot.app import App
 from bot.services import conversations
 from tests.helpers import PASSWORD
+from tests.scripts import details, history, registration_bodies
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -33,21 +34,21 @@ async def test_create_an_account_through_the_page(page_url: str, tmp_path: Path)
         page = await browser.new_page(viewport={"width": 390, "height": 844})
         await page.goto(page_url)
         await page.get_by_role("button", name="Đăng ký tài khoản").click()
-        await expect(page.locator(".bot").last).to_contain_text("Họ và tên của bạn")
+        await expect(page.locator(".bot").last).to_contain_text("Họ và tên của Anh/Chị")
         box = page.locator("#input")
         await box.fill("Đặng Thu Thảo")
         await box.press("Enter")
         await expect(page.locator(".bot").last).to_contain_text("Số điện thoại di động")
         await box.fill("0912345678")
         await box.press("Enter")
-        await expect(page.locator(".bot").last).to_contain_text("Đặt mật khẩu")
+        await expect(page.locator(".bot").last).to_contain_text("đặt mật khẩu")
         await expect(box).to_have_attribute("type", "password")
         await box.fill(PASSWORD)
         await box.press("Enter")
-        await expect(page.locator(".bot").last).to_contain_text("Nhập lại mật khẩu")
+        await expect(page.locator(".bot").last).to_contain_text("nhập lại mật khẩu")
         await box.fill(PASSWORD)
         await box.press("Enter")
-        await expect(page.locator(".bot").last).to_contain_text("Chào Đặng Thu Thảo")
+        await expect(page.locator(".bot").last).to_contain_text("Xin chào Đặng Thu Thảo")
         await expect(page.get_by_role("button", name="Đăng ký tiêm chủng")).to_be_visible()
         await expect(box).to_have_attribute("type", "text")
         assert PASSWORD not in await page.locator("#log").inner_text()
@@ -75,4 +76,47 @@ async def test_a_pushed_qr_shows_and_the_menu_stays_usable(page_url: str, sqlite
                                         "secret_prompt": False, "request_contact": False}]))
         await expect(page.locator(".bot").last).to_contain_text("Mã QR mới", timeout=10_000)
         await expect(page.get_by_role("button", name="Mã QR của tôi")).to_be_visible()
+        await browser.close()
+
+
+async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_app: App, tmp_path: Path) -> None:
+    """At 390 px: the service's name and hotline in the header, the number keypad on phone and ID questions,
+    and a QR pushed after the registration scrolled fully into view."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(page_url + "?chat=pagekeypad001")
+        await expect(page.locator("header")).to_contain_text("Đường dây nóng: 1900 9095")
+        await page.get_by_role("button", name="Đăng ký tài khoản").click()
+        box = page.locator("#input")
+        await box.fill("Đặng Thu Thảo")
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("Số điện thoại di động")
+        await expect(box).to_have_attribute("inputmode", "tel")
+        for text in ("0912345678", PASSWORD, PASSWORD):
+            await box.fill(text)
+            await box.press("Enter")
+        await page.get_by_role("button", name="Đăng ký tiêm chủng").click()
+        await page.get_by_role("button", name="Đặng Thu Thảo").click()
+        await expect(page.locator(".bot").last).to_contain_text("Số CCCD hoặc mã định danh cá nhân")
+        await expect(box).to_have_attribute("inputmode", "numeric")
+        # The rest of the form through the same chat's API; the page follows by polling.
+        script = details(full_name="Đặng Thu Thảo", id_number="001190123456")
+        bodies = registration_bodies({k: v for k, v in script.items() if k != "full_name"}, history(female=True))
+        api = page_url + "api/chats/pagekeypad001/messages"
+        for body in [*bodies, {"button": "ok"}, {"button": "tick"}, {"button": "confirm"}]:
+            response = await page.request.post(api, data=body)
+            assert response.ok, await response.text()
+        assert "ĐĂNG KÝ THÀNH CÔNG" in str(await response.json())
+        await sqlite_app.pusher.run_once()  # the QR push, as the service's pusher sends it
+        qr = page.locator(".bot img").last
+        await expect(qr).to_be_visible(timeout=15_000)
+        await page.wait_for_function(
+            "() => { const img = [...document.querySelectorAll('.bot img')].pop();"
+            " if (!img || !img.complete || !img.naturalWidth) return false;"
+            " const r = img.getBoundingClientRect(), log = document.getElementById('log').getBoundingClientRect();"
+            " return r.top >= log.top && r.bottom <= log.bottom; }",
+            timeout=10_000,
+        )
+        await page.screenshot(path=os.environ.get("SSKDT_SCREENSHOT", str(tmp_path / "qr-in-view.png")))
         await browser.close()

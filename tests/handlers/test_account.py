@@ -14,7 +14,7 @@ async def test_password_mismatch_asks_both_again(chat: Chat) -> None:
     first = await chat.send(PASSWORD)
     assert first[0].delete_incoming and first[-1].secret_prompt
     await chat.send(PASSWORD + "x")
-    assert "không giống nhau" in chat.text and "Đặt mật khẩu" in chat.prompt
+    assert "không giống nhau" in chat.text and "đặt mật khẩu" in chat.prompt
     await chat.send("short")
     assert "ít nhất 8 ký tự" in chat.prompt
     await chat.send(PASSWORD)

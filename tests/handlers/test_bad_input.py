@@ -12,7 +12,7 @@ from bot.app import App
 from bot.services.dates import today
 from models.tables import Person, table
 from tests.helpers import Chat, answer_form, signup
-from tests.scripts import details, history
+from tests.scripts import Button, details, history
 
 QUESTION_NAME = "Họ và tên người được tiêm"
 QUESTION_BIRTH = "Ngày sinh"
@@ -28,8 +28,8 @@ async def at_details(chat: Chat, step: str) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("", "Bạn chưa nhập gì"),
-        ("   ", "Bạn chưa nhập gì"),
+        ("", "Anh/Chị chưa nhập nội dung"),
+        ("   ", "Anh/Chị chưa nhập nội dung"),
         ("A" * 10_000, "tối đa 120 ký tự"),
         ("Nguyễn Văn 3", "không có chữ số"),
         ("😀😀", "không có chữ số hay ký hiệu"),
@@ -70,29 +70,48 @@ async def test_bad_birth_dates(chat: Chat, text: str, reason: str) -> None:
 async def test_birth_date_is_echoed_in_words(chat: Chat) -> None:
     await at_details(chat, "birth_date")
     await chat.send("1/7/1990")
-    assert "Đã ghi nhận: 1 tháng 7 năm 1990." in chat.text
+    assert "Đã ghi nhận: ngày 01 tháng 7 năm 1990." in chat.text
 
 
 @pytest.mark.parametrize(
-    ("cccd", "reason"),
+    ("number", "reason"),
     [
-        ("001190123456", "Chữ số thứ 4 của CCCD (1)"),  # female digit for a man
-        ("001290123456", "Chữ số thứ 4 của CCCD (2)"),  # 2000s for someone born in 1990
-        ("001091123456", "Chữ số thứ 5–6 của CCCD (91)"),
-        ("00109012345", "đúng 12 chữ số (bạn nhập 11)"),
-        ("00109012345X", "chỉ gồm chữ số"),
+        ("00109012345", "(có 11 chữ số)"),
+        ("00109012345X", "(có 11 chữ số)"),
+        ("12345", "Số CCCD hoặc mã định danh cá nhân gồm 12 chữ số"),
     ],
 )
-async def test_cccd_cross_check(chat: Chat, cccd: str, reason: str) -> None:
-    await at_details(chat, "id_number")
-    await chat.send(cccd)
-    assert reason in chat.prompt and "Số Căn cước công dân" in chat.prompt
+async def test_an_id_number_of_no_known_shape_is_explained(chat: Chat, number: str, reason: str) -> None:
+    await at_details(chat, "id_type")
+    await chat.send(number)
+    assert reason in chat.prompt and "Số CCCD hoặc mã định danh cá nhân (12 chữ số)" in chat.prompt
+
+
+async def test_a_birth_year_the_cccd_contradicts_is_said_in_plain_words(chat: Chat) -> None:
+    await at_details(chat, "id_type")
+    await chat.send("001085123456")  # born in 1985, says the CCCD
+    await chat.send("01/07/1990")
+    assert "Số CCCD này ghi năm sinh 1985, nhưng ngày sinh đã khai là năm 1990" in chat.prompt
+    assert QUESTION_BIRTH in chat.prompt
+    await chat.send("01/07/1985")
+    assert "Dân tộc" in chat.prompt  # the sex came from the CCCD: not asked
+
+
+async def test_the_sex_read_from_the_cccd_is_shown_and_a_contradicting_edit_refused(chat: Chat) -> None:
+    await at_details(chat, "id_type")
+    await answer_form(chat, details(id_number="001190123456"))  # a woman's CCCD
+    await answer_form(chat, history(female=True))
+    assert "Giới tính: Nữ" in chat.prompt
+    await chat.press("edit")
+    await chat.press("sex")
+    await chat.press("M")
+    assert "Số CCCD này ghi giới tính nữ, nhưng Anh/Chị khai Nam" in chat.prompt and "Giới tính?" in chat.prompt
 
 
 @pytest.mark.parametrize(
     ("phone", "reason"),
     [
-        ("01623456789", "đã đổi sang 0323456789"),
+        ("01623456789", "đã đổi thành 0323456789"),
         ("091234567", "10 chữ số"),
         ("+1 202 555 0100", "số di động Việt Nam"),
         ("abc", "chỉ gồm chữ số"),
@@ -117,23 +136,28 @@ async def test_preferred_date_must_be_after_today(chat: Chat) -> None:
 
 
 async def test_photo_and_sticker_keep_the_question(chat: Chat) -> None:
-    await at_details(chat, "sex")
+    await at_details(chat, "ethnicity")
     await chat.send(photo=b"\x89PNG....")
-    assert "chỉ đọc được tin nhắn chữ" in chat.prompt and "Giới tính" in chat.prompt
+    assert "chỉ đọc được tin nhắn chữ" in chat.prompt and "Dân tộc?" in chat.prompt
     await chat.send(other="sticker")
-    assert "Giới tính" in chat.prompt
+    assert "Dân tộc?" in chat.prompt
 
 
 async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
-    await at_details(chat, "sex")
+    await at_details(chat, "id_type")
+    await chat.send("3")  # the third document: passport
+    assert "Số Hộ chiếu?" in chat.prompt
+    await chat.send("B1234567")
+    await chat.send("01/07/1990")
+    assert "Giới tính?" in chat.prompt  # a passport does not tell the sex
     await chat.send("nữ")
     assert "Dân tộc" in chat.prompt
     await chat.send("/quaylai")
     assert "Giới tính" in chat.prompt
     await chat.send("1")
     assert "Dân tộc" in chat.prompt
-    await chat.send("1")  # the one choice offered: Kinh
-    assert "Loại giấy tờ" in chat.prompt
+    await chat.send("Kinh")
+    assert "Quốc tịch?" in chat.prompt
 
 
 @pytest.mark.parametrize(
@@ -144,7 +168,7 @@ async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
 async def test_ethnicity_typed_any_way_is_stored_as_officially_written(chat: Chat, typed: str, shown: str) -> None:
     await at_details(chat, "ethnicity")
     await chat.send(typed)
-    assert "Loại giấy tờ" in chat.prompt, chat.prompt
+    assert "Số điện thoại di động" in chat.prompt, chat.prompt
     await answer_form(chat, details())
     await answer_form(chat, history())
     assert f"Dân tộc: {shown}\n" in chat.prompt
@@ -155,19 +179,20 @@ async def test_unknown_ethnicity_is_explained_and_can_be_skipped(chat: Chat) -> 
     await chat.send("Viking")
     assert "không tìm thấy dân tộc \"Viking\"" in chat.prompt and "Dân tộc?" in chat.prompt
     await chat.press("nav:skip")
-    assert "Loại giấy tờ" in chat.prompt
+    assert "Số điện thoại di động" in chat.prompt
 
 
 async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: App) -> None:
     await at_details(chat, "id_type")
     await chat.press("passport")
     await chat.send("B1234567")
+    await answer_form(chat, details(id_type=Button("passport")), until="nationality")
     assert "Quốc tịch?" in chat.prompt
     await chat.send("viet nam")
     assert "Số điện thoại di động" in chat.prompt
     await chat.send("/quaylai")
     await chat.send("Hàn Quốc")
-    await answer_form(chat, details())
+    await answer_form(chat, details(id_type=Button("passport")))
     await answer_form(chat, history())
     assert "Quốc tịch: Hàn Quốc" in chat.prompt
     await chat.press("ok")
@@ -179,29 +204,29 @@ async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: Ap
 
 
 async def test_a_cccd_holder_is_not_asked_the_nationality(chat: Chat) -> None:
-    await at_details(chat, "id_number")
-    await chat.send("001090123456")
+    await at_details(chat, "ethnicity")
+    await chat.send("kinh")
     assert "Số điện thoại di động" in chat.prompt
 
 
 async def test_back_keeps_earlier_answers_and_progress_is_shown(chat: Chat) -> None:
     await at_details(chat, "ethnicity")
-    await chat.press("nav:back")
-    assert "Giới tính" in chat.prompt and chat.prompt.startswith("Bước 1/3 · Thông tin đăng ký tiêm")
+    await chat.press("nav:back")  # the sex, read from the CCCD, was never asked: back to the birth date
+    assert QUESTION_BIRTH in chat.prompt and chat.prompt.startswith("Bước 1/3 · Thông tin đăng ký tiêm")
     await chat.send("quay lại")
-    assert QUESTION_BIRTH in chat.prompt
+    assert "Số CCCD hoặc mã định danh" in chat.prompt
     await answer_form(chat, details())
     await answer_form(chat, history())
     assert "Họ và tên: Nguyễn Văn An" in chat.prompt
 
 
 async def test_unknown_command_is_explained(chat: Chat) -> None:
-    await at_details(chat, "sex")
+    await at_details(chat, "ethnicity")
     await chat.send("/xyz")
-    assert "không hiểu lệnh" in chat.prompt and "Giới tính" in chat.prompt
+    assert "không có lệnh này" in chat.prompt and "Dân tộc?" in chat.prompt
 
 
 async def test_help_explains_and_stays(chat: Chat) -> None:
-    await at_details(chat, "sex")
+    await at_details(chat, "ethnicity")
     await chat.send("/help")
-    assert "ngày/tháng/năm" in chat.text and "Giới tính" in chat.prompt
+    assert "ngày/tháng/năm" in chat.text and "Dân tộc?" in chat.prompt

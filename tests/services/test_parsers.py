@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from bot.services.dates import parse_birth_date, parse_dmy
-from bot.services.documents import parse_id_number, parse_insurance
+from bot.services.documents import (
+    cccd_birth_year,
+    cccd_sex,
+    guess_id_type,
+    insurance_key,
+    parse_id_number,
+    parse_insurance,
+)
 from bot.services.errors import Invalid
 from bot.services.phones import parse_mobile
 from bot.services.places import search_provinces, search_wards
@@ -43,10 +50,23 @@ def test_old_numbers_suggest_the_new_one() -> None:
 def test_cccd_cross_checks_century_sex_and_year() -> None:
     born = date(2003, 5, 1)
     assert parse_id_number("cccd", "079 303 123456", sex="F", birth_date=born) == "079303123456"
-    with pytest.raises(Invalid, match=r"id\.cccd_century_sex"):
+    with pytest.raises(Invalid, match=r"id\.cccd_says_male") as male:
         parse_id_number("cccd", "079203123456", sex="F", birth_date=born)
-    with pytest.raises(Invalid, match=r"id\.cccd_year"):
+    assert male.value.params == {}
+    with pytest.raises(Invalid, match=r"id\.cccd_year_mismatch") as year:
         parse_id_number("cccd", "079304123456", sex="F", birth_date=born)
+    assert year.value.params == {"cccd_year": 2004, "year": 2003}
+    with pytest.raises(Invalid, match=r"id\.cccd_year_mismatch") as century:
+        parse_id_number("cccd", "079103123456", sex="F", birth_date=born)  # a woman born in 1903
+    assert century.value.params == {"cccd_year": 1903, "year": 2003}
+
+
+def test_the_shape_of_a_typed_number_tells_the_document() -> None:
+    assert [guess_id_type(n) for n in ("079 303 123456", "012345678", "c1234567", "12345", "123/2015")] == [
+        "cccd", "cmnd", "passport", None, None,
+    ]
+    assert (cccd_sex("079303123456"), cccd_birth_year("079303123456")) == ("F", 2003)
+    assert parse_id_number("birth_cert", " Số 45,  quyển 02 ", sex=None, birth_date=None) == "Số 45, quyển 02"
 
 
 def test_other_documents() -> None:
@@ -56,9 +76,9 @@ def test_other_documents() -> None:
         parse_id_number("passport", "ABCDEFG", sex=None, birth_date=None)
 
 
-def test_insurance_keys_on_the_ten_digits() -> None:
-    assert parse_insurance("DN4790123456789") == "0123456789"
-    assert parse_insurance("0123456789") == "0123456789"
+def test_insurance_is_kept_as_on_the_card_and_keys_on_the_ten_digits() -> None:
+    assert parse_insurance("dn 479 0123456789") == "DN4790123456789"
+    assert insurance_key(parse_insurance("DN4790123456789")) == insurance_key(parse_insurance("0123456789"))
     with pytest.raises(Invalid):
         parse_insurance("DN6790123456789")  # the benefit digit is 1–5
 

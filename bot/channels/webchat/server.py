@@ -11,10 +11,12 @@ The chat id is the only key to a conversation, so it must be long and random (th
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from importlib.resources import files
 from typing import Any
@@ -32,9 +34,18 @@ CAPABILITIES = Capabilities(buttons=True, request_contact=False, delete_messages
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_TEXT = 20_000
 MAX_PHOTO = 10 * 1024 * 1024
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What the page's header says: the service's name (empty: the catalog's) and its hotline."""
+
+    service_name: str = ""
+    hotline: str = ""
+
+
 ENGINE_KEY = web.AppKey("engine", Engine)
 MEDIA_KEY = web.AppKey("media", MediaStore)
 TRUST_KEY = web.AppKey("trust", dict)
+PAGE_KEY = web.AppKey("page", PageInfo)
 
 
 def _chat_id(request: web.Request) -> str:
@@ -110,17 +121,26 @@ async def get_messages(request: web.Request) -> web.Response:
     )
 
 
-def _page(locale: str) -> str:
+def _page(locale: str, info: PageInfo) -> str:
     template = files("bot.channels.webchat").joinpath("static/index.html").read_text(encoding="utf-8")
-    for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden"):
-        template = template.replace("{{" + key + "}}", i18n.t(locale, f"web.{key}"))
-    return template.replace("{{lang}}", locale)
+    for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden", "hotline_label"):
+        template = template.replace("{{" + key + "}}", html.escape(i18n.t(locale, f"web.{key}")))
+    hotline = info.hotline or i18n.t(locale, "web.hotline_default")
+    values = {
+        "service_name": info.service_name or i18n.t(locale, "web.title"),
+        "hotline": hotline,
+        "hotline_tel": "".join(ch for ch in hotline if ch.isdigit() or ch == "+"),
+        "lang": locale,
+    }
+    for key, value in values.items():
+        template = template.replace("{{" + key + "}}", html.escape(value))
+    return template
 
 
 async def index(request: web.Request) -> web.Response:
     locale = request.query.get("lang", i18n.DEFAULT_LOCALE)
     locale = locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
-    return web.Response(text=_page(locale), content_type="text/html", charset="utf-8")
+    return web.Response(text=_page(locale, request.app[PAGE_KEY]), content_type="text/html", charset="utf-8")
 
 
 async def media(request: web.Request) -> web.Response:
@@ -134,8 +154,11 @@ async def trust_list(request: web.Request) -> web.Response:
     return web.json_response(request.app[TRUST_KEY])
 
 
-def create_web_app(engine: Engine, media_store: MediaStore, trusted: dict[str, Any]) -> web.Application:
+def create_web_app(
+    engine: Engine, media_store: MediaStore, trusted: dict[str, Any], page: PageInfo | None = None,
+) -> web.Application:
     app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024)
+    app[PAGE_KEY] = page or PageInfo()
     app[ENGINE_KEY] = engine
     app[MEDIA_KEY] = media_store
     app[TRUST_KEY] = trusted

@@ -16,6 +16,7 @@ def render(reply: Reply) -> dict[str, Any]:
         "image_url": f"/media/{reply.image_key}.png" if reply.image_key else None,
         "secret_prompt": reply.secret_prompt,
         "request_contact": reply.request_contact,
+        "keypad": reply.keypad,
     }
 
 
