@@ -6,6 +6,7 @@ from bot.engine.registry import Registry, RegistryError
 from bot.services import registrations
 from handlers import names
 from handlers.account import LOGIN, SIGNUP
+from handlers.amend import AMEND
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
 from handlers.history import HISTORY
@@ -14,7 +15,7 @@ from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
 from handlers.start import MENU, RESUME
 
-FLOWS = (MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, LANGUAGE, CERTIFICATE)
+FLOWS = (MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE, CERTIFICATE)
 
 
 def build_registry() -> Registry:

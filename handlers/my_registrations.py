@@ -1,4 +1,5 @@
-""""Lịch sử đăng ký": the account's registrations with their status, and cancelling an open one."""
+""""Lịch sử đăng ký": the account's registrations with their status; correcting one the site has not yet
+screened ("Sửa đăng ký", in :mod:`handlers.amend`) and cancelling an open one (asked first)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bot.engine.types import Choice
 from bot.services import registrations
 from bot.services.dates import dmy
 from bot.services.errors import Invalid
-from handlers import names
+from handlers import amend, names
 from handlers.common import YES_NO
 
 
@@ -34,25 +35,39 @@ def _prompt(ctx: Ctx) -> str:
 
 
 def _choices(ctx: Ctx) -> list[Choice]:
-    return [
-        Choice(ctx.t("records.cancel_button", name=v.full_name, code=v.booking_code[-4:]), f"cancel:{v.booking_code}")
-        for v in _views(ctx)
-        if v.status in registrations.OPEN_STATUSES
-    ]
+    choices = []
+    for v in _views(ctx):
+        short = v.booking_code[-4:]
+        if v.status == registrations.AMENDABLE_STATUS:
+            choices.append(Choice(ctx.t("records.amend_button", name=v.full_name, code=short),
+                                  f"edit:{v.booking_code}"))
+        if v.status in registrations.OPEN_STATUSES:
+            choices.append(Choice(ctx.t("records.cancel_button", name=v.full_name, code=short),
+                                  f"cancel:{v.booking_code}"))
+    return choices
 
 
 def _pick(ctx: Ctx, answer: Answer) -> str:
+    """"cancel:<code>" or "edit:<code>", one of the account's own."""
     if any(c.payload == answer.payload for c in _choices(ctx)):
-        return str(answer.payload).removeprefix("cancel:")
+        return str(answer.payload)
     raise Invalid("common.pick_one")
 
 
-CODE = Ask("booking_code", _prompt, _pick, choices=_choices, pick=True, params=_listing,
-           then=lambda _ctx, _code: Go(names.CANCEL))
+def _chosen(ctx: Ctx, choice: str) -> Go | None:
+    action, _, code = choice.partition(":")
+    return amend.begin(ctx, code) if action == "edit" else Go(names.CANCEL)
+
+
+CODE = Ask("booking_code", _prompt, _pick, choices=_choices, pick=True, params=_listing, then=_chosen)
+
+
+def _code(ctx: Ctx) -> str:
+    return (ctx.get(CODE) or "").partition(":")[2]
 
 
 def _confirm(ctx: Ctx, answer: str) -> Go:
-    code = ctx.get(CODE) or ""
+    code = _code(ctx)
     if answer == "yes" and ctx.account_id is not None:
         if registrations.cancel(ctx.conn, ctx.account_id, code):
             ctx.say("records.cancelled", code=code)
@@ -61,11 +76,11 @@ def _confirm(ctx: Ctx, answer: str) -> Go:
     return Go(names.RECORDS, fresh=True)
 
 
-RECORDS = Flow(names.RECORDS, steps=(CODE,), exits=(names.CANCEL,))
+RECORDS = Flow(names.RECORDS, steps=(CODE,), exits=(names.CANCEL, names.AMEND))
 
 CANCEL = Flow(
     names.CANCEL,
     steps=(Ask("confirm", "records.confirm_cancel", options=YES_NO, then=_confirm,
-               params=lambda ctx: {"code": ctx.get(CODE) or ""}),),
+               params=lambda ctx: {"code": _code(ctx)}),),
     previous=names.RECORDS,
 )

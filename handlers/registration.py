@@ -77,9 +77,13 @@ FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_
 # ---- the identity document, asked early: an open registration is said at once ------------------------
 
 
+# The sent registration being corrected ("Sửa đăng ký"), if any: its own document is not "already registered".
+AMENDING = Ask[str]("amend_code", "records.amend_pick", pick=True)
+
+
 def _open_registration(ctx: Ctx, id_type: str, number: str) -> str:
     existing = registrations.find_open(ctx.conn, id_type, number, ctx.account_id or 0)
-    if existing is not None:
+    if existing is not None and not (existing.same_account and existing.booking_code == ctx.get(AMENDING)):
         raise already_registered(ctx, existing)
     return number
 

@@ -195,3 +195,73 @@ def cancel(conn: Connection, account_id: int, booking_code: str) -> bool:
         .values(status="cancelled", open_key=None, cancelled_at=utcnow())
     ).rowcount
     return bool(done)
+
+
+# Changes after sending ------------------------------------------------------------------------------------
+# A registration the site has not yet screened or scheduled ("submitted") may still be corrected by its
+# account: the person's name, ID document and phone, the site and the preferred date.
+AMENDABLE_STATUS = "submitted"
+AMENDABLE_PERSON = ("full_name", "id_type", "id_number", "sex", "phone")  # the sex as a corrected CCCD says
+AMENDABLE_REGISTRATION = ("site_id", "preferred_date")
+
+
+def amendable(conn: Connection, account_id: int, booking_code: str) -> dict[str, Any] | None:
+    """The current values of one of the account's amendable registrations (with what their checks need:
+    birth date, sex, province and ward), or None."""
+    row = conn.execute(
+        select(
+            PERSON_TABLE.c.full_name, PERSON_TABLE.c.id_type, PERSON_TABLE.c.id_number, PERSON_TABLE.c.phone,
+            PERSON_TABLE.c.birth_date, PERSON_TABLE.c.sex, PERSON_TABLE.c.province_code, PERSON_TABLE.c.ward_code,
+            REGISTRATION_TABLE.c.site_id, REGISTRATION_TABLE.c.preferred_date,
+        )
+        .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
+        .where(
+            REGISTRATION_TABLE.c.booking_code == booking_code,
+            PERSON_TABLE.c.owner_account_id == account_id,
+            REGISTRATION_TABLE.c.status == AMENDABLE_STATUS,
+        )
+    ).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+def amend(conn: Connection, account_id: int, booking_code: str, changes: Mapping[str, Any]) -> int | None:
+    """Apply ``changes`` (amendable fields only) to one of the account's amendable registrations; return the
+    person's id (whose credential is then re-issued), None when it is no longer amendable.
+
+    Raises :class:`AlreadyRegistered` when a changed ID number has an open registration elsewhere."""
+    current = amendable(conn, account_id, booking_code)
+    if current is None:
+        return None
+    person = {k: v for k, v in changes.items() if k in AMENDABLE_PERSON}
+    registration = {k: v for k, v in changes.items() if k in AMENDABLE_REGISTRATION}
+    id_type = str(person.get("id_type", current["id_type"]))
+    id_number = str(person.get("id_number", current["id_number"]))
+    moved = (id_type, id_number) != (current["id_type"], current["id_number"])
+    if moved:
+        existing = find_open(conn, id_type, id_number, account_id)
+        if existing is not None and existing.booking_code != booking_code:
+            raise AlreadyRegistered(existing)
+        registration["open_key"] = open_key(id_type, id_number)
+    if "full_name" in person:
+        person["name_key"] = fold(str(person["full_name"]))
+    person_id = conn.execute(
+        select(REGISTRATION_TABLE.c.person_id).where(REGISTRATION_TABLE.c.booking_code == booking_code)
+    ).scalar_one()
+    try:
+        with conn.begin_nested():
+            if person:
+                conn.execute(update(PERSON_TABLE).where(PERSON_TABLE.c.id == person_id)
+                             .values(**person, updated_at=utcnow()))
+            if registration:
+                conn.execute(update(REGISTRATION_TABLE)
+                             .where(REGISTRATION_TABLE.c.booking_code == booking_code).values(**registration))
+    except IntegrityError as exc:  # the same document is another open registration, or another person of theirs
+        existing = find_open(conn, id_type, id_number, account_id)
+        if existing is not None:
+            raise AlreadyRegistered(existing) from exc
+        raise DocumentInUse from exc
+    return int(person_id)
+
+
+class DocumentInUse(Exception):
+    """The account already registered another person with that ID document."""

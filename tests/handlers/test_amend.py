@@ -1,0 +1,71 @@
+""""Sửa đăng ký": a sent registration the site has not yet screened, corrected from "Lịch sử đăng ký"."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.app import App
+from models.tables import Credential, Person, Registration, table
+from tests.handlers.test_registration_path import register_self
+from tests.helpers import Chat, signup
+from tests.scripts import soon
+
+
+async def edit(chat: Chat, code: str, field: str) -> None:
+    if chat.flow != "records":
+        await chat.press("records")
+    await chat.press(f"edit:{code}")
+    assert f"Sửa đăng ký mã {code}" in chat.prompt and "Họ và tên: Nguyễn Văn An" in chat.prompt
+    await chat.press(field)
+
+
+async def test_a_corrected_name_is_saved_and_the_qr_reissued(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    with app.store.engine.connect() as conn:
+        before = conn.execute(select(table(Credential).c.id)).scalars().all()
+    await edit(chat, code, "full_name")
+    assert "Họ và tên người được tiêm" in chat.prompt
+    await chat.send("Nguyễn Văn Ân")
+    assert f"Đã cập nhật đăng ký mã {code}: Họ và tên là Nguyễn Văn Ân." in chat.text
+    assert chat.flow == "records" and "Nguyễn Văn Ân" in chat.prompt
+    with app.store.engine.connect() as conn:
+        person = conn.execute(select(table(Person))).one()
+        after = conn.execute(select(table(Credential).c.id)).scalars().all()
+    assert (person.full_name, person.name_key) == ("Nguyễn Văn Ân", "nguyen van an")
+    assert len(after) == len(before) + 1  # a new card for the new name, pushed to the account's chats
+
+
+async def test_a_new_date_is_checked_like_on_the_form(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    await edit(chat, code, "preferred_date")
+    await chat.send("01/01/2020")
+    assert "từ ngày mai" in chat.prompt and chat.step == "preferred_date"
+    await chat.send(soon(20))
+    assert "Ngày muốn tiêm là" in chat.text
+    with app.store.engine.connect() as conn:
+        registration = conn.execute(select(table(Registration))).one()
+    assert registration.preferred_date.strftime("%d/%m/%Y") == soon(20)
+
+
+async def test_the_same_cccd_typed_again_is_not_taken_for_another_registration(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    await edit(chat, code, "id_type")
+    await chat.send("001090123456")  # its own document, unchanged
+    assert "Đã cập nhật" in chat.text and "đã có một đăng ký đang chờ" not in chat.text
+    await edit(chat, code, "id_type")
+    await chat.send("001085123456")  # a year the birth date contradicts: refused in plain words
+    assert "Số CCCD này ghi năm sinh 1985" in chat.prompt and chat.step == "id_type"
+
+
+async def test_a_scheduled_registration_can_no_longer_be_edited(chat: Chat, app: App) -> None:
+    await signup(chat)
+    code = await register_self(chat)
+    await chat.press("records")
+    with app.store.engine.begin() as conn:
+        conn.execute(update(table(Registration)).values(status="scheduled"))
+    await chat.send(button=f"edit:{code}")  # a button shown before the site scheduled it
+    assert "đã có lịch tiêm" in chat.prompt and chat.step == "booking_code"
+    assert not [c for c in chat.last[-1].choices if c.payload.startswith("edit:")]
