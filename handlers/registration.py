@@ -72,7 +72,16 @@ def _name_choices(ctx: Ctx) -> list[Choice]:
     return [Choice(name, "account_name")] if for_self(ctx) and name else []
 
 
-FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_choices, summary=True, store=PERSON)
+def _own_phone(ctx: Ctx, _name: str) -> None:
+    """Registering oneself, the account's phone is the one to notify: filled in (shown and editable on the
+    summary), not asked."""
+    phone = _account_phone(ctx)
+    if for_self(ctx) and phone and (not ctx.answered(PHONE) or ctx.was_put(PHONE)):
+        ctx.put(PHONE, phone)
+
+
+FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_choices, then=_own_phone,
+                summary=True, store=PERSON)
 
 # ---- the identity document, asked early: an open registration is said at once ------------------------
 

@@ -43,13 +43,13 @@ def details(**changes: Answer) -> Script:
     The CCCD is typed at the document question (its shape tells the document, and it tells the sex, which is
     then not asked): ``id_number="…"`` is typed there, and a ``sex`` given beside a typed CCCD is dropped.
     A document chosen by its button (``id_type=Button("passport")``) is followed by its number and the sex.
+    The phone is the account's, filled in when registering oneself: a family member's form adds ``phone=``.
     """
     script: Script = {
         "full_name": "Nguyễn Văn An",
         "id_type": "001090123456",
         "birth_date": "01/07/1990",
         "ethnicity": "kinh",
-        "phone": Button("account_phone"),
         "insurance_number": SKIP,
         "occupation": "Kỹ sư phần mềm",
         "workplace": SKIP,

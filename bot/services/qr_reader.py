@@ -7,6 +7,10 @@ import io
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
+# QR codes only, as a checkpoint reads them: the frame's label is text, which a 1D decoder may take for a
+# barcode.
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
 
 def read_codes(data: bytes) -> list[str]:
     try:
@@ -14,11 +18,12 @@ def read_codes(data: bytes) -> list[str]:
         image.load()
     except (UnidentifiedImageError, OSError):
         return []
-    found = [r.text for r in zxingcpp.read_barcodes(image) if r.text and r.format == zxingcpp.BarcodeFormat.QRCode]
+    found = [r.text for r in zxingcpp.read_barcodes(image, formats=QR_ONLY) if r.text]
     if found:
         return found
     try:
         from pyzbar import pyzbar
     except ImportError:  # zbar is optional at run time
         return []
-    return [r.data.decode("utf-8", "replace") for r in pyzbar.decode(image.convert("L"))]
+    decoded = pyzbar.decode(image.convert("L"), symbols=[pyzbar.ZBarSymbol.QRCODE])
+    return [r.data.decode("utf-8", "replace") for r in decoded]

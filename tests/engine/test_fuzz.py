@@ -57,7 +57,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         await signup(chat)
         await chat.press("register_family")
         await chat.press("child")
-        await answer_form(chat, details(full_name="Nguyễn Văn Bé", birth_date="01/07/2015", id_number="001215123456"))
+        await answer_form(chat, details(full_name="Nguyễn Văn Bé", birth_date="01/07/2015", id_number="001215123456",
+                                        phone=Button("account_phone")))
         await answer_form(chat, history(q1=Button("yes"), q1_agent="penicillin"))
         assert chat.step == "summary", chat.prompt
         with app.store.engine.connect() as conn:

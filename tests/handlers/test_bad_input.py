@@ -108,6 +108,15 @@ async def test_the_sex_read_from_the_cccd_is_shown_and_a_contradicting_edit_refu
     assert "Số CCCD này ghi giới tính nữ, nhưng Anh/Chị khai Nam" in chat.prompt and "Giới tính?" in chat.prompt
 
 
+async def at_phone(chat: Chat) -> None:
+    """A family member's form at the phone question (one's own phone is the account's, not asked)."""
+    await signup(chat)
+    await chat.press("register_family")
+    await chat.press("spouse")
+    await answer_form(chat, details(full_name="Trần Thị Mai", id_number="001190123456"), until="phone")
+    assert chat.step == "phone", chat.prompt
+
+
 @pytest.mark.parametrize(
     ("phone", "reason"),
     [
@@ -118,13 +127,13 @@ async def test_the_sex_read_from_the_cccd_is_shown_and_a_contradicting_edit_refu
     ],
 )
 async def test_bad_phones(chat: Chat, phone: str, reason: str) -> None:
-    await at_details(chat, "phone")
+    await at_phone(chat)
     await chat.send(phone)
     assert reason in chat.prompt and "Số điện thoại di động" in chat.prompt
 
 
 async def test_someone_elses_contact_is_refused(chat: Chat) -> None:
-    await at_details(chat, "phone")
+    await at_phone(chat)
     await chat.send(contact_phone="0987654321", contact_is_own=False)
     assert "số của người khác" in chat.prompt
 
@@ -168,7 +177,7 @@ async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
 async def test_ethnicity_typed_any_way_is_stored_as_officially_written(chat: Chat, typed: str, shown: str) -> None:
     await at_details(chat, "ethnicity")
     await chat.send(typed)
-    assert "Số điện thoại di động" in chat.prompt, chat.prompt
+    assert "Số thẻ bảo hiểm y tế" in chat.prompt, chat.prompt
     await answer_form(chat, details())
     await answer_form(chat, history())
     assert f"Dân tộc: {shown}\n" in chat.prompt
@@ -179,7 +188,7 @@ async def test_unknown_ethnicity_is_explained_and_can_be_skipped(chat: Chat) -> 
     await chat.send("Viking")
     assert "không tìm thấy dân tộc \"Viking\"" in chat.prompt and "Dân tộc?" in chat.prompt
     await chat.press("nav:skip")
-    assert "Số điện thoại di động" in chat.prompt
+    assert "Số thẻ bảo hiểm y tế" in chat.prompt
 
 
 async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: App) -> None:
@@ -189,7 +198,7 @@ async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: Ap
     await answer_form(chat, details(id_type=Button("passport")), until="nationality")
     assert "Quốc tịch?" in chat.prompt
     await chat.send("viet nam")
-    assert "Số điện thoại di động" in chat.prompt
+    assert "Số thẻ bảo hiểm y tế" in chat.prompt  # one's own phone is the account's: not asked
     await chat.send("/quaylai")
     await chat.send("Hàn Quốc")
     await answer_form(chat, details(id_type=Button("passport")))
@@ -206,7 +215,7 @@ async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: Ap
 async def test_a_cccd_holder_is_not_asked_the_nationality(chat: Chat) -> None:
     await at_details(chat, "ethnicity")
     await chat.send("kinh")
-    assert "Số điện thoại di động" in chat.prompt
+    assert "Số thẻ bảo hiểm y tế" in chat.prompt
 
 
 async def test_back_keeps_earlier_answers_and_progress_is_shown(chat: Chat) -> None:

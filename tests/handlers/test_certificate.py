@@ -71,7 +71,7 @@ async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: 
     await chat.press("register_family")
     await chat.press("child")
     child = details(full_name="Nguyễn Thị Hoa", birth_date="05/03/2012", id_type=Button("birth_cert"),
-                    id_number="123/2012")
+                    id_number="123/2012", phone=Button("account_phone"))
     await answer_form(chat, child, until="sex")
     assert "Giới tính" in chat.prompt
     seen = await _pushes(app, chat)

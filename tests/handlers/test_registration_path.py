@@ -65,7 +65,7 @@ async def test_same_person_cannot_hold_two_open_registrations(chat: Chat, app: A
     await signup(other, name="Trần Thị Bình", phone="0987654321")
     await other.press("register_family")
     await other.press("other")
-    await answer_form(other, details(), until="id_type")
+    await answer_form(other, details(phone=Button("account_phone")), until="id_type")
     await other.send("001090123456")  # the first person's CCCD: said at once, before any other answer
     assert "đã có một đăng ký đang chờ tại Trạm Y tế phường Bến Thành" in other.prompt
     assert "Nguyễn" not in other.prompt and "0912" not in other.prompt  # nothing personal of anyone else
@@ -77,7 +77,8 @@ async def test_family_member_registration_under_the_same_account(chat: Chat) -> 
     await chat.press("register_family")
     assert "là gì của Anh/Chị" in chat.prompt
     await chat.press("child")
-    child = details(full_name="Nguyễn Thị Hoa", birth_date="05/03/2012", sex=Button("F"), id_number="001312123456")
+    child = details(full_name="Nguyễn Thị Hoa", birth_date="05/03/2012", sex=Button("F"), id_number="001312123456",
+                    phone=Button("account_phone"))
     await answer_form(chat, child, until="phone")
     assert "chưa đủ 18 tuổi" in chat.prompt  # a guardian's phone
     await answer_form(chat, child)
