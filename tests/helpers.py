@@ -15,7 +15,7 @@ from tests.scripts import signup as signup_script
 WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
 
-__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "setup_state", "signup"]
+__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "send_form", "setup_state", "signup"]
 
 
 @dataclass
@@ -69,6 +69,12 @@ async def answer_form(chat: Chat, script: Script, *, until: str | None = None) -
         before = (chat.flow, chat.step)
         await chat.answer(script[chat.step])
         assert (chat.flow, chat.step) != before, f"{before} not accepted: {chat.prompt}"
+
+
+async def send_form(chat: Chat) -> None:
+    """From the summary: "Thông tin đã đúng", tick the consent, "Xác nhận"."""
+    for payload in ("ok", "tick", "confirm"):
+        await chat.press(payload)
 
 
 async def signup(chat: Chat, name: str = "Nguyễn Văn An", phone: str = "0912345678") -> None:

@@ -108,9 +108,8 @@ async def _register(h: Harness) -> str:
             await h.say(answer)
     await h.say("ko")  # the history checklist: "ko" is "Không có mục nào"
     assert "kiểm tra lại thông tin" in h.last_text
-    await h.press("ok")
-    await h.press("tick")
-    await h.press("confirm")
+    for payload in ("ok", "tick", "confirm"):
+        await h.press(payload)
     code = re.search(r"Mã đặt tiêm: (\d{16})", "\n".join(h.fake.texts(h.chat)[-3:]))
     assert code
     return code.group(1)

@@ -18,7 +18,7 @@ from bot.engine import Incoming
 from bot.services.conversations import conversation_key, load
 from handlers import FLOWS
 from tests.conftest import cheap_settings
-from tests.helpers import WEB, Chat, answer_form, setup_state, signup
+from tests.helpers import WEB, Chat, answer_form, send_form, setup_state, signup
 from tests.scripts import Button, details, history
 
 COMMANDS = ["/start", "/help", "/menu", "/huy", "/cancel", "/quaylai", "/back", "/lang", "/x", "/", "quay lại"]
@@ -63,9 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         assert chat.step == "summary", chat.prompt
         with app.store.engine.connect() as conn:
             state = load(conn, conversation_key(chat.channel, chat.chat_id), default_locale="vi", lock=False)
-        await chat.press("ok")
-        await chat.press("tick")
-        await chat.press("confirm")
+        await send_form(chat)
         assert state.account_id is not None
         return World(app, state.account_id, state.answers)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.services.dates import today
 from models.tables import Person, table
-from tests.helpers import Chat, answer_form, signup
+from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
 QUESTION_NAME = "Họ và tên người được tiêm"
@@ -204,9 +204,7 @@ async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: Ap
     await answer_form(chat, details(id_type=Button("passport")))
     await answer_form(chat, history())
     assert "Quốc tịch: Hàn Quốc" in chat.prompt
-    await chat.press("ok")
-    await chat.press("tick")
-    await chat.press("confirm")
+    await send_form(chat)
     with app.store.engine.connect() as conn:
         person = conn.execute(select(table(Person))).one()
     assert (person.ethnicity, person.nationality, person.id_type) == ("Kinh", "Hàn Quốc", "passport")

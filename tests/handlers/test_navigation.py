@@ -9,7 +9,7 @@ from sqlalchemy import update
 from bot.app import App
 from bot.services.dates import utcnow
 from models.tables import Conversation, table
-from tests.helpers import Chat, answer_form, signup
+from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
 
@@ -134,9 +134,7 @@ async def test_province_without_sites_goes_to_the_pool(chat: Chat) -> None:
     await chat.press("site:pool")
     await answer_form(chat, script)
     await answer_form(chat, history())
-    await chat.press("ok")
-    await chat.press("tick")
-    await chat.press("confirm")
+    await send_form(chat)
     assert "danh sách chờ của Tỉnh Cà Mau" in chat.text
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from models.tables import Person, Registration, table
-from tests.helpers import Chat, answer_form, signup
+from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
 
@@ -84,9 +84,7 @@ async def test_family_member_registration_under_the_same_account(chat: Chat) -> 
     await answer_form(chat, child)
     await answer_form(chat, history(female=True))
     assert "Quan hệ: Con" in chat.prompt
-    await chat.press("ok")
-    await chat.press("tick")
-    await chat.press("confirm")
+    await send_form(chat)
     assert "ĐĂNG KÝ THÀNH CÔNG" in chat.text
     await chat.press("records")
     assert "Nguyễn Thị Hoa" in chat.prompt
