@@ -145,15 +145,129 @@ def cmd_dose_add(args: argparse.Namespace) -> int:
         with engine.begin() as conn:
             done = doses.record(
                 conn, signing_key(settings), booking_code=args.booking_code.strip(), vaccine=args.vaccine,
-                lot=args.lot, given_on=given_on, source="cli",
+                lot=args.lot, given_on=given_on, source="cli", confirmed_interval=args.confirm_interval,
             )
     except Invalid as bad:
         print(i18n.t("en", bad.key, **bad.params), file=sys.stderr)
+        return 1
+    except doses.ShortInterval as short:
+        print(f"only {short.days} days after the previous dose ({short.previous_vaccine}; minimum {short.minimum}): "
+              "if the doctor decided so, repeat with --confirm-interval", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
     print(f"dose {done.dose_number} recorded; new credential {done.credential.id} ({done.credential.level}); "
           f"{done.pushes} chat(s) will receive the new QR")
+    return 0
+
+
+def _database(args: argparse.Namespace) -> Any:
+    """The migrated database of the settings, for the administrative commands."""
+    from bot.app import migrate
+    from models.db import make_engine
+
+    settings = _settings(args)
+    _logging("WARNING")
+    migrate(settings)
+    return make_engine(settings.effective_database_url)
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    import csv
+    from pathlib import Path
+
+    from bot.services import sites
+
+    engine = _database(args)
+    try:
+        if args.action == "list":
+            with engine.connect() as conn:
+                for code, name, province, ward, capacity in sites.all_sites(conn):
+                    print(f"{code:<12} {name}  (province {province}, ward {ward}, {capacity}/day)")
+            return 0
+        if not args.file:
+            print("site import needs a CSV file", file=sys.stderr)
+            return 2
+        text = Path(args.file).read_text(encoding="utf-8-sig")  # Excel's CSV starts with a BOM
+        rows = list(csv.DictReader(text.splitlines()))
+        missing = [c for c in sites.IMPORT_COLUMNS if c not in (rows[0].keys() if rows else [])]
+        if missing:
+            print(f"the header lacks: {', '.join(missing)} (columns: {', '.join(sites.IMPORT_COLUMNS)})",
+                  file=sys.stderr)
+            return 2
+        with engine.begin() as conn:
+            report = sites.import_rows(conn, rows)
+    finally:
+        engine.dispose()
+    print(f"sites added: {report.added}, updated: {report.updated}, bad rows: {len(report.bad)}")
+    for line, reason in report.bad:
+        print(f"  line {line}: {reason}")
+    return 1 if report.bad else 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from bot.services import staff
+    from bot.services.errors import Invalid
+    from bot.services.phones import parse_mobile
+
+    engine = _database(args)
+    try:
+        if args.action == "list":
+            with engine.connect() as conn:
+                for member in staff.members(conn):
+                    print(f"{member.phone:<14} {member.role:<8} {member.site_code or '-':<12} {member.name}")
+            return 0
+        if not args.phone:
+            print(f"staff {args.action} needs --phone", file=sys.stderr)
+            return 2
+        try:
+            phone = parse_mobile(args.phone)
+        except Invalid:
+            print("not a Vietnamese mobile number", file=sys.stderr)
+            return 2
+        with engine.begin() as conn:
+            if args.action == "remove":
+                removed = staff.remove(conn, phone=phone)
+                print("removed" if removed else "that account has no staff role")
+                return 0 if removed else 1
+            staff.add(conn, phone=phone, role=args.role, site_code=args.site)
+    except staff.StaffError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"{args.phone}: {args.role}" + (f" at {args.site}" if args.site else ""))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, time
+
+    from bot.services import audit
+    from bot.services.dates import LOCAL_TZ, parse_dmy
+    from bot.services.errors import Invalid
+    from bot.services.phones import parse_mobile
+    from bot.services.text import identifier
+
+    try:
+        since = None
+        if args.since:
+            since = datetime.combine(parse_dmy(args.since), time(), LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+        phone = parse_mobile(args.staff) if args.staff else None
+    except Invalid:
+        print("--since is dd/mm/yyyy and --staff a Vietnamese mobile number", file=sys.stderr)
+        return 2
+    engine = _database(args)
+    try:
+        with engine.connect() as conn:
+            found = audit.entries(conn, staff_phone=phone, id_number=identifier(args.person) if args.person else None,
+                                  since=since)
+    finally:
+        engine.dispose()
+    for e in found:
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC  {e.actor_phone or '-':<13} {e.role or '-':<8} {e.site_code or '-':<12} "
+              f"{e.action:<8} person {e.person_id or '-':<6} {e.result:<10} {e.how}")
+    print(f"{len(found)} entries")
     return 0
 
 
@@ -244,6 +358,9 @@ def parser() -> argparse.ArgumentParser:
         ("keys", cmd_keys, "keys generate: write a P-256 signing key and self-signed certificate"),
         ("dose", cmd_dose_add, "dose add: record a dose, re-issue the QR and push it to the citizen"),
         ("verify", cmd_verify, "verify a QR (PNG/JPEG file or its text): signature, expiry, superseded"),
+        ("site", cmd_site, "site import FILE.csv | site list: the province's vaccination sites"),
+        ("staff", cmd_staff, "staff add --phone 09… --role admin|staff|checker [--site CODE] | remove | list"),
+        ("audit", cmd_audit, "print the audit log: who looked up, changed or verified whose record"),
         ("flows", cmd_flows, "list the conversation's flows; --mermaid prints the state diagram (docs/flows.md)"),
     )
     for name, fn, help_text in commands:
@@ -266,11 +383,30 @@ def parser() -> argparse.ArgumentParser:
 
             cmd.add_argument("action", choices=["add"])
             cmd.add_argument("--booking-code", required=True, help="the 16-digit booking code")
-            cmd.add_argument("--vaccine", required=True, choices=sorted(VACCINES))
+            cmd.add_argument("--vaccine", required=True,
+                             help="the vaccine, by any of its names: " + ", ".join(
+                                 sorted({n for v in VACCINES.values() for n in v.names})))
             cmd.add_argument("--lot", required=True, help="lot number")
             cmd.add_argument("--date", required=True, help="date given, dd/mm/yyyy")
+            cmd.add_argument("--confirm-interval", action="store_true",
+                             help="record a dose sooner after the previous one than the vaccine's minimum")
         elif name == "verify":
             cmd.add_argument("code", help="a PNG/JPEG file with the QR, or the QR text itself")
+        elif name == "site":
+            cmd.add_argument("action", choices=["import", "list"])
+            cmd.add_argument("file", nargs="?", help="CSV (UTF-8, with or without BOM) with the columns "
+                             "code,name,province_code,ward_code,address,daily_capacity")
+        elif name == "staff":
+            from bot.services.staff import ROLES
+
+            cmd.add_argument("action", choices=["add", "remove", "list"])
+            cmd.add_argument("--phone", help="the staff member's account phone number")
+            cmd.add_argument("--role", choices=ROLES, default="staff")
+            cmd.add_argument("--site", help="the site's code (staff work for one site)")
+        elif name == "audit":
+            cmd.add_argument("--staff", help="only this staff member's actions (phone number)")
+            cmd.add_argument("--person", help="only actions on this person's record (ID number)")
+            cmd.add_argument("--since", help="from this day on (dd/mm/yyyy)")
         elif name == "flows":
             cmd.add_argument("--mermaid", action="store_true", help="print the Mermaid state diagram (Markdown)")
     return top

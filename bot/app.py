@@ -107,7 +107,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()))
     services = Services(
         passwords=passwords, cpu=cpu, signing_key=signing_key(settings), qr=qr,
-        idle_after=timedelta(days=settings.idle_days), draft_ttl=timedelta(days=settings.draft_days),
+        trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
+        draft_ttl=timedelta(days=settings.draft_days),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite)
     # The web chat is always served: its messages are kept for reading back, pushes included.

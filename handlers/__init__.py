@@ -13,9 +13,11 @@ from handlers.history import HISTORY
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
+from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
 
-FLOWS = (MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE, CERTIFICATE)
+FLOWS = (MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE, CERTIFICATE,
+         LOOKUP, DOSE, VERIFY)
 
 
 def build_registry() -> Registry:

@@ -8,12 +8,13 @@ from bot.engine.types import Choice
 from bot.services.errors import Invalid
 from handlers import names
 from handlers.common import YES_NO, account_name, start_registration
+from handlers.staff import STAFF_FLOWS, seen_by_text, staff_choices
 
 GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.language", "language"))
 MEMBER = (
     ("menu.register_self", "register_self"), ("menu.register_family", "register_family"),
-    ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.logout", "logout"),
-    ("menu.language", "language"),
+    ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.seen_by", "seen_by"),
+    ("menu.logout", "logout"), ("menu.language", "language"),
 )
 # Menu items that simply open a flow of the same name.
 OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "language": names.LANGUAGE, "records": names.RECORDS,
@@ -25,13 +26,14 @@ def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:
 
 
 def _choices(ctx: Ctx) -> list[Choice]:
-    return [Choice(ctx.t(label), payload) for label, payload in _items(ctx)]
+    """Staff see their commands first (only those their role allows), then what every citizen has."""
+    citizen = [Choice(ctx.t(label), payload) for label, payload in _items(ctx)]
+    return [*staff_choices(ctx), *citizen] if ctx.account_id else citizen
 
 
 def _parse(ctx: Ctx, answer: Answer) -> str:
-    payloads = [payload for _, payload in _items(ctx)]
-    if answer.payload in payloads:
-        return answer.payload
+    if answer.payload in {c.payload for c in _choices(ctx)}:
+        return answer.payload or ""
     raise Invalid("common.pick_one")
 
 
@@ -44,6 +46,10 @@ def _route(ctx: Ctx, choice: str) -> Go | None:
         return Go(OPENS[choice], fresh=True)
     if choice in ("register_self", "register_family"):
         return start_registration(ctx, for_family=choice == "register_family")
+    if choice in STAFF_FLOWS:
+        return Go(STAFF_FLOWS[choice][0], fresh=True)
+    if choice == "seen_by":
+        ctx.say_text(seen_by_text(ctx))
     if choice == "logout":
         ctx.log_out()
         ctx.say("account.logged_out")
@@ -56,7 +62,7 @@ MENU = Flow(
         Ask("choice", _prompt, _parse, choices=_choices, pick=True, params=lambda ctx: {"name": account_name(ctx)},
             then=_route),
     ),
-    exits=(*OPENS.values(), names.RESUME, names.DETAILS),
+    exits=(*OPENS.values(), names.RESUME, names.DETAILS, names.LOOKUP, names.DOSE, names.VERIFY),
     back=False,
 )
 

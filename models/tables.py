@@ -167,15 +167,33 @@ class ChatMessage(Base):
 
 
 class AuditLog(Base):
-    """Who looked up or changed whose data, and when."""
+    """Who (an account, in a role, for a site) looked up, changed or verified whose record, when, and with
+    what result. Never the values looked for: a search says how it searched ("phone"), not the number."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_person", "person_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    action: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))  # lookup / dose / verify / refused
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), nullable=True)
+    result: Mapped[str] = mapped_column(String(40), default="ok")
+    subject: Mapped[str] = mapped_column(Text)  # how: "phone", "cccd", "booking", "name+birth", a verdict …
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Staff(Base):
+    """An account that works for the campaign: ``staff`` of one site, ``admin`` of all, ``checker`` (a
+    checkpoint: verifies QR codes only)."""
+
+    __tablename__ = "staff"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Dose(Base):

@@ -63,6 +63,24 @@ class Commands:
             return self.words.get(label_key(text)), False
         return self.words.get(label_key(text)), True
 
+    def flow_command(
+        self, command: str | None, text: str | None, *, secret: bool, free_text: bool,
+    ) -> tuple[str | None, str]:
+        """The flow a command starts and the text after it: "/tra 0912…", or the bare word ("tra 0912…",
+        "xác minh") where no free text is expected."""
+        table = self.nav.registry.commands
+        if command is not None:
+            parts = (text or "").split(maxsplit=1)
+            return table.get(command), parts[1] if len(parts) > 1 else ""
+        if not text or secret or free_text:
+            return None, ""
+        words = text.split()
+        for size in (2, 1):  # "xác minh" before "tra"
+            name = table.get(label_key(" ".join(words[:size])))
+            if name is not None and len(words) >= size:
+                return name, " ".join(words[size:])
+        return None, ""
+
     def run(self, ctx: Ctx, action: str) -> str | None:
         """Do it; returns an error message key when the command is unknown."""
         nav = self.nav
@@ -82,6 +100,7 @@ class Commands:
         elif action == "help":
             help_key = f"help.{ctx.state.flow}"
             ctx.say(help_key if i18n.has(help_key) else "help.general")
+            self._help_commands(ctx)
         elif action == "lang":
             nav.keep_draft(ctx)
             from_form = nav.flow(ctx).form
@@ -90,6 +109,13 @@ class Commands:
         else:
             return "common.unknown_command"
         return None
+
+    def _help_commands(self, ctx: Ctx) -> None:
+        """The commands this person may use, and only those (``help.command.<flow>``)."""
+        lines = [ctx.t(f"help.command.{flow.name}") for flow in self.nav.registry.flows.values()
+                 if flow.commands and (flow.allowed is None or flow.allowed(ctx))]
+        if lines:
+            ctx.say("help.commands", lines="\n".join(lines))
 
     @staticmethod
     def confirm_cancel(ctx: Ctx) -> None:

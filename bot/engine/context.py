@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -44,6 +44,7 @@ class Services:
     cpu: Executor
     signing_key: SigningKey
     qr: QrImages
+    trusted: dict[bytes, Any] = field(default_factory=dict)  # key id → certificate: whose QR codes verify
     idle_after: timedelta = timedelta(days=30)
     draft_ttl: timedelta = timedelta(days=7)
     preferred_date_window_days: int = 180
@@ -103,6 +104,11 @@ class Ctx:
         return self.state.account_id
 
     @property
+    def logged_in_at(self) -> datetime | None:
+        """When this chat last logged in (staff commands need a recent log-in)."""
+        return self.state.logged_in_at
+
+    @property
     def for_family(self) -> bool:
         """The form is for a family member, not the account holder."""
         return self.state.subject == FAMILY
@@ -121,6 +127,10 @@ class Ctx:
                        payload=payload)
         self.pushed = True
 
+    def pushes_queued(self) -> None:
+        """A service queued pushes in this transaction (a dose's new QR): wake the pusher after the commit."""
+        self.pushed = True
+
     def say_text(self, text: str, choices: list[Choice] | None = None, image_key: str | None = None) -> None:
         self.replies.append(Reply(text, choices=choices or [], image_key=image_key))
 
@@ -135,6 +145,7 @@ class Ctx:
     def log_in(self, account_id: int) -> accounts.AccountView | None:
         """This chat now acts for the account, speaks its language and receives its pushes."""
         self.state.account_id = account_id
+        self.state.logged_in_at = utcnow()
         account = self.account()
         if account is not None:
             self.state.locale = account.locale
@@ -146,6 +157,7 @@ class Ctx:
     def log_out(self) -> None:
         accounts.unbind_chat(self.conn, channel=self.incoming.channel, chat_id=self.incoming.chat_id)
         self.state.account_id = None
+        self.state.logged_in_at = None
         self.state.draft = None
 
     def set_locale(self, locale: str) -> None:

@@ -36,6 +36,8 @@ class Answer:
     payload: str | None = None
     contact_phone: str | None = None
     contact_is_own: bool = False
+    photo: bytes | None = None
+    photo_fallbacks: tuple[bytes, ...] = ()  # smaller sizes of the same picture, where the channel has them
 
 
 class Offer(Exception):
@@ -102,6 +104,7 @@ class Ask[T]:
     pick: bool = False  # a choice question with its own parser (the answer is one of ``choices``)
     secret: bool = False
     contact: bool = False
+    photo: bool = False  # a photo is an answer here (a QR to verify); elsewhere it is politely refused
     # The keyboard a page should open: "numeric" for digits and dates, "tel" for a phone number.
     keypad: str | Callable[[Ctx], str | None] | None = None
     then: Callable[[Ctx, T], Go | None] | None = None  # after accepting: may move elsewhere
@@ -158,6 +161,11 @@ class Flow:
     exits: tuple[str, ...] = ()  # other flows its hooks may move to (checked, and drawn in the diagram)
     form: bool = False  # a form whose half-finished answers are kept as a draft
     back: bool = True  # offer "Quay lại" on every step
+    # Started from anywhere by a command ("/tra …", or its bare word where no free text is expected); the text
+    # after the command answers the first step. Only for whom ``allowed`` holds: anyone else gets exactly the
+    # reply to an unknown command, so that nothing tells them the command exists.
+    commands: tuple[str, ...] = ()
+    allowed: Predicate | None = None
 
     def index(self, name: str) -> int:
         for i, step in enumerate(self.steps):

@@ -17,6 +17,7 @@ class Registry:
     flows: dict[str, Flow] = field(default_factory=dict)
     home: str = "menu"
     language: str = "language"  # where /lang leads
+    commands: dict[str, str] = field(default_factory=dict)  # command → the flow it starts
 
     @classmethod
     def build(cls, flows: Iterable[Flow], *, home: str, language: str) -> Registry:
@@ -25,6 +26,10 @@ class Registry:
             if flow.name in registry.flows:
                 raise RegistryError(f"flow {flow.name!r} declared twice")
             registry.flows[flow.name] = flow
+            for command in flow.commands:
+                if command in registry.commands:
+                    raise RegistryError(f"command {command!r} starts two flows")
+                registry.commands[command] = flow.name
         registry.check()
         return registry
 

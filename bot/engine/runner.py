@@ -24,7 +24,7 @@ from bot import i18n
 from bot.engine import asking
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
-from bot.engine.flow import Offer
+from bot.engine.flow import Answer, Ask, Offer
 from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
 from bot.engine.store import Store
@@ -33,6 +33,7 @@ from bot.services import conversations, deploy_state
 from bot.services.conversations import CONFIRM_CANCEL
 from bot.services.dates import utcnow
 from bot.services.errors import Invalid
+from bot.services.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +157,14 @@ class Engine:
         # What the last choices were for holds for this event only; asking anything sets it anew.
         pending, state.pending = state.pending, ""
         secret = step.secret and incoming.text is not None
+        if self._flow_command(ctx, step):
+            return secret
         action, sure = self.commands.action(incoming.command, incoming.text, secret=step.secret,
                                             free_text=step.free_text)
         if action is not None and sure:
             self._command(ctx, action)
             return secret
-        if incoming.photo is not None or incoming.other is not None:
+        if (incoming.photo is not None and not step.photo) or incoming.other is not None:
             self._ask(ctx, error=ctx.t("common.unsupported_input"))
             return secret
         answer = asking.read_answer(ctx, step, pending)
@@ -176,6 +179,12 @@ class Engine:
             nav.back(ctx)
             self._ask(ctx)
             return secret
+        self._take(ctx, step, answer, action)
+        return secret
+
+    def _take(self, ctx: Ctx, step: Ask[Any], answer: Answer, action: str | None = None) -> None:
+        """Read ``answer`` as ``step``'s: accept it and ask the next question, or say what is wrong."""
+        nav = self.nav
         if answer.payload == asking.SKIP and step.optional:
             value = None
         else:
@@ -186,13 +195,34 @@ class Engine:
                     self._command(ctx, action)
                 else:
                     self._ask(ctx, error=ctx.t(bad.key, **bad.params))
-                return secret
+                return
             except Offer as offer:
                 asking.prompt(ctx, nav.flow(ctx), step, note=ctx.t(offer.key, **offer.params), offered=offer.choices)
-                return secret
+                return
         nav.accept(ctx, step, value)
         self._ask(ctx)
-        return secret
+
+    def _flow_command(self, ctx: Ctx, step: Ask[Any]) -> bool:
+        """A command that starts a flow ("/tra 0912…"): for whom the flow allows, started with the text after
+        it as the first answer; for anyone else the reply to an unknown command (a bare word is just text)."""
+        incoming = ctx.incoming
+        name, argument = self.commands.flow_command(incoming.command, incoming.text, secret=step.secret,
+                                                    free_text=step.free_text)
+        if name is None:
+            return False
+        flow = self.registry[name]
+        if flow.allowed is not None and not flow.allowed(ctx):
+            if incoming.command is None:
+                return False
+            self._command(ctx, "unknown")
+            return True
+        self.nav.keep_draft(ctx)
+        self.nav.jump(ctx, name)
+        if argument:
+            self._take(ctx, self.nav.current_step(ctx), Answer(text=clean(argument)))
+        else:
+            self._ask(ctx)
+        return True
 
     def _command(self, ctx: Ctx, action: str) -> None:
         error = self.commands.run(ctx, action)

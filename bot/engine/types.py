@@ -36,6 +36,7 @@ class Incoming:
     contact_phone: str | None = None
     contact_is_own: bool = False
     photo: bytes | None = None
+    photo_fallbacks: tuple[bytes, ...] = ()  # smaller sizes of the same picture (Telegram sends several)
     command: str | None = None
     other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
 

@@ -63,6 +63,7 @@ class State:
     # numbers pick them even on a free-text question), CONFIRM_CANCEL the "discard the form?" question.
     pending: str = ""
     filled: list[str] = field(default_factory=list)  # answers given in passing by another step: not asked
+    logged_in_at: datetime | None = None  # when this chat logged in to its account
     editing: bool = False  # answering again from a summary: only what the change invalidated is asked
     subject: str = SELF  # for whom the form is: the account holder or a family member
     resume_form: bool = False  # the language was changed mid-form: go back to it afterwards
@@ -80,6 +81,8 @@ class State:
             data["pending"] = self.pending
         if self.filled:
             data["filled"] = self.filled
+        if self.logged_in_at is not None:
+            data["logged_in_at"] = self.logged_in_at.isoformat()
         if self.editing:
             data["editing"] = True
         if self.subject != SELF:
@@ -133,6 +136,7 @@ def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> Stat
         key=key, locale=locale, flow=flow, step=step, answers=dict(data.get("answers") or {}),
         offered=list(data.get("offered") or []), pending=str(data.get("pending") or ""),
         filled=[str(n) for n in data.get("filled") or []],
+        logged_in_at=datetime.fromisoformat(data["logged_in_at"]) if data.get("logged_in_at") else None,
         editing=bool(data.get("editing")),
         subject=str(data.get("subject") or SELF), resume_form=bool(data.get("resume_form")),
         draft=Draft.from_json(draft) if draft and "answers" in draft else None,

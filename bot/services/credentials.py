@@ -180,6 +180,34 @@ def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetim
     return verdict
 
 
+SUPERSEDED = "superseded"
+
+
+def person_of(conn: Connection, credential_id: str) -> int | None:
+    """Whose credential this is (None when the database does not know it)."""
+    found = conn.execute(select(CREDENTIAL.c.person_id).where(CREDENTIAL.c.id == credential_id)).scalar()
+    return None if found is None else int(found)
+
+
+def check(conn: Connection | None, text: str, trusted: dict[bytes, x509.Certificate]) -> Verdict:
+    """:func:`verify`, then, with the database at hand, whether a newer credential replaced this one."""
+    verdict = verify(text, trusted)
+    if verdict.valid and verdict.credential_id and conn is not None and superseded(conn, verdict.credential_id):
+        verdict.valid, verdict.reason = False, SUPERSEDED
+    return verdict
+
+
+def verdict_kind(verdict: Verdict) -> str:
+    """The verdict as a checkpoint says it: valid, superseded, expired, unknown issuer, or forged."""
+    if verdict.valid:
+        return "valid"
+    if verdict.reason in (SUPERSEDED, "expired", "unknown issuer"):
+        return verdict.reason.replace(" ", "_")
+    if verdict.reason == "not yet valid":
+        return "expired"
+    return "forged"
+
+
 def _moment(value: Any) -> dt.datetime | None:
     if not isinstance(value, int | float):
         return None

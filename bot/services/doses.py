@@ -24,25 +24,55 @@ class Recorded:
     pushes: int
 
 
+class ShortInterval(Exception):
+    """Sooner after the previous dose than the vaccine's minimum: recorded only once confirmed (the doctor
+    decides), never refused."""
+
+    def __init__(self, days: int, minimum: int, previous_vaccine: str) -> None:
+        super().__init__(days)
+        self.days, self.minimum, self.previous_vaccine = days, minimum, previous_vaccine
+
+
 def record(
     conn: Connection, key: SigningKey, *, booking_code: str, vaccine: str, lot: str, given_on: date,
-    source: str = "cli", recorded_by: str | None = None,
+    source: str = "cli", recorded_by: str | None = None, confirmed_interval: bool = False,
 ) -> Recorded:
-    if vaccine not in vaccines.VACCINES:
+    """Store a dose of the registration's person, re-issue their credential, queue the new QR.
+
+    Refused (:class:`Invalid`): an unknown vaccine, a date in the future or before the birth date, the same
+    dose twice (a dose already recorded that day). A gap shorter than the previous vaccine's minimum raises
+    :class:`ShortInterval` unless ``confirmed_interval``."""
+    code = vaccines.find(vaccine)
+    if code is None:
         raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
     if given_on > today():
         raise Invalid("date.in_future")
     row = conn.execute(
-        select(REGISTRATION.c.id, REGISTRATION.c.person_id, REGISTRATION.c.site_id, PERSON.c.owner_account_id)
+        select(REGISTRATION.c.id, REGISTRATION.c.person_id, REGISTRATION.c.site_id, PERSON.c.owner_account_id,
+               PERSON.c.birth_date)
         .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
         .where(REGISTRATION.c.booking_code == booking_code)
     ).first()
     if row is None:
         raise Invalid("dose.no_such_booking")
-    count = len(conn.execute(select(DOSE.c.id).where(DOSE.c.person_id == row.person_id)).all())
+    if given_on < row.birth_date:
+        raise Invalid("dose.before_birth")
+    earlier = conn.execute(
+        select(DOSE.c.vaccine, DOSE.c.given_on).where(DOSE.c.person_id == row.person_id).order_by(DOSE.c.given_on)
+    ).all()
+    if any(d.given_on == given_on for d in earlier):
+        raise Invalid("dose.duplicate", date=given_on.strftime("%d/%m/%Y"))
+    before = [d for d in earlier if d.given_on < given_on]
+    if before and not confirmed_interval:
+        last = before[-1]
+        minimum = vaccines.VACCINES[last.vaccine].min_interval_days if last.vaccine in vaccines.VACCINES else None
+        days = (given_on - last.given_on).days
+        if minimum is not None and 0 <= days < minimum:
+            raise ShortInterval(days, minimum, last.vaccine)
+    count = len(earlier)
     conn.execute(
         insert(DOSE).values(
-            person_id=row.person_id, registration_id=row.id, dose_number=count + 1, vaccine=vaccine, lot=lot[:40],
+            person_id=row.person_id, registration_id=row.id, dose_number=count + 1, vaccine=code, lot=lot[:40],
             given_on=given_on, site_id=row.site_id, source=source, recorded_by=recorded_by, created_at=utcnow(),
         )
     )
@@ -54,7 +84,7 @@ def record(
     issued = credentials.issue(conn, row.person_id, key)
     pushes = outbox.enqueue_for_account(
         conn, row.owner_account_id, kind="dose_qr",
-        payload={"person_id": row.person_id, "credential_id": issued.id, "vaccine": vaccine,
+        payload={"person_id": row.person_id, "credential_id": issued.id, "vaccine": code,
                  "dose_number": count + 1, "given_on": given_on.isoformat()},
     )
     return Recorded(row.person_id, count + 1, issued, pushes)

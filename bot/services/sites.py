@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
+from bot.services import places
 from models.tables import Site, table
 
 SITE = table(Site)
@@ -67,3 +68,60 @@ def seed_demo(conn: Connection) -> int:
 
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(SITE)).scalar_one())
+
+
+# Importing the province's list ------------------------------------------------------------------------------
+IMPORT_COLUMNS = ("code", "name", "province_code", "ward_code", "address", "daily_capacity")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    added: int
+    updated: int
+    bad: list[tuple[int, str]]  # (line number, reason)
+
+
+def import_rows(conn: Connection, rows: list[dict[str, str]]) -> ImportReport:
+    """Add or update sites by code from rows with :data:`IMPORT_COLUMNS`; a bad row is reported, not fatal."""
+    added = updated = 0
+    bad: list[tuple[int, str]] = []
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            values = _site_values(row)
+        except ValueError as exc:
+            bad.append((line, str(exc)))
+            continue
+        done = conn.execute(update(SITE).where(SITE.c.code == values["code"]).values(**values)).rowcount
+        if done:
+            updated += 1
+        else:
+            conn.execute(insert(SITE).values(**values))
+            added += 1
+    return ImportReport(added, updated, bad)
+
+
+def _site_values(row: dict[str, str]) -> dict[str, object]:
+    missing = [c for c in IMPORT_COLUMNS if not (row.get(c) or "").strip()]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    code = row["code"].strip()
+    if len(code) > 20:
+        raise ValueError("code longer than 20 characters")
+    try:
+        province, ward, capacity = int(row["province_code"]), int(row["ward_code"]), int(row["daily_capacity"])
+    except ValueError:
+        raise ValueError("province_code, ward_code and daily_capacity must be whole numbers") from None
+    if not places.is_province(province):
+        raise ValueError(f"no province with code {province} (codes since 1/7/2025)")
+    if not places.is_ward_of(ward, province):
+        raise ValueError(f"ward {ward} is not in province {province}")
+    if capacity <= 0:
+        raise ValueError("daily_capacity must be positive")
+    return {"code": code, "name": row["name"].strip()[:200], "province_code": province, "ward_code": ward,
+            "address": row["address"].strip()[:255], "daily_capacity": capacity}
+
+
+def all_sites(conn: Connection) -> list[tuple[str, str, int, int, int]]:
+    rows = conn.execute(select(SITE.c.code, SITE.c.name, SITE.c.province_code, SITE.c.ward_code,
+                               SITE.c.daily_capacity).order_by(SITE.c.code))
+    return [(r.code, r.name, r.province_code, r.ward_code, r.daily_capacity) for r in rows]

@@ -15,22 +15,39 @@ class Vaccine:
     product: str  # EU "mp"
     manufacturer: str  # EU "ma"
     prophylaxis: str  # EU "vp"
+    min_interval_days: int | None = None  # the shortest gap before the next dose (domain §8); shorter asks first
+    names: tuple[str, ...] = ()  # other names people and sites' records use
 
 
 VACCINES: dict[str, Vaccine] = {
     v.code: v
     for v in (
-        Vaccine("astrazeneca", 2, "EU/1/21/1529", "ORG-100001699", "J07BX03"),
-        Vaccine("sputnik", 2, "Sputnik-V", "Gamaleya-Research-Institute", "J07BX03"),
-        Vaccine("verocell", 2, "BBIBP-CorV", "ORG-100020693", "J07BX03"),
-        Vaccine("hayat", 2, "Hayat-Vax", "ORG-100020693", "J07BX03"),
-        Vaccine("pfizer", 2, "EU/1/20/1528", "ORG-100030215", "1119349007"),
-        Vaccine("moderna", 2, "EU/1/20/1507", "ORG-100031184", "1119349007"),
-        Vaccine("janssen", 1, "EU/1/20/1525", "ORG-100001417", "J07BX03"),
-        Vaccine("abdala", 3, "CIGB-66", "Center-for-Genetic-Engineering-and-Biotechnology-Cuba", "J07BX03"),
+        Vaccine("astrazeneca", 2, "EU/1/21/1529", "ORG-100001699", "J07BX03", 56,
+                ("AstraZeneca", "AZ", "Astra", "Vaxzevria", "Covishield")),
+        Vaccine("sputnik", 2, "Sputnik-V", "Gamaleya-Research-Institute", "J07BX03", 21, ("Sputnik V", "Gamaleya")),
+        Vaccine("verocell", 2, "BBIBP-CorV", "ORG-100020693", "J07BX03", 21, ("Vero Cell", "Sinopharm", "BBIBP")),
+        Vaccine("hayat", 2, "Hayat-Vax", "ORG-100020693", "J07BX03", 21, ("Hayat-Vax", "Hayat Vax")),
+        Vaccine("pfizer", 2, "EU/1/20/1528", "ORG-100030215", "1119349007", 21,
+                ("Pfizer", "Pfizer-BioNTech", "BioNTech", "Comirnaty")),
+        Vaccine("moderna", 2, "EU/1/20/1507", "ORG-100031184", "1119349007", 28, ("Moderna", "Spikevax")),
+        Vaccine("janssen", 1, "EU/1/20/1525", "ORG-100001417", "J07BX03", None, ("Janssen", "Johnson", "J&J")),
+        Vaccine("abdala", 3, "CIGB-66", "Center-for-Genetic-Engineering-and-Biotechnology-Cuba", "J07BX03", 14,
+                ("Abdala",)),
     )
 }
 BY_PRODUCT = {v.product: v for v in VACCINES.values()}
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+_BY_NAME = {_key(name): v.code for v in VACCINES.values() for name in (v.code, *v.names)}
+
+
+def find(name: str) -> str | None:
+    """A vaccine's code from any of its names, in any case, with or without spaces and hyphens."""
+    return _BY_NAME.get(_key(name))
 
 NONE, PARTIAL, COMPLETE = "none", "partial", "complete"
 

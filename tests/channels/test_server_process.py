@@ -15,11 +15,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.services.dates import dmy, today
 from handlers.registration import DETAILS
 from tests.scripts import PASSWORD, Button, as_body, details, history, in_order, registration_bodies, signup
 
@@ -126,11 +128,12 @@ def _wait_for(server: Server, chat: str, text: str, deadline_seconds: float = 20
     raise AssertionError(f"no message with {text!r}: {[m['text'][:60] for m in _messages(server, chat)]}")
 
 
-def _dose_cli(server: Server, code: str, vaccine: str) -> None:
+def _dose_cli(server: Server, code: str, vaccine: str, days_ago: int = 0) -> None:
     env = dict(os.environ, SSKDT_LOG_LEVEL="WARNING")
+    given_on = dmy(today() - timedelta(days=days_ago))
     subprocess.run(
         [sys.executable, "-m", "bot", "dose", "add", "--data-dir", str(server.data_dir), "--booking-code", code,
-         "--vaccine", vaccine, "--lot", "LOT-9", "--date", time.strftime("%d/%m/%Y")],
+         "--vaccine", vaccine, "--lot", "LOT-9", "--date", given_on],
         check=True, env=env, capture_output=True, timeout=60,
     )
 
@@ -149,7 +152,7 @@ def test_doses_from_another_process_are_pushed_and_survive_a_kill(server: Server
     code = next(m.group(1) for r in replies if (m := re.search(r"Mã đặt tiêm: (\d{16})", r["text"])))
     _wait_for(server, chat, "Mã QR đăng ký tiêm")
 
-    _dose_cli(server, code, "astrazeneca")  # another process, while the service runs
+    _dose_cli(server, code, "AstraZeneca", days_ago=60)  # another process, while the service runs (by its name)
     first = _wait_for(server, chat, "ghi nhận mũi 1")
     assert first[0]["image_url"].startswith("/media/")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from PIL import Image
 
 from bot.app import App
 from bot.channels.telegram.api import TelegramApi
@@ -19,7 +21,8 @@ from bot.channels.telegram.core import Sender, TelegramChannel
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
-from bot.services import doses
+from bot.services import credentials, doses, staff
+from bot.services.phones import parse_mobile
 from handlers.registration import DETAILS
 from tests.fakes.telegram_api import FakeTelegram, Limits
 from tests.helpers import PASSWORD
@@ -216,3 +219,41 @@ async def test_a_429_is_obeyed_and_nothing_is_lost(runtime: str, sqlite_app: App
         results = await asyncio.gather(*(sender.send(8000 + i, Reply(f"m{i}")) for i in range(3)))
     assert results == [True, True, True] and fake.too_many == 1 and fake.ignored_retry_after == 0
     assert sorted(t for i in range(3) for t in fake.texts(8000 + i)) == ["m0", "m1", "m2"]
+
+
+async def _staff_chat(tg: Harness, chat: int, phone: str, role: str, site: str | None) -> Harness:
+    officer = Harness(tg.fake, tg.channel, tg.app, chat=chat)
+    await officer.say("/start")
+    await officer.press("signup")
+    for text in ("Phạm Bến Thành", phone, PASSWORD, PASSWORD):
+        await officer.say(text)
+    await tg.app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=role, site_code=site))
+    return officer
+
+
+async def test_staff_commands_on_telegram_and_a_photographed_qr_fetched_with_getfile(tg: Harness) -> None:
+    await _signup(tg)
+    await _register(tg)
+    await tg.say("/khonglenhnay")
+    unknown = tg.last_text
+    await tg.say("/tra 001090123456")
+    assert tg.last_text == unknown  # a citizen: exactly the unknown command's reply
+    officer = await _staff_chat(tg, 6001, "0901000003", staff.SITE_STAFF, "HCM-BT-01")
+    await officer.say("/tra 001090123456")
+    assert any("Phan Văn Tài" in t or "Nguyễn Văn An" in t for t in tg.fake.texts(6001)[-4:])
+    with tg.app.store.engine.connect() as conn:
+        issued = credentials.current(conn, 1)
+    assert issued is not None
+    png = tg.app.engine.services.qr.media.get(tg.app.engine.services.qr.ensure(issued, "CHƯA TIÊM"))
+    assert png is not None
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = image.resize((640, round(image.height * 640 / image.width)))
+    jpeg = io.BytesIO()
+    image.save(jpeg, format="JPEG", quality=60)
+    thumbnail = io.BytesIO()
+    image.resize((90, 90)).save(thumbnail, format="JPEG")
+    await officer.say("/xacminh")
+    _, status = await tg.fake.deliver(tg.fake.photo(6001, thumbnail.getvalue(), jpeg.getvalue()))
+    assert status == 200
+    assert "✅ HỢP LỆ" in tg.fake.texts(6001)[-2] or "✅ HỢP LỆ" in tg.fake.texts(6001)[-1]
+    assert any(name == "getFile" for name, _ in tg.fake.calls)

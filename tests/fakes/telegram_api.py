@@ -187,6 +187,15 @@ class FakeTelegram:
         return {"file_id": file_id, "file_unique_id": file_id + "u", "width": 512, "height": 512,
                 "file_size": len(data)}
 
+    async def _m_getfile(self, p: dict[str, Any]) -> Any:
+        file_id = str(p.get("file_id"))
+        if file_id not in self.files:
+            raise web.HTTPBadRequest(text=json.dumps({"ok": False, "error_code": 400,
+                                                      "description": "Bad Request: invalid file_id"}),
+                                     content_type="application/json")
+        return {"file_id": file_id, "file_unique_id": file_id + "u", "file_size": len(self.files[file_id]),
+                "file_path": file_id}
+
     async def _m_getme(self, _p: dict[str, Any]) -> Any:
         return BOT_USER
 
@@ -301,9 +310,12 @@ class FakeTelegram:
         contact = {"phone_number": phone, "first_name": "Someone", "user_id": chat_id if own else chat_id + 1}
         return {"message": self._user_message(chat_id, contact=contact)}
 
-    def photo(self, chat_id: int) -> dict[str, Any]:
-        size = self._store_file(b"\x89PNG\r\n\x1a\n")
-        return {"message": self._user_message(chat_id, photo=[size])}
+    def photo(self, chat_id: int, *sizes: bytes) -> dict[str, Any]:
+        """A photo message; ``sizes`` are the pictures Telegram would offer (smallest first, like the API)."""
+        stored = [self._store_file(data) for data in (sizes or (b"\x89PNG\r\n\x1a\n",))]
+        for i, size in enumerate(stored):
+            size["width"] = size["height"] = 90 * (i + 1)
+        return {"message": self._user_message(chat_id, photo=stored)}
 
     def sticker(self, chat_id: int) -> dict[str, Any]:
         sticker = {"file_id": "STK", "file_unique_id": "STKu", "type": "regular", "width": 512, "height": 512,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -35,10 +36,11 @@ def _verify_image(app: App, image_url: object) -> credentials.Verdict:
     return credentials.verify(texts[0], trusted)
 
 
-async def _record(app: App, code: str, vaccine: str) -> None:
+async def _record(app: App, code: str, vaccine: str, days_ago: int = 0) -> None:
     key = app.engine.services.signing_key
+    given_on = today() - timedelta(days=days_ago)
     await app.store.run(lambda conn: doses.record(conn, key, booking_code=code, vaccine=vaccine, lot="LOT-1",
-                                                  given_on=today()))
+                                                  given_on=given_on))
 
 
 async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app: App) -> None:
@@ -75,7 +77,7 @@ async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: 
     await answer_form(chat, child, until="sex")
     assert "Giới tính" in chat.prompt
     seen = await _pushes(app, chat)
-    await _record(app, code.group(0), "astrazeneca")
+    await _record(app, code.group(0), "astrazeneca", days_ago=60)
     first = [p for p in await _pushes(app, chat) if p not in seen]
     assert len(first) == 1 and "mũi 1 (AstraZeneca (Vaxzevria))" in str(first[0]["text"])
     assert _verify_image(app, first[0]["image_url"]).level == vaccines.PARTIAL

@@ -90,3 +90,8 @@ class AiogramApi:
 
     async def delete_webhook(self) -> None:
         await self._do(self.bot.delete_webhook())
+
+    async def download(self, file_id: str) -> bytes:
+        file = await self._do(self.bot.get_file(file_id))
+        data = await self._do(self.bot.download_file(file.file_path))
+        return bytes(data.read()) if data is not None else b""

@@ -27,6 +27,7 @@ from bot.services.media import MediaStore
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 CAPABILITIES = Capabilities(buttons=True, request_contact=True, delete_messages=True, photo_upload=True, max_text=4096)
 CAPTION_MAX = 1024
 CALLBACK_MAX = 64
@@ -183,6 +184,8 @@ class TelegramChannel:
         if event.button is not None:
             with contextlib.suppress(Exception):  # only stops the button's spinner
                 await self.api.answer_callback(str(raw["id"]))
+        if event.photo is not None:
+            await self._fetch_photo(event, raw)
         chat_id = int(event.chat_id)
         work = asyncio.ensure_future(self.engine.handle(event, CAPABILITIES))
         done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
@@ -196,6 +199,21 @@ class TelegramChannel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def _fetch_photo(self, event: Incoming, message: dict[str, Any]) -> None:
+        """A photo (a QR to verify) is fetched with ``getFile``: the largest size, and the next one for when the
+        largest does not decode. A failed download leaves the picture empty ("no QR found"), never a crash."""
+        sizes = [s for s in message.get("photo") or [] if isinstance(s, dict) and s.get("file_id")]
+        sizes = [s for s in sizes if int(s.get("file_size") or 0) <= MAX_PHOTO_BYTES]
+        sizes.sort(key=lambda s: int(s.get("width") or 0) * int(s.get("height") or 0), reverse=True)
+        pictures = []
+        for size in sizes[:2]:
+            try:
+                pictures.append(await self.api.download(str(size["file_id"])))
+            except Exception:  # the reason may name the file; the chat gets "no QR found"
+                log.warning("a photo could not be downloaded")
+        if pictures:
+            event.photo, event.photo_fallbacks = pictures[0], tuple(pictures[1:])
 
     async def _answer(self, chat_id: int, raw: dict[str, Any], replies: list[Reply]) -> None:
         try:

@@ -92,3 +92,7 @@ class PtbApi:
 
     async def delete_webhook(self) -> None:
         await self._do(self.bot.delete_webhook())
+
+    async def download(self, file_id: str) -> bytes:
+        file = await self._do(self.bot.get_file(file_id))
+        return bytes(await self._do(file.download_as_bytearray()))

@@ -1,0 +1,309 @@
+"""Staff in the chat (issue 11): look people up, record a dose, verify a QR; and the citizen's "who looked at
+my record".
+
+    /tra <phone | CCCD | booking code | name dd/mm/yyyy> ─▶ the people found, a page at a time
+    /tiem <booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy] ─▶ (a short interval: "record anyway?") ─▶ new QR
+    /xacminh ─▶ a photo of a QR (or its text) ─▶ the verdict, then the next one
+
+Each command is for the roles :data:`bot.services.staff.MAY` lists, with a log-in in the last 12 hours;
+anyone else gets the reply to an unknown command. Every look-up, dose, verification and refusal is written
+to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+
+from bot import i18n
+from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Ask, Flow, Go, Option, Predicate
+from bot.engine.types import Choice
+from bot.services import audit, credentials, doses, lookup, staff, vaccines
+from bot.services.dates import dmy, parse_past_date, today, utcnow
+from bot.services.documents import mask
+from bot.services.errors import Invalid
+from bot.services.phones import display
+from bot.services.qr_reader import read_codes
+from handlers import names
+from handlers.common import YES_NO
+
+
+def role(ctx: Ctx) -> staff.Role | None:
+    """The chat's staff role, if it logged in recently enough for staff work."""
+    if ctx.account_id is None or ctx.logged_in_at is None or utcnow() - ctx.logged_in_at > staff.FRESH_LOGIN:
+        return None
+    found: staff.Role | None = ctx.memo("staff_role", lambda: staff.role_of(ctx.conn, ctx.account_id or 0))
+    return found
+
+
+def may(action: str) -> Predicate:
+    def allowed(ctx: Ctx) -> bool:
+        found = role(ctx)
+        return found is not None and found.may(action)
+    return allowed
+
+
+def _role(ctx: Ctx) -> staff.Role:
+    found = role(ctx)
+    if found is None:  # the session expired between two messages
+        raise Invalid("staff.session_expired")
+    return found
+
+
+# ---- /tra: look people up --------------------------------------------------------------------------------
+
+
+def _query(ctx: Ctx, answer: Answer) -> str:
+    text = " ".join((answer.text or "").split())
+    lookup.parse_query(text)  # understood, or says how to ask
+    return text
+
+
+PAGE = Ask[int]("page", "staff.lookup_more", pick=True)  # the page shown: kept in passing, never asked
+
+
+def _person_text(ctx: Ctx, person: lookup.Found) -> str:
+    lines = [ctx.t("staff.person", name=person.full_name, born=dmy(person.birth_date),
+                   sex=ctx.t("person.male" if person.sex == "M" else "person.female"),
+                   id=mask(person.id_number), phone=display(person.phone))]
+    for reg in person.registrations:
+        attention = "; ".join(
+            f"{q[1:]}. {ctx.t(f'history.short_{q}')} ({ctx.t('common.yes' if a == 'yes' else 'common.unknown')})"
+            for q, a in reg.attention
+        ) or ctx.t("staff.no_attention")
+        lines.append(ctx.t("staff.registration", code=reg.booking_code, status=ctx.t(f"status.{reg.status}"),
+                           site=reg.site_name or ctx.t("registration.pool_site"), date=dmy(reg.preferred_date),
+                           attention=attention))
+    for dose in person.doses:
+        lines.append(ctx.t("staff.dose_line", number=dose.number, vaccine=ctx.t(f"vaccine.{dose.vaccine}"),
+                           lot=dose.lot, date=dmy(dose.given_on), site=dose.site_name or "-"))
+    lines.append(ctx.t("staff.qr_status", frame=ctx.t(f"qr.frame_{person.level}"),
+                       status=ctx.t(f"qr.status_{person.level}", doses=person.dose_count)))
+    return "\n".join(lines)
+
+
+def _show_page(ctx: Ctx, page: int) -> Go | None:
+    who = _role(ctx)
+    query = lookup.parse_query(ctx.get(QUERY) or "")
+    found, total = lookup.search(ctx.conn, who, query, page=page)
+    for person in found:
+        audit.record(ctx.conn, who, "lookup", person_id=person.person_id, how=query.how)
+    if not found:
+        audit.record(ctx.conn, who, "lookup", how=query.how, result="none")
+        ctx.say("staff.lookup_none")
+        return None
+    pages = (total + lookup.PAGE - 1) // lookup.PAGE
+    ctx.say("staff.lookup_found", total=total, page=page + 1, pages=pages)
+    for person in found:
+        ctx.say_text(_person_text(ctx, person))
+    ctx.put(PAGE, page)
+    return None
+
+
+QUERY = Ask("query", "staff.ask_lookup", _query, then=lambda ctx, _text: _show_page(ctx, 0))
+
+
+def _more_choices(ctx: Ctx) -> list[Choice]:
+    page, who, text = ctx.get(PAGE) or 0, role(ctx), ctx.get(QUERY)
+    total = 0
+    if who is not None and text:
+        with contextlib.suppress(Invalid):
+            total = lookup.search(ctx.conn, who, lookup.parse_query(text), page=0)[1]
+    choices = []
+    if (page + 1) * lookup.PAGE < total:
+        choices.append(Choice(ctx.t("staff.next_page"), "next"))
+    if page > 0:
+        choices.append(Choice(ctx.t("staff.previous_page"), "previous"))
+    return [*choices, Choice(ctx.t("staff.new_lookup"), "again"), Choice(ctx.t("staff.done"), "done")]
+
+
+def _more(ctx: Ctx, answer: Answer) -> str:
+    if answer.payload in {c.payload for c in _more_choices(ctx)}:
+        return answer.payload or ""
+    raise Invalid("common.pick_one")
+
+
+def _after_more(ctx: Ctx, choice: str) -> Go | None:
+    if choice in ("next", "previous"):
+        _show_page(ctx, (ctx.get(PAGE) or 0) + (1 if choice == "next" else -1))
+        return Go(names.LOOKUP, "more")
+    if choice == "again":
+        return Go(names.LOOKUP, fresh=True)
+    return ctx.home()
+
+
+LOOKUP = Flow(
+    names.LOOKUP,
+    commands=("tra", "lookup", "tracuu"),
+    allowed=may(staff.LOOKUP),
+    steps=(
+        QUERY,
+        Ask("more", "staff.lookup_more", _more, pick=True, choices=_more_choices, then=_after_more),
+    ),
+    back=False,
+)
+
+# ---- /tiem: record a dose ----------------------------------------------------------------------------------
+
+
+def _dose_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+    """"<booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy]": recorded at once, or held for confirmation."""
+    who = _role(ctx)
+    words = (answer.text or "").split()
+    given_on = today()
+    if len(words) >= 4:
+        try:
+            given_on = parse_past_date(words[-1])
+            words = words[:-1]
+        except Invalid as bad:
+            if any(ch in words[-1] for ch in "/.-") and words[-1][:1].isdigit():
+                raise bad from None
+    if len(words) < 3:
+        raise Invalid("staff.dose_help")
+    target = lookup.dose_target(ctx.conn, words[0])
+    if target is None or not who.covers(target.site_id):  # another site's person is "not found"
+        audit.record(ctx.conn, who, "dose", how="target", result="not_found")
+        raise Invalid("staff.dose_not_found")
+    vaccine = " ".join(words[1:-1])
+    args = {"code": target.booking_code, "vaccine": vaccine, "lot": words[-1], "date": given_on.isoformat(),
+            "person_id": target.person_id, "name": target.full_name}
+    return _record(ctx, who, args, confirmed=False)
+
+
+def _record(ctx: Ctx, who: staff.Role, args: dict[str, Any], *, confirmed: bool) -> dict[str, Any]:
+    try:
+        done = doses.record(
+            ctx.conn, ctx.services.signing_key, booking_code=args["code"], vaccine=args["vaccine"], lot=args["lot"],
+            given_on=date.fromisoformat(args["date"]), source="staff", recorded_by=str(who.account_id),
+            confirmed_interval=confirmed,
+        )
+    except doses.ShortInterval as short:
+        audit.record(ctx.conn, who, "dose", person_id=args["person_id"], how="interval", result="asked")
+        return {**args, "confirm": True, "days": short.days, "minimum": short.minimum,
+                "previous": short.previous_vaccine}
+    except Invalid as bad:
+        audit.record(ctx.conn, who, "dose", person_id=args["person_id"], how=bad.key, result="refused")
+        raise
+    audit.record(ctx.conn, who, "dose", person_id=done.person_id, how=f"dose {done.dose_number}")
+    ctx.pushes_queued()
+    ctx.say("staff.dose_done", number=done.dose_number, vaccine=ctx.t(f"vaccine.{vaccines.find(args['vaccine'])}"),
+            name=args["name"], date=dmy(date.fromisoformat(args["date"])),
+            frame=ctx.t(f"qr.frame_{done.credential.level}"),
+            status=ctx.t(f"qr.status_{done.credential.level}", doses=done.credential.dose_count),
+            pushes=done.pushes)
+    return {**args, "confirm": False}
+
+
+DOSE_ARGS = Ask("dose_args", "staff.ask_dose", _dose_args)
+
+
+def _confirmed(ctx: Ctx, answer: str) -> Go:
+    args = ctx.get(DOSE_ARGS) or {}
+    if answer == "yes" and args:
+        try:
+            _record(ctx, _role(ctx), args, confirmed=True)
+        except Invalid as bad:
+            ctx.say(bad.key, **bad.params)
+    else:
+        ctx.say("staff.dose_not_recorded")
+    return ctx.home()
+
+
+def _interval_params(ctx: Ctx) -> dict[str, Any]:
+    args = ctx.get(DOSE_ARGS) or {}
+    return {"days": args.get("days", 0), "minimum": args.get("minimum", 0),
+            "previous": ctx.t(f"vaccine.{args.get('previous', 'astrazeneca')}")}
+
+
+DOSE = Flow(
+    names.DOSE,
+    commands=("tiem", "dose"),
+    allowed=may(staff.DOSE),
+    steps=(
+        DOSE_ARGS,
+        Ask("confirm_interval", "staff.confirm_interval", options=YES_NO, then=_confirmed,
+            when=lambda ctx: bool((ctx.get(DOSE_ARGS) or {}).get("confirm")), params=_interval_params),
+    ),
+    back=False,
+)
+
+# ---- /xacminh: verify a QR -------------------------------------------------------------------------------
+
+
+def _decode(photos: tuple[bytes, ...]) -> list[str]:
+    """The QR texts in the first picture that has any (the largest first)."""
+    for photo in photos:
+        found = read_codes(photo)
+        if found:
+            return found
+    return []
+
+
+def _verify(ctx: Ctx, answer: Answer) -> str:
+    who = _role(ctx)
+    if answer.photo is not None:
+        photos = (answer.photo, *answer.photo_fallbacks)
+        texts: list[str] = ctx.compute("qr_texts", _decode, photos)
+        if not texts:
+            audit.record(ctx.conn, who, "verify", how="no_qr", result="none")
+            raise Invalid("staff.no_qr_found")
+        text = texts[0]
+    elif answer.text:
+        text = answer.text
+    else:
+        raise Invalid("staff.send_qr")
+    verdict = credentials.check(ctx.conn, text, ctx.services.trusted)
+    kind = credentials.verdict_kind(verdict)
+    person_id = credentials.person_of(ctx.conn, verdict.credential_id) if verdict.credential_id else None
+    audit.record(ctx.conn, who, "verify", person_id=person_id if kind != "forged" else None, how=kind,
+                 result=kind)
+    level = verdict.level if kind != "forged" else "none"
+    ctx.say(f"staff.verdict_{kind}", name=verdict.name or "-", born=_born(verdict.birth_date),
+            frame=ctx.t(f"qr.frame_{level}"), status=ctx.t(f"qr.status_{level}", doses=verdict.dose_number),
+            label=i18n.t("vi", vaccines.LOOKS[level].label, doses=verdict.dose_number))
+    return kind
+
+
+def _born(iso: str | None) -> str:
+    try:
+        return dmy(date.fromisoformat(iso)) if iso else "-"
+    except ValueError:
+        return iso or "-"
+
+
+VERIFY = Flow(
+    names.VERIFY,
+    commands=("xacminh", "verify"),
+    allowed=may(staff.VERIFY),
+    steps=(Ask("qr", "staff.ask_qr", _verify, photo=True),),
+    done=Go(names.VERIFY, fresh=True),  # the next one: a checkpoint verifies many in a row
+    back=False,
+)
+
+# ---- the citizen: who looked at my record ----------------------------------------------------------------
+
+
+def seen_by_text(ctx: Ctx) -> str:
+    entries = audit.seen_by(ctx.conn, ctx.account_id or 0) if ctx.account_id else []
+    if not entries:
+        return ctx.t("staff.seen_none")
+    lines = [ctx.t("staff.seen_line", site=e.site_name or ctx.t(f"staff.role_{e.role}"),
+                   action=ctx.t(f"staff.action_{e.action}"), name=e.person_name, date=dmy(e.at.date()))
+             for e in entries]
+    return ctx.t("staff.seen_list", lines="\n".join(lines))
+
+
+STAFF_ACTIONS = (Option("staff.menu_lookup", "staff:lookup"), Option("staff.menu_dose", "staff:dose"),
+                 Option("staff.menu_verify", "staff:verify"))
+STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (names.DOSE, staff.DOSE),
+               "staff:verify": (names.VERIFY, staff.VERIFY)}
+
+
+def staff_choices(ctx: Ctx) -> list[Choice]:
+    """The staff menu's buttons: only what this role may do."""
+    found = role(ctx)
+    if found is None:
+        return []
+    return [Choice(ctx.t(o.label), o.payload) for o in STAFF_ACTIONS if found.may(STAFF_FLOWS[o.payload][1])]
