@@ -228,3 +228,27 @@ async def test_staff_commands_need_a_recent_log_in(chat: Chat, app: App) -> None
             data["logged_in_at"] = stale
             conn.execute(update(table(Conversation)).where(table(Conversation).c.key == key).values(data=data))
     assert [r.text for r in await officer.send("/tra 001090123456")] == unknown
+
+
+async def test_several_matches_are_listed_a_page_at_a_time(chat: Chat, app: App) -> None:
+    from tests.helpers import answer_form, send_form
+    from tests.scripts import Button, details, history
+
+    await signup(chat)
+    await register_self(chat)
+    for n in range(5):  # five family members notified on the same phone
+        await chat.press("register_family")
+        if chat.step == "resume":
+            await chat.press("no")
+        await chat.press("sibling")
+        await answer_form(chat, details(full_name="Nguyễn Văn " + ("Một", "Hai", "Ba", "Bốn", "Năm")[n],
+                                        id_number=f"00109012340{n}",
+                                        phone=Button("account_phone")))
+        await answer_form(chat, history())
+        await send_form(chat)
+    admin = await _staff(app, "Trần Quản Trị", "0901000004", staff.ADMIN)
+    await admin.send(f"/tra {CITIZEN_PHONE}")
+    assert "Tìm thấy 6 người (trang 1/2)" in admin.text and admin.text.count("👤") == 5
+    await admin.press("next")
+    assert "trang 2/2" in admin.text and admin.text.count("👤") == 1
+    assert [c.payload for c in admin.last[-1].choices][:1] == ["previous"]
