@@ -44,6 +44,13 @@ async def _people(app: App, chat: Chat) -> dict[str, Chat]:
 
 
 
+async def _registered_and_officer(app: App, chat: Chat) -> Chat:
+    """The citizen registered at Bến Thành, and a staff member of that site."""
+    await signup(chat)
+    await register_self(chat)
+    return await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
+
+
 # What each caller gets: "ok" (the command runs), "unknown" (exactly the reply to an unknown command),
 # "none" (it runs but finds no one: another site's person).
 MATRIX = {
@@ -110,9 +117,7 @@ async def test_lookup_shows_registration_history_flags_doses_and_qr(chat: Chat, 
 
 
 async def test_a_dose_through_the_chat_pushes_amber_then_green(chat: Chat, app: App) -> None:
-    await signup(chat)
-    await register_self(chat)
-    officer = await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
+    officer = await _registered_and_officer(app, chat)
     first = dmy(today() - timedelta(days=60))
     await officer.send(f"/tiem 001090123456 AstraZeneca AB1234 {first}")
     assert "Đã ghi nhận mũi 1 (AstraZeneca (Vaxzevria))" in officer.text and "khung vàng" in officer.text
@@ -135,18 +140,14 @@ REFUSALS = [
 
 @pytest.mark.parametrize(("command", "reason"), REFUSALS)
 async def test_a_dose_is_refused_with_the_reason(chat: Chat, app: App, command: str, reason: str) -> None:
-    await signup(chat)
-    await register_self(chat)
-    officer = await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
+    officer = await _registered_and_officer(app, chat)
     await officer.send(command)
     assert reason in officer.prompt, officer.prompt
     assert officer.step == "dose_args"  # asked again, nothing recorded
 
 
 async def test_the_same_dose_twice_is_refused_and_a_short_interval_asks_first(chat: Chat, app: App) -> None:
-    await signup(chat)
-    await register_self(chat)
-    officer = await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
+    officer = await _registered_and_officer(app, chat)
     earlier = dmy(today() - timedelta(days=10))
     await officer.send(f"/tiem 001090123456 Moderna M1 {earlier}")
     await officer.send(f"/tiem 001090123456 Moderna M1 {earlier}")
@@ -196,9 +197,7 @@ async def test_verify_a_photographed_qr_superseded_and_tampered(chat: Chat, app:
 
 
 async def test_every_staff_action_is_audited_and_the_citizen_sees_which_site(chat: Chat, app: App) -> None:
-    await signup(chat)
-    await register_self(chat)
-    officer = await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
+    officer = await _registered_and_officer(app, chat)
     await officer.send("/tra 001090123456")
     await officer.send("/tiem 001090123456 Pfizer FK1")
     await officer.send("/tiem 001090123456 Pfizer FK1")  # refused: the same day
