@@ -77,10 +77,17 @@ async def main(chats: int, per_chat: int) -> None:
     try:
         await wait_ready(base + "/", proc)
         connector = aiohttp.TCPConnector(limit=256)
-        async with aiohttp.ClientSession(connector=connector) as http:
+        async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
+            sessions: dict[int, tuple[str, str]] = {}  # chat → (session cookie, chat id), as each page has
+            for c in range(chats):
+                async with http.post(f"{base}/api/sessions") as response:
+                    sessions[c] = (response.cookies["sskdt_session"].value, (await response.json())["chat_id"])
+
             async def web_send(c: int, k: int) -> None:
-                async with http.post(f"{base}/api/chats/benchchat{c:05d}/messages",
+                token, chat_id = sessions[c]
+                async with http.post(f"{base}/api/chats/{chat_id}/messages", headers={"Cookie": f"sskdt_session={token}"},
                                      json={"text": "/help", "client_id": f"{c}-{k}"}) as response:
+                    assert response.status == 200
                     await response.read()
 
             results["web_chat_api"] = await drive(chats, per_chat, web_send)

@@ -184,6 +184,17 @@ class AuditLog(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class WebSession(Base):
+    """A web chat session the server issued: the cookie's token (only its hash is kept) and its chat."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    chat_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class Staff(Base):
     """An account that works for the campaign: ``staff`` of one site, ``admin`` of all, ``checker`` (a
     checkpoint: verifies QR codes only)."""

@@ -27,6 +27,7 @@ from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Answer, Ask, Offer
 from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
+from bot.engine.sessions import Sessions
 from bot.engine.store import Store
 from bot.engine.types import Capabilities, Incoming, Reply
 from bot.services import conversations, deploy_state
@@ -47,6 +48,7 @@ class Outcome:
     pushed: bool = False
     flow: str = ""  # where the chat is now (tests and benchmarks follow it; channels need not)
     step: str = ""
+    session: str = ""  # "login" / "logout" when the chat's account changed: a channel with sessions renews them
 
 
 class Engine:
@@ -61,6 +63,7 @@ class Engine:
         self.row_locks = row_locks  # PostgreSQL: SELECT … FOR UPDATE orders a chat's events across processes
         self.nav = Navigator(registry)
         self.commands = Commands(self.nav)
+        self.sessions = Sessions(store)
         self.transcripts: dict[str, Render] = {}
         self.after_push: Callable[[], None] | None = None  # set by the app: wakes the pusher
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -126,6 +129,7 @@ class Engine:
         if not conversations.claim_update(conn, incoming.update_key):
             return Outcome(duplicate=True)
         ctx = Ctx(conn, incoming, caps, self.services, state, extras, self.registry.home)
+        account_before = state.account_id
         secret = self._dispatch(ctx)
         conversations.save(conn, state)
         replies = ctx.replies
@@ -136,7 +140,8 @@ class Engine:
             ids = conversations.append_messages(conn, state.key, [render(r) for r in replies])
             for reply, reply_id in zip(replies, ids, strict=True):
                 reply.id = reply_id
-        return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step)
+        session = "" if state.account_id == account_before else ("logout" if state.account_id is None else "login")
+        return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session)
 
     def _dispatch(self, ctx: Ctx) -> bool:
         """Handle the event; True when it was a password (the channel should delete it)."""

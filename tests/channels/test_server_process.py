@@ -5,6 +5,7 @@ The server's own log output (at DEBUG) is checked too: no password, ID number or
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -41,6 +42,7 @@ class Server:
         self.port = _free_port()
         self.log = data_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._browsers: dict[str, tuple[urllib.request.OpenerDirector, str]] = {}
 
     def start(self) -> None:
         env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="1024", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="DEBUG")
@@ -69,12 +71,24 @@ class Server:
             self.proc.terminate()
             self.proc.wait(timeout=10)
 
+    def browser(self, name: str) -> tuple[urllib.request.OpenerDirector, str]:
+        """A client with its own cookie jar and the chat the server issued it (kept across restarts)."""
+        if name not in self._browsers:
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/sessions", data=b"", method="POST")
+            with opener.open(request, timeout=30) as response:
+                self._browsers[name] = (opener, str(json.load(response)["chat_id"]))
+        return self._browsers[name]
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/api/chats/{self.browser(name)[1]}/messages"
+
     def send(self, chat: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        opener, _ = self.browser(chat)
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/api/chats/{chat}/messages", data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"}, method="POST",
+            self.url(chat), data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST",
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with opener.open(request, timeout=30) as response:
             return list(json.load(response)["replies"])
 
 
@@ -113,7 +127,8 @@ def test_sigkill_mid_registration_then_restart_continues_at_the_same_step(server
 
 
 def _messages(server: Server, chat: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/chats/{chat}/messages?after=0", timeout=30) as r:
+    opener, _ = server.browser(chat)
+    with opener.open(server.url(chat) + "?after=0", timeout=30) as r:
         return list(json.load(r)["messages"])
 
 

@@ -62,7 +62,7 @@ async def test_a_pushed_qr_shows_and_the_menu_stays_usable(page_url: str, sqlite
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = await browser.new_page(viewport={"width": 390, "height": 844})
-        await page.goto(page_url + "?chat=pagepush0001")
+        await page.goto(page_url + "?chat=pagepush0001")  # a chat id in the link has no effect
         await page.get_by_role("button", name="Đăng ký tài khoản").click()
         box = page.locator("#input")
         # Typed without waiting for the answers, as a fast typist does: nothing is dropped, the order is kept.
@@ -71,8 +71,10 @@ async def test_a_pushed_qr_shows_and_the_menu_stays_usable(page_url: str, sqlite
             await box.press("Enter")
         await expect(page.get_by_role("button", name="Mã QR của tôi")).to_be_visible(timeout=15_000)
         # A push arrives (as after a registration or a dose): the page picks it up by polling.
+        chat_id = await page.evaluate("document.body.dataset.chat")
+        assert chat_id and chat_id != "pagepush0001"
         await sqlite_app.store.run(lambda conn: conversations.append_messages(
-            conn, "web:pagepush0001", [{"id": None, "text": "Mã QR mới", "choices": [], "image_url": None,
+            conn, f"web:{chat_id}", [{"id": None, "text": "Mã QR mới", "choices": [], "image_url": None,
                                         "secret_prompt": False, "request_contact": False}]))
         await expect(page.locator(".bot").last).to_contain_text("Mã QR mới", timeout=10_000)
         await expect(page.get_by_role("button", name="Mã QR của tôi")).to_be_visible()
@@ -85,7 +87,7 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = await browser.new_page(viewport={"width": 390, "height": 844})
-        await page.goto(page_url + "?chat=pagekeypad001")
+        await page.goto(page_url)
         await expect(page.locator("header")).to_contain_text("Đường dây nóng: 1900 9095")
         await page.get_by_role("button", name="Đăng ký tài khoản").click()
         box = page.locator("#input")
@@ -103,7 +105,7 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
         # The rest of the form through the same chat's API; the page follows by polling.
         script = details(full_name="Đặng Thu Thảo", id_number="001190123456")
         bodies = registration_bodies({k: v for k, v in script.items() if k != "full_name"}, history(female=True))
-        api = page_url + "api/chats/pagekeypad001/messages"
+        api = page_url + "api/chats/" + await page.evaluate("document.body.dataset.chat") + "/messages"
         for body in [*bodies, {"button": "ok"}, {"button": "tick"}, {"button": "confirm"}]:
             response = await page.request.post(api, data=body)
             assert response.ok, await response.text()

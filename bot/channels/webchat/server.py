@@ -15,6 +15,7 @@ import html
 import json
 import logging
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from functools import partial
@@ -48,12 +49,44 @@ TRUST_KEY = web.AppKey("trust", dict)
 PAGE_KEY = web.AppKey("page", PageInfo)
 
 
-def _chat_id(request: web.Request) -> str:
+COOKIE = "sskdt_session"
+
+
+def _not_found() -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=json.dumps({"error": "no such chat"}), content_type="application/json")
+
+
+async def _chat_id(request: web.Request) -> str:
+    """The chat in the path, if the session cookie opens it; a 404 otherwise, whoever asks (nothing tells
+    whether the chat exists)."""
     chat_id = request.match_info["chat_id"]
     if not CHAT_ID.fullmatch(chat_id):
         raise web.HTTPBadRequest(text=json.dumps({"error": "chat_id must be 8–64 letters, digits, - or _"}),
                                  content_type="application/json")
+    token = request.cookies.get(COOKIE)
+    owned = await request.app[ENGINE_KEY].sessions.chat_of(token) if token else None
+    if owned is None or not secrets.compare_digest(owned, chat_id):
+        raise _not_found()
     return chat_id
+
+
+def _set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    secure = request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=secure, path="/api/",
+                        max_age=30 * 24 * 3600)
+
+
+async def open_session(request: web.Request) -> web.Response:
+    """The page's first call: the chat of the session the cookie carries, or a new session."""
+    sessions = request.app[ENGINE_KEY].sessions
+    token = request.cookies.get(COOKIE)
+    chat_id = await sessions.chat_of(token) if token else None
+    response = web.json_response({"chat_id": chat_id})
+    if chat_id is None:
+        token, chat_id = await sessions.create()
+        response = web.json_response({"chat_id": chat_id})
+        _set_cookie(request, response, token)
+    return response
 
 
 def _bad(message: str) -> web.HTTPBadRequest:
@@ -99,17 +132,25 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
 
 
 async def post_message(request: web.Request) -> web.Response:
-    chat_id = _chat_id(request)
+    chat_id = await _chat_id(request)
     incoming = await _incoming(request, chat_id)
-    outcome = await request.app[ENGINE_KEY].handle(incoming, CAPABILITIES)
-    return web.json_response(
-        {"replies": [as_json(r) for r in outcome.replies], "duplicate": outcome.duplicate},
-        dumps=partial(json.dumps, ensure_ascii=False),
-    )
+    engine = request.app[ENGINE_KEY]
+    outcome = await engine.handle(incoming, CAPABILITIES)
+    body: dict[str, Any] = {"replies": [as_json(r) for r in outcome.replies], "duplicate": outcome.duplicate}
+    token = request.cookies[COOKIE]
+    new_token = None
+    if outcome.session == "login":  # a new token: a cookie seen before the log-in opens nothing now
+        new_token = await engine.sessions.after_login(token)
+    elif outcome.session == "logout":  # a new chat: what was shown before is gone
+        new_token, body["chat_id"] = await engine.sessions.after_logout(token, CHANNEL)
+    response = web.json_response(body, dumps=partial(json.dumps, ensure_ascii=False))
+    if new_token is not None:
+        _set_cookie(request, response, new_token)
+    return response
 
 
 async def get_messages(request: web.Request) -> web.Response:
-    chat_id = _chat_id(request)
+    chat_id = await _chat_id(request)
     try:
         after = int(request.query.get("after", "0"))
     except ValueError as exc:
@@ -154,10 +195,19 @@ async def trust_list(request: web.Request) -> web.Response:
     return web.json_response(request.app[TRUST_KEY])
 
 
+@web.middleware
+async def _no_store(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The API's answers are one person's conversation: never kept by a browser or a proxy."""
+    response: web.StreamResponse = await handler(request)
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def create_web_app(
     engine: Engine, media_store: MediaStore, trusted: dict[str, Any], page: PageInfo | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024)
+    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024, middlewares=[_no_store])
     app[PAGE_KEY] = page or PageInfo()
     app[ENGINE_KEY] = engine
     app[MEDIA_KEY] = media_store
@@ -165,6 +215,7 @@ def create_web_app(
     app.router.add_get("/media/{token}.png", media)
     app.router.add_get("/.well-known/sskdt/trust-list.json", trust_list)
     app.router.add_get("/", index)
+    app.router.add_post("/api/sessions", open_session)
     app.router.add_post("/api/chats/{chat_id}/messages", post_message)
     app.router.add_get("/api/chats/{chat_id}/messages", get_messages)
     return app
