@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ class Capabilities:
     max_text: int = 4096
 
 
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 @dataclass(slots=True)
 class Incoming:
     channel: str
@@ -41,9 +45,10 @@ class Incoming:
     other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
 
     def __post_init__(self) -> None:
-        # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings.
+        # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings; and nothing
+        # stored may carry control characters, bidi overrides or lone surrogates (which no database takes).
         if self.text is not None:
-            self.text = unicodedata.normalize("NFC", self.text)
+            self.text = unicodedata.normalize("NFC", _UNSAFE.sub("", self.text))
             stripped = self.text.strip()
             if stripped.startswith("/") and self.command is None:
                 head = stripped.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()

@@ -38,23 +38,35 @@ TYPING_AFTER = 0.3  # seconds without an answer before "typing…" is shown (a Q
 
 
 def incoming(update: dict[str, Any]) -> tuple[Incoming, dict[str, Any]] | None:
-    """Bot API update → engine event (and the raw message or callback), or None when there is no one to answer."""
-    key = f"{CHANNEL}:{update['update_id']}"
+    """Bot API update → engine event (and the raw message or callback), or None when there is no one to answer
+    or the update is malformed (logged without its content, dropped)."""
+    try:
+        return _incoming(update)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        log.warning("a malformed update was dropped")
+        return None
+
+
+def _incoming(update: dict[str, Any]) -> tuple[Incoming, dict[str, Any]] | None:
+    key = f"{CHANNEL}:{int(update['update_id'])}"
     callback = update.get("callback_query")
     if callback:
         message = callback.get("message") or {}
-        chat = (message.get("chat") or {}).get("id", callback["from"]["id"])
-        return Incoming(channel=CHANNEL, chat_id=str(chat), user_id=str(callback["from"]["id"]), update_key=key,
-                        button=str(callback.get("data") or "")), callback
+        chat = int((message.get("chat") or {}).get("id", callback["from"]["id"]))
+        return Incoming(channel=CHANNEL, chat_id=str(chat), user_id=str(int(callback["from"]["id"])),
+                        update_key=key, button=str(callback.get("data") or "")[:64]), callback
     message = update.get("message")
-    if not message or "chat" not in message:
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return None  # edited messages, membership changes …: nothing was asked of us
-    chat_id, sender = str(message["chat"]["id"]), str((message.get("from") or {}).get("id", message["chat"]["id"]))
+    chat = int(message["chat"]["id"])  # ids are integers: anything else is a malformed update
+    chat_id, sender = str(chat), str(int((message.get("from") or {}).get("id", chat)))
 
     def event(**content: Any) -> Incoming:
         return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=sender, update_key=key, **content)
 
     if "text" in message:
+        if not isinstance(message["text"], str):
+            raise TypeError("text is not a string")
         return event(text=message["text"]), message
     if "contact" in message:
         contact = message["contact"]
@@ -254,13 +266,16 @@ class TelegramChannel:
     def webhook_route(self, app: web.Application, path: str, secret: str) -> None:
         async def receive(request: web.Request) -> web.Response:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
+            # Compared as bytes, before the body is read: a header of any encoding is just a wrong secret.
+            if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode()):
                 return web.Response(status=401, text="unauthorized")
             try:
                 update = await request.json()
                 int(update["update_id"])
-            except (ValueError, KeyError, TypeError):
-                return web.Response(status=400, text="not an update")
+            except (ValueError, KeyError, TypeError, RecursionError):
+                # Answered 200 and dropped: an error status makes Telegram send it again, forever.
+                log.warning("a malformed webhook update was dropped")
+                return web.Response(text="ok")
             # Answered after the commit and the replies (a crash before the commit makes Telegram retry).
             await self.handle_update(update)
             return web.Response(text="ok")

@@ -35,6 +35,15 @@ CAPABILITIES = Capabilities(buttons=True, request_contact=False, delete_messages
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_TEXT = 20_000
 MAX_PHOTO = 10 * 1024 * 1024
+MAX_JSON = 64 * 1024
+# No inline script or style anywhere: what the page runs and shows comes from this server only.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 @dataclass(frozen=True, slots=True)
 class PageInfo:
     """What the page's header says: the service's name (empty: the catalog's) and its hotline."""
@@ -89,6 +98,11 @@ async def open_session(request: web.Request) -> web.Response:
     return response
 
 
+def _too_large() -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(MAX_JSON, MAX_JSON + 1, text=json.dumps({"error": "body too large"}),
+                                         content_type="application/json")
+
+
 def _bad(message: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
 
@@ -110,13 +124,24 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
         if "photo" not in fields:
             raise _bad("multipart needs a 'photo' part")
     else:
+        # JSON only: a cross-site form or text/plain POST (no CORS preflight) is refused, not processed.
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text=json.dumps({"error": "send application/json"}),
+                                               content_type="application/json")
+        if (request.content_length or 0) > MAX_JSON:
+            raise _too_large()
+        raw = await request.content.read(MAX_JSON + 1)
+        if len(raw) > MAX_JSON:
+            raise _too_large()
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            body = json.loads(raw)
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested past any reason
             raise _bad("body must be JSON") from exc
         if not isinstance(body, dict):
             raise _bad("body must be a JSON object")
-        client_id = str(body["client_id"])[:64] if body.get("client_id") else None
+        if body.get("client_id") is not None and not isinstance(body["client_id"], str):
+            raise _bad("client_id must be a string")
+        client_id = body["client_id"][:64] if body.get("client_id") else None
         if isinstance(body.get("text"), str):
             fields["text"] = body["text"][:MAX_TEXT]
         elif isinstance(body.get("button"), str):
@@ -151,10 +176,10 @@ async def post_message(request: web.Request) -> web.Response:
 
 async def get_messages(request: web.Request) -> web.Response:
     chat_id = await _chat_id(request)
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError as exc:
-        raise _bad("after must be a whole number") from exc
+    text = request.query.get("after", "0")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # 0 ≤ after < 10^18 fits every database
+        raise _bad("after must be a whole number")
+    after = int(text)
     rows = await request.app[ENGINE_KEY].messages_after(CHANNEL, chat_id, after)
     return web.json_response(
         {"messages": [dict(payload, id=message_id) for message_id, payload in rows]},
@@ -195,19 +220,32 @@ async def trust_list(request: web.Request) -> web.Response:
     return web.json_response(request.app[TRUST_KEY])
 
 
-@web.middleware
-async def _no_store(request: web.Request, handler: Any) -> web.StreamResponse:
-    """The API's answers are one person's conversation: never kept by a browser or a proxy."""
-    response: web.StreamResponse = await handler(request)
+async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer, errors included: the security headers, no version banner, and the API's answers (one
+    person's conversation) never kept by a browser or a proxy."""
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Server"] = "sskdt"
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
-    return response
+
+
+async def chat_js(_request: web.Request) -> web.Response:
+    return web.Response(text=_static("chat.js"), content_type="text/javascript", charset="utf-8")
+
+
+async def chat_css(_request: web.Request) -> web.Response:
+    return web.Response(text=_static("chat.css"), content_type="text/css", charset="utf-8")
+
+
+def _static(name: str) -> str:
+    return files("bot.channels.webchat").joinpath(f"static/{name}").read_text(encoding="utf-8")
 
 
 def create_web_app(
     engine: Engine, media_store: MediaStore, trusted: dict[str, Any], page: PageInfo | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024, middlewares=[_no_store])
+    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024)
+    app.on_response_prepare.append(_headers)
     app[PAGE_KEY] = page or PageInfo()
     app[ENGINE_KEY] = engine
     app[MEDIA_KEY] = media_store
@@ -215,6 +253,8 @@ def create_web_app(
     app.router.add_get("/media/{token}.png", media)
     app.router.add_get("/.well-known/sskdt/trust-list.json", trust_list)
     app.router.add_get("/", index)
+    app.router.add_get("/static/chat.js", chat_js)
+    app.router.add_get("/static/chat.css", chat_css)
     app.router.add_post("/api/sessions", open_session)
     app.router.add_post("/api/chats/{chat_id}/messages", post_message)
     app.router.add_get("/api/chats/{chat_id}/messages", get_messages)
