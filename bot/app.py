@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.engine import Engine, Pusher
 from bot.engine.context import Services
 from bot.engine.store import Store
-from bot.services import conversations, keys, outbox, sites, web_sessions
+from bot.services import conversations, keys, outbox, sites, throttle, web_sessions
 from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
@@ -78,10 +78,11 @@ class App:
 
 def housekeeping(conn: Connection, *, draft_ttl: timedelta) -> None:
     """Forget update keys after 7 days, stale drafts after their lifetime, undeliverable pushes after 7 days,
-    web chat sessions unused for 30 days."""
+    web chat sessions unused for 30 days, password throttles after a day."""
     conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=draft_ttl)
     outbox.expire_stale(conn, timedelta(days=7))
     web_sessions.expire(conn)
+    throttle.expire(conn)
 
 
 def migrate(settings: Settings) -> None:

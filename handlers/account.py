@@ -16,7 +16,7 @@ from datetime import datetime
 
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, text_of
-from bot.services import accounts
+from bot.services import accounts, throttle
 from bot.services.dates import to_local
 from bot.services.errors import Invalid
 from bot.services.passwords import check_strength
@@ -81,37 +81,39 @@ SIGNUP = Flow(
 )
 
 
-def _locked_message(until: datetime) -> Invalid:
-    return Invalid("account.locked", until=to_local(until).strftime("%H:%M %d/%m/%Y"))
+def _wait_message(until: datetime) -> Invalid:
+    return Invalid("account.wait", until=to_local(until).strftime("%H:%M:%S"))
 
 
-def _existing_phone(ctx: Ctx, answer: Answer) -> str:
+def _login_phone(ctx: Ctx, answer: Answer) -> str:
+    """Any mobile number: whether it has an account is said by nothing until the password, and then only as
+    "number or password wrong", the same for both."""
     phone = phone_answer(ctx, answer)
-    target = accounts.login_target(ctx.conn, phone)
-    if target is None:
-        raise Invalid("account.no_such_phone")
-    if target.locked_until is not None:
-        raise _locked_message(target.locked_until)
+    until = throttle.blocked_until(ctx.conn, phone, ctx.source)
+    if until is not None:
+        raise _wait_message(until)
     return phone
 
 
-LOGIN_PHONE = Ask("phone", "account.ask_login_phone", _existing_phone, contact=True, keypad="tel")
+LOGIN_PHONE = Ask("phone", "account.ask_login_phone", _login_phone, contact=True, keypad="tel")
 
 
 def _check_password(ctx: Ctx, answer: Answer) -> int:
-    """The account id once the password is right."""
-    target = accounts.login_target(ctx.conn, ctx.get(LOGIN_PHONE) or "")
-    if target is None:  # deleted meanwhile
-        raise Invalid("account.no_such_phone")
-    if target.locked_until is not None:
-        raise _locked_message(target.locked_until)
-    ok = ctx.compute("password_ok", ctx.services.passwords.verify, target.password_hash, answer.text or "")
-    if not ok:
-        until = accounts.record_failure(ctx.conn, target.id)
+    """The account id once the password is right. An unknown number costs the same hash and gets the same
+    answer as a wrong password; failures slow down this (phone, source) only."""
+    phone = ctx.get(LOGIN_PHONE) or ""
+    until = throttle.blocked_until(ctx.conn, phone, ctx.source)
+    if until is not None:
+        raise _wait_message(until)
+    target = accounts.login_target(ctx.conn, phone)
+    stored = target.password_hash if target is not None else ctx.services.passwords.decoy
+    ok = ctx.compute("password_ok", ctx.services.passwords.verify, stored, answer.text or "")
+    if not ok or target is None:
+        until = throttle.failed(ctx.conn, phone, ctx.source)
         if until is not None:
-            raise _locked_message(until)
-        raise Invalid("account.wrong_password")
-    accounts.record_success(ctx.conn, target.id)
+            raise _wait_message(until)
+        raise Invalid("account.wrong_credentials")
+    throttle.succeeded(ctx.conn, phone, ctx.source)
     return target.id
 
 

@@ -195,6 +195,18 @@ class WebSession(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class LoginThrottle(Base):
+    """Wrong passwords counted per (phone, source): a stranger slows down only their own tries, never the
+    owner's from another device. The key is a hash: no phone number is kept here."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class Staff(Base):
     """An account that works for the campaign: ``staff`` of one site, ``admin`` of all, ``checker`` (a
     checkpoint: verifies QR codes only)."""

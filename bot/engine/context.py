@@ -104,6 +104,12 @@ class Ctx:
         return self.state.account_id
 
     @property
+    def source(self) -> str:
+        """Who is typing, as far as the channel can tell: throttles count per (phone, source)."""
+        incoming = self.incoming
+        return incoming.source or f"{incoming.channel}:{incoming.user_id}"
+
+    @property
     def logged_in_at(self) -> datetime | None:
         """When this chat last logged in (staff commands need a recent log-in)."""
         return self.state.logged_in_at

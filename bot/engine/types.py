@@ -43,6 +43,7 @@ class Incoming:
     photo_fallbacks: tuple[bytes, ...] = ()  # smaller sizes of the same picture (Telegram sends several)
     command: str | None = None
     other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
+    source: str = ""  # who is typing, as far as the channel can tell (the client address on the web)
 
     def __post_init__(self) -> None:
         # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings; and nothing

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +12,6 @@ from models.tables import Account, ChannelIdentity, table
 
 ACCOUNT = table(Account)
 IDENTITY = table(ChannelIdentity)
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,36 +57,11 @@ def get(conn: Connection, account_id: int) -> AccountView | None:
 class LoginTarget:
     id: int
     password_hash: str
-    locked_until: datetime | None
 
 
 def login_target(conn: Connection, phone: str) -> LoginTarget | None:
-    row = conn.execute(
-        select(ACCOUNT.c.id, ACCOUNT.c.password_hash, ACCOUNT.c.locked_until).where(ACCOUNT.c.phone == phone)
-    ).first()
-    if row is None:
-        return None
-    locked = row.locked_until if row.locked_until and row.locked_until > utcnow() else None
-    return LoginTarget(row.id, row.password_hash, locked)
-
-
-def record_failure(conn: Connection, account_id: int) -> datetime | None:
-    """Count a wrong password; return the lock's end when this one reaches the limit."""
-    failures = conn.execute(
-        update(ACCOUNT)
-        .where(ACCOUNT.c.id == account_id)
-        .values(failed_logins=ACCOUNT.c.failed_logins + 1)
-        .returning(ACCOUNT.c.failed_logins)
-    ).scalar_one()
-    if failures >= MAX_FAILURES:
-        until = utcnow() + LOCK_FOR
-        conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(failed_logins=0, locked_until=until))
-        return until
-    return None
-
-
-def record_success(conn: Connection, account_id: int) -> None:
-    conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(failed_logins=0, locked_until=None))
+    row = conn.execute(select(ACCOUNT.c.id, ACCOUNT.c.password_hash).where(ACCOUNT.c.phone == phone)).first()
+    return None if row is None else LoginTarget(row.id, row.password_hash)
 
 
 def set_locale(conn: Connection, account_id: int, locale: str) -> None:

@@ -31,6 +31,15 @@ class Passwords:
             time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism
         )
         self._pepper = pepper
+        self._decoy: str | None = None
+
+    @property
+    def decoy(self) -> str:
+        """A hash of nothing anyone knows, verified when a number has no account: the same cost, the same
+        answer, so that timing tells nothing either."""
+        if self._decoy is None:
+            self._decoy = self._hasher.hash(os.urandom(16).hex())
+        return self._decoy
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

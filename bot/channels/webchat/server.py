@@ -153,7 +153,9 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
         else:
             raise _bad("send one of: text, button, contact.phone, or a multipart photo")
     key = f"{CHANNEL}:{chat_id}:{client_id or uuid.uuid4().hex}"
-    return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, update_key=key, **fields)
+    # The address is the source a password throttle counts: a new session from the same place is no new start.
+    return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, update_key=key,
+                    source=f"ip:{request.remote or '-'}", **fields)
 
 
 async def post_message(request: web.Request) -> web.Response:
