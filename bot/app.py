@@ -26,7 +26,7 @@ from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
 from bot.services.qr_codes import QrImages
-from handlers import build_registry
+from handlers import build_registry, names
 from models.db import is_sqlite, make_engine
 from models.migrate import upgrade
 
@@ -55,10 +55,10 @@ class App:
 
     async def maintain(self, every: timedelta = timedelta(hours=1)) -> None:
         """Housekeeping while the service runs: expire update keys (after 7 days) and stale drafts."""
-        ttl = self.engine.services.draft_ttl
+        ttl, keep = self.engine.services.draft_ttl, timedelta(days=self.settings.transcript_days)
         while True:
             try:
-                await self.store.run(lambda conn: housekeeping(conn, draft_ttl=ttl))
+                await self.store.run(lambda conn: housekeeping(conn, draft_ttl=ttl, keep=keep))
             except Exception:
                 log.exception("housekeeping failed; retrying later")
             await asyncio.sleep(every.total_seconds())
@@ -76,21 +76,36 @@ class App:
         self.cpu.shutdown(wait=False, cancel_futures=True)
 
 
-def housekeeping(conn: Connection, *, draft_ttl: timedelta) -> None:
+def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = timedelta(days=30)) -> None:
     """Forget update keys after 7 days, stale drafts after their lifetime, undeliverable pushes after 7 days,
-    web chat sessions unused for 30 days, password throttles after a day."""
+    web chat sessions unused for 30 days, password throttles after a day; transcripts and idle conversations
+    after ``keep`` (``SSKDT_TRANSCRIPT_DAYS``), abandoned sign-ups after a day."""
     conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=draft_ttl)
     outbox.expire_stale(conn, timedelta(days=7))
     web_sessions.expire(conn)
     throttle.expire(conn)
+    conversations.forget_old(conn, keep=keep, signup_flow=names.SIGNUP)
 
 
 def migrate(settings: Settings) -> None:
     upgrade(settings.effective_database_url)
 
 
+def make_private(data_dir: Path) -> None:
+    """Personal data private on disk: the data directory 0700, everything in it the owner's alone (an
+    installation made before this rule is corrected on start). Files created later follow the umask the
+    command line sets (077)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.rglob("*"):
+        if path.is_symlink():
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def build(settings: Settings, *, run_migrations: bool = True) -> App:
     url = settings.effective_database_url
+    make_private(settings.data_dir)
     if run_migrations:
         migrate(settings)
     sqlite = is_sqlite(url)

@@ -177,6 +177,23 @@ def expire(conn: Connection, *, updates_after: timedelta, drafts_after: timedelt
     )
 
 
+ABANDONED_SIGNUP = timedelta(days=1)
+
+
+def forget_old(conn: Connection, *, keep: timedelta, signup_flow: str) -> None:
+    """Personal data kept only as long as needed (Decree 13/2023): transcripts older than ``keep`` and
+    conversations idle that long are deleted; a sign-up abandoned for a day loses its answers (name, phone,
+    the password's fingerprint)."""
+    now = utcnow()
+    conn.execute(delete(MESSAGE).where(MESSAGE.c.created_at < now - keep))
+    conn.execute(delete(CONVERSATION).where(CONVERSATION.c.updated_at < now - keep))
+    conn.execute(
+        update(CONVERSATION)
+        .where(CONVERSATION.c.flow == signup_flow, CONVERSATION.c.updated_at < now - ABANDONED_SIGNUP)
+        .values(flow="", step="", data={"answers": {}})
+    )
+
+
 def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> list[int]:
     """Insert an event's replies in one statement; their ids come back in order."""
     if not payloads:

@@ -170,6 +170,13 @@ def test_doses_from_another_process_are_pushed_and_survive_a_kill(server: Server
     _dose_cli(server, code, "AstraZeneca", days_ago=60)  # another process, while the service runs (by its name)
     first = _wait_for(server, chat, "ghi nhận mũi 1")
     assert first[0]["image_url"].startswith("/media/")
+    # Personal data private on disk: the data directory 0700; the database, its WAL and the pictures 0600.
+    modes = {p.relative_to(server.data_dir).as_posix(): p.stat().st_mode & 0o777 for p in server.data_dir.rglob("*")
+             if p.name != "server.log"}
+    assert server.data_dir.stat().st_mode & 0o777 == 0o700
+    assert modes["sskdt.db"] == 0o600 and modes.get("sskdt.db-wal", 0o600) == 0o600
+    assert [m for m in modes if m.startswith("media/")] and all(
+        mode == (0o700 if (server.data_dir / name).is_dir() else 0o600) for name, mode in modes.items()), modes
 
     server.kill()  # the dose is recorded while nothing runs: the push waits in the outbox
     _dose_cli(server, code, "pfizer")

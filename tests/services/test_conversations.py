@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert, select, update
 
 from bot.app import App
 from bot.services import conversations
-from models.tables import Conversation, table
+from bot.services.dates import utcnow
+from models.tables import ChatMessage, Conversation, table
 
 
 async def test_state_and_draft_round_trip(app: App) -> None:
@@ -40,3 +42,33 @@ async def test_first_version_rows_start_over(app: App) -> None:
 
 def test_one_conversation_key() -> None:
     assert conversations.conversation_key("telegram", "42") == "telegram:42"
+
+
+async def test_old_transcripts_idle_conversations_and_abandoned_sign_ups_are_deleted(app: App) -> None:
+    def run(conn: Connection) -> tuple[list[str], list[str], dict[str, Any]]:
+        now = utcnow()
+        conversations.append_messages(conn, "web:old", [{"text": "old"}])
+        conversations.append_messages(conn, "web:new", [{"text": "new"}])
+        message = table(ChatMessage)
+        conn.execute(update(message).where(message.c.conversation_key == "web:old")
+                     .values(created_at=now - timedelta(days=31)))
+        for key, flow, age in (("web:idle", "menu", 31), ("web:signup", "signup", 2), ("web:active", "signup", 0)):
+            state = conversations.State(key=key, locale="vi", flow=flow, step="phone", answers={"full_name": "Ân"})
+            conversations.save(conn, state)
+            conn.execute(update(table(Conversation)).where(table(Conversation).c.key == key)
+                         .values(updated_at=now - timedelta(days=age)))
+        conversations.forget_old(conn, keep=timedelta(days=30), signup_flow="signup")
+        new = [p["text"] for _, p in conversations.messages_after(conn, "web:new", 0)]
+        old = [p["text"] for _, p in conversations.messages_after(conn, "web:old", 0)]
+        rows = {r.key: (r.flow, r.data) for r in conn.execute(select(table(Conversation)))}
+        return new, old, rows
+
+    new, old, rows = await app.store.run(run)
+    assert new == ["new"] and old == []
+    assert "web:idle" not in rows  # deleted with what it held
+    assert rows["web:signup"][0] == "" and _json(rows["web:signup"][1]) == {"answers": {}}  # sign-up forgotten
+    assert _json(rows["web:active"][1])["answers"] == {"full_name": "Ân"}
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
