@@ -69,7 +69,8 @@ async def main(chats: int, per_chat: int) -> None:
                SSKDT_TELEGRAM_TOKEN=fake.token, SSKDT_TELEGRAM_API_URL=fake.base_url,
                SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_TELEGRAM_RATE_GLOBAL="1000000",
-               SSKDT_TELEGRAM_RATE_PER_CHAT="1000000")
+               SSKDT_TELEGRAM_RATE_PER_CHAT="1000000", SSKDT_RATE_PER_ADDRESS="1000000",
+               SSKDT_RATE_PER_CHAT="1000000")  # one client address drives every chat here
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir", data_dir],
                             env=env)
     base = f"http://127.0.0.1:{port}"

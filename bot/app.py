@@ -65,11 +65,15 @@ class App:
 
     def web_app(self) -> Any:
         """The web chat (page, API, media, trust list): the embedded default channel."""
-        from bot.channels.webchat.server import PageInfo, create_web_app
+        from bot.channels.webchat.server import Limits, PageInfo, create_web_app
 
-        trusted = keys.trust_list(keys.trusted(keys_dir(self.settings)))
-        page = PageInfo(self.settings.service_name, self.settings.hotline)
-        return create_web_app(self.engine, self.engine.services.qr.media, trusted, page)
+        settings = self.settings
+        trusted = keys.trust_list(keys.trusted(keys_dir(settings)))
+        page = PageInfo(settings.service_name, settings.hotline)
+        limits = Limits(per_address=settings.rate_per_address, address_burst=settings.rate_per_address * 3,
+                        per_chat=settings.rate_per_chat, chat_burst=settings.rate_per_chat * 4,
+                        trusted_proxies=tuple(p.strip() for p in settings.trusted_proxies.split(",") if p.strip()))
+        return create_web_app(self.engine, self.engine.services.qr.media, trusted, page, limits)
 
     def close(self) -> None:
         self.store.close()
@@ -128,7 +132,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
         draft_ttl=timedelta(days=settings.draft_days),
     )
-    engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite)
+    engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,
+                    cpu_queue=settings.cpu_queue)
     # The web chat is always served: its messages are kept for reading back, pushes included.
     engine.keep_transcript(webchat.CHANNEL, webchat.render)
     pusher = Pusher(store, qr, cpu, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite)

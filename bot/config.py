@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     default_locale: str = Field("vi", description="language of new chats: vi or en")
     service_name: str = Field("", description="the service's name in the web chat's header; empty = the catalog's")
     hotline: str = Field("", description="the support hotline shown in the web chat's header; empty = 1900 9095")
+    cpu_queue: int = Field(0, description="password hashes waiting or running at most (0 = 16 per core); "
+                                          "beyond, 'busy' at once, with 2 places kept for log-ins")
+    rate_per_address: float = Field(20, description="web API requests a second per client address (burst ×3)")
+    rate_per_chat: float = Field(5, description="web API requests a second per chat (burst ×4)")
+    trusted_proxies: str = Field("", description="comma-separated proxy addresses whose X-Forwarded-For counts")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     argon2_memory_kib: int = Field(19 * 1024, description="argon2id memory cost (OWASP minimum: 19456)")
     argon2_time_cost: int = Field(2, description="argon2id iterations")

@@ -4,8 +4,12 @@ Channels use only what this package exports: they hand :class:`Incoming` events 
 turn :class:`Reply` objects into platform calls, and register push deliverers with the :class:`Pusher`.
 """
 
+from bot.engine.limits import TokenBuckets, retry_after
 from bot.engine.pushes import Deliverer, Pusher
 from bot.engine.runner import Engine, Outcome, Render
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 
-__all__ = ["Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "Outcome", "Pusher", "Render", "Reply"]
+__all__ = [
+    "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "Outcome", "Pusher", "Render", "Reply", "TokenBuckets",
+    "retry_after",
+]

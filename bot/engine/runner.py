@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from bot.engine import asking
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Answer, Ask, Offer
+from bot.engine.limits import CpuGate, TokenBuckets, retry_after
 from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
 from bot.engine.sessions import Sessions
@@ -37,6 +39,7 @@ from bot.services.errors import Invalid
 from bot.services.text import clean
 
 log = logging.getLogger(__name__)
+PRIORITY_WORK = frozenset({"password_ok"})  # checking a log-in's password goes before hashing new ones
 
 Render = Callable[[Reply], dict[str, Any]]
 
@@ -54,7 +57,7 @@ class Outcome:
 class Engine:
     def __init__(
         self, store: Store, registry: Registry, services: Services, *, default_locale: str = i18n.DEFAULT_LOCALE,
-        row_locks: bool = False,
+        row_locks: bool = False, cpu_queue: int = 0,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -67,6 +70,9 @@ class Engine:
         self.transcripts: dict[str, Render] = {}
         self.after_push: Callable[[], None] | None = None  # set by the app: wakes the pusher
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        # argon2 and picture decoding: a bounded queue, two places kept for log-ins.
+        self.cpu_gate = CpuGate(capacity=cpu_queue or 16 * (os.cpu_count() or 1), reserved=2)
+        self.secret_steps = TokenBuckets(rate=1 / 3, burst=10)  # password steps: 10 at once, then one per 3 s
 
     # ---- the public interface of channels -----------------------------------------------------------
 
@@ -82,7 +88,12 @@ class Engine:
                             self.after_push()
                         return outcome
                     except NeedsCompute as need:
-                        extras[need.key] = await loop.run_in_executor(self.services.cpu, need.fn, *need.args)
+                        if not self.cpu_gate.enter(priority=need.key in PRIORITY_WORK):
+                            return Outcome([Reply(i18n.t(self.default_locale, "common.busy"))])
+                        try:
+                            extras[need.key] = await loop.run_in_executor(self.services.cpu, need.fn, *need.args)
+                        finally:
+                            self.cpu_gate.leave()
                 raise RuntimeError("too many computations for one event")
             except Exception:
                 # Never the text: it may be a password or an ID number.
@@ -169,6 +180,11 @@ class Engine:
         if action is not None and sure:
             self._command(ctx, action)
             return secret
+        if step.secret and incoming.text is not None:
+            wait = self.secret_steps.take(ctx.source)
+            if wait:  # password guessing at a rate no person types: said, not hashed
+                self._ask(ctx, error=ctx.t("common.slow_down", seconds=retry_after(wait)))
+                return secret
         if (incoming.photo is not None and not step.photo) or incoming.other is not None:
             self._ask(ctx, error=ctx.t("common.unsupported_input"))
             return secret

@@ -45,7 +45,8 @@ class Server:
         self._browsers: dict[str, tuple[urllib.request.OpenerDirector, str]] = {}
 
     def start(self) -> None:
-        env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="1024", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="DEBUG")
+        env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="1024", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="DEBUG",
+                   SSKDT_RATE_PER_CHAT="1000", SSKDT_RATE_PER_ADDRESS="1000")  # a scripted client is fast
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--port", str(self.port), "--data-dir", str(self.data_dir)],

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot import i18n
 from bot.channels.webchat.transcript import CHANNEL, as_json
-from bot.engine import Capabilities, Engine, Incoming
+from bot.engine import Capabilities, Engine, Incoming, TokenBuckets, retry_after
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,49 @@ ENGINE_KEY = web.AppKey("engine", Engine)
 MEDIA_KEY = web.AppKey("media", MediaStore)
 TRUST_KEY = web.AppKey("trust", dict)
 PAGE_KEY = web.AppKey("page", PageInfo)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Requests a second (and bursts) per client address and per chat; the proxies whose X-Forwarded-For is
+    believed (behind a reverse proxy every request comes from it)."""
+
+    per_address: float = 20
+    address_burst: float = 60
+    per_chat: float = 5
+    chat_burst: float = 20
+    trusted_proxies: tuple[str, ...] = ()
+
+
+LIMITS_KEY = web.AppKey("limits", Limits)
+BUCKETS_KEY = web.AppKey("buckets", dict)
+
+
+def client_address(request: web.Request) -> str:
+    remote = request.remote or "-"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and remote in request.app[LIMITS_KEY].trusted_proxies:
+        return forwarded.split(",")[-1].strip()[:64] or remote  # the hop the proxy itself saw
+    return remote
+
+
+@web.middleware
+async def _rate_limits(request: web.Request, handler: Any) -> web.StreamResponse:
+    """429 with Retry-After beyond the address's or the chat's rate, before any work is done."""
+    if request.path.startswith("/api/"):
+        buckets = request.app[BUCKETS_KEY]
+        waits = [buckets["address"].take(client_address(request))]
+        chat = request.match_info.get("chat_id")
+        if chat:
+            waits.append(buckets["chat"].take(chat))
+        wait = max(waits)
+        if wait:
+            raise web.HTTPTooManyRequests(
+                text=json.dumps({"error": "too many requests"}), content_type="application/json",
+                headers={"Retry-After": str(retry_after(wait))},
+            )
+    response: web.StreamResponse = await handler(request)
+    return response
 
 
 COOKIE = "sskdt_session"
@@ -155,7 +198,7 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
     key = f"{CHANNEL}:{chat_id}:{client_id or uuid.uuid4().hex}"
     # The address is the source a password throttle counts: a new session from the same place is no new start.
     return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, update_key=key,
-                    source=f"ip:{request.remote or '-'}", **fields)
+                    source=f"ip:{client_address(request)}", **fields)
 
 
 async def post_message(request: web.Request) -> web.Response:
@@ -245,8 +288,13 @@ def _static(name: str) -> str:
 
 def create_web_app(
     engine: Engine, media_store: MediaStore, trusted: dict[str, Any], page: PageInfo | None = None,
+    limits: Limits | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024)
+    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024, middlewares=[_rate_limits])
+    limits = limits or Limits()
+    app[LIMITS_KEY] = limits
+    app[BUCKETS_KEY] = {"address": TokenBuckets(limits.per_address, limits.address_burst),
+                        "chat": TokenBuckets(limits.per_chat, limits.chat_burst)}
     app.on_response_prepare.append(_headers)
     app[PAGE_KEY] = page or PageInfo()
     app[ENGINE_KEY] = engine

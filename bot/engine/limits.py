@@ -1,0 +1,61 @@
+"""Fair use under a flood: token buckets (per client address, per chat, per source on password steps) and a
+bounded gate for CPU work (argon2), with room kept for log-ins so that a flood of sign-ups cannot starve them.
+
+In-process: each worker limits what it serves (a limit shared across workers is the multi-worker issue's).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+
+class TokenBuckets:
+    """``rate`` tokens a second, up to ``burst``, per key; the least recently used keys are forgotten."""
+
+    def __init__(self, rate: float, burst: float, *, keys: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.max_keys, self.clock = rate, burst, keys, clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, key: str) -> float:
+        """0 when allowed (a token is spent), else the seconds to wait for the next token."""
+        now = self.clock()
+        tokens, stamp = self._buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / self.rate
+        self._buckets[key] = (tokens, now)
+        if len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+def retry_after(wait: float) -> int:
+    """Whole seconds for a ``Retry-After`` header (at least 1)."""
+    return max(1, math.ceil(wait))
+
+
+class CpuGate:
+    """At most ``capacity`` CPU jobs waiting or running; ``reserved`` of them only for priority work (checking
+    a log-in's password), so that a flood of new passwords to hash is refused quickly instead of queueing
+    everyone for seconds."""
+
+    def __init__(self, capacity: int, reserved: int) -> None:
+        self.capacity, self.reserved = capacity, reserved
+        self.busy = 0
+
+    def enter(self, priority: bool) -> bool:
+        limit = self.capacity if priority else self.capacity - self.reserved
+        if self.busy >= limit:
+            return False
+        self.busy += 1
+        return True
+
+    def leave(self) -> None:
+        self.busy -= 1
