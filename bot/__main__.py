@@ -77,8 +77,20 @@ async def _serve(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import production_problems
+
     settings = _settings(args)
     _logging(settings.log_level)
+    if settings.env not in ("development", "production"):
+        print("SSKDT_ENV is development or production", file=sys.stderr)
+        return 2
+    if settings.env == "production":
+        problems = production_problems(settings)
+        if problems:
+            print("refusing to start in production:", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 2
     asyncio.run(_serve(settings))
     return 0
 
@@ -302,6 +314,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"colour:      {verdict.level} ({label}) - from the signed data")
     print(f"issued:      {verdict.issued_at or '-'}; expires: {verdict.expires_at or '-'}")
     print(f"verdict:     {'VALID' if verdict.valid else 'NOT VALID: ' + verdict.reason}")
+    signer = trusted.get(verdict.kid) if verdict.kid else None
+    if signer is not None and keys.is_development(signer):
+        print("note:        signed by a development key: not valid at checkpoints")
+        return 1
     return 0 if verdict.valid else 1
 
 

@@ -72,7 +72,8 @@ class App:
         page = PageInfo(settings.service_name, settings.hotline)
         limits = Limits(per_address=settings.rate_per_address, address_burst=settings.rate_per_address * 3,
                         per_chat=settings.rate_per_chat, chat_burst=settings.rate_per_chat * 4,
-                        trusted_proxies=tuple(p.strip() for p in settings.trusted_proxies.split(",") if p.strip()))
+                        trusted_proxies=tuple(p.strip() for p in settings.trusted_proxies.split(",") if p.strip()),
+                        secure_cookies=settings.env == "production")
         return create_web_app(self.engine, self.engine.services.qr.media, trusted, page, limits)
 
     def close(self) -> None:
@@ -146,10 +147,31 @@ def keys_dir(settings: Settings) -> Path:
 
 
 def signing_key(settings: Settings) -> SigningKey:
-    """The issuer key; created on first start for development, with a warning (production provides one)."""
+    """The issuer key; in development created on first start, marked as a development key (its QR codes say
+    so at `sskdt verify` and in the trust list); production refuses to start without one (see
+    :func:`production_problems`)."""
     found = keys.load(keys_dir(settings))
     if found is None:
-        log.warning("no signing key in %s: generated a new development key (run 'sskdt keys generate' "
-                    "or install the province's key for production)", keys_dir(settings))
-        found = keys.generate(keys_dir(settings))
+        log.warning("no signing key in %s: generated a development key, not valid at checkpoints (run "
+                    "'sskdt keys generate' or install the province's key for production)", keys_dir(settings))
+        found = keys.generate(keys_dir(settings), issuer=keys.DEVELOPMENT_ISSUER)
     return found
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What stops ``SSKDT_ENV=production`` from starting, each said plainly (empty: ready)."""
+    problems = []
+    data_dir = settings.data_dir.resolve()
+    if not settings.data_dir.is_absolute() or str(data_dir).startswith(("/tmp", "/var/tmp", "/dev/shm")):
+        problems.append(f"SSKDT_DATA_DIR must be an absolute path on a persistent volume (got {settings.data_dir}): "
+                        "keys, the database and pictures would be lost on restart")
+    key = keys.load(keys_dir(settings))
+    if key is None:
+        problems.append(f"no signing key in {keys_dir(settings)}: install the province's key, or run "
+                        "'sskdt keys generate --issuer NAME' and publish its certificate")
+    elif keys.is_development(key.certificate):
+        problems.append("the signing key is a development key: QR codes it signs are not valid at checkpoints")
+    if not settings.public_url.startswith("https://"):
+        problems.append("SSKDT_PUBLIC_URL must be the service's https:// address (cookies are Secure, "
+                        "messengers reach it)")
+    return problems

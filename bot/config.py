@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SSKDT_", env_file=".env", extra="ignore")
 
+    env: str = Field("development", description="development or production (refuses to start unless ready)")
+    public_url: str = Field("", description="the https:// address where the service is reachable")
     data_dir: Path = Field(Path("data"), description="keys, media and the default SQLite file")
     database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/sskdt.db")
     host: str = Field("127.0.0.1", description="address the web chat and webhooks listen on")

@@ -147,6 +147,7 @@ class Verdict:
     issued_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     payload: dict[str, Any] | None = None
+    kid: bytes | None = None  # the signer's key id
 
 
 def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetime | None = None) -> Verdict:
@@ -158,7 +159,8 @@ def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetim
     prefix = CARD if text.startswith(CARD) else HC1
     decoded = cose.decode(text, prefix, trusted)
     claims = decoded.claims
-    verdict = Verdict(valid=False, reason=decoded.error or "valid", kind="card" if prefix == CARD else "hc1")
+    verdict = Verdict(valid=False, reason=decoded.error or "valid", kind="card" if prefix == CARD else "hc1",
+                      kid=decoded.kid)
     try:
         body = _read_body(verdict, claims, prefix)
     except (TypeError, ValueError, AttributeError, KeyError, IndexError):

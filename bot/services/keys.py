@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from bot.services.cose import key_id
 
 KEY_FILE, CERT_FILE = "signing-key.pem", "signing-cert.pem"
+DEVELOPMENT_ISSUER = "SSKDT development key (not valid at checkpoints)"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,12 @@ def trusted(directory: Path) -> dict[bytes, x509.Certificate]:
     return {key_id(c): c for c in certificates}
 
 
+def is_development(certificate: x509.Certificate) -> bool:
+    """A key the service generated for itself on a first start: QR codes it signs are not for checkpoints."""
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return any(str(n.value) == DEVELOPMENT_ISSUER for n in names)
+
+
 def trust_list(certificates: dict[bytes, x509.Certificate]) -> dict[str, Any]:
     return {
         "keys": [
@@ -93,6 +100,7 @@ def trust_list(certificates: dict[bytes, x509.Certificate]) -> dict[str, Any]:
                 "kid": base64.b64encode(kid).decode(),
                 "country": "VN",
                 "certificate": base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode(),
+                **({"development": True} if is_development(c) else {}),
             }
             for kid, c in certificates.items()
         ]

@@ -95,6 +95,9 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
+    # A provisioned key, as in production (a development key's QR codes are flagged by `sskdt verify`).
+    subprocess.run([sys.executable, "-m", "bot", "keys", "generate", "--data-dir", str(tmp_path),
+                    "--issuer", "Sở Y tế (thử nghiệm)"], check=True, capture_output=True, timeout=60)
     srv = Server(tmp_path)
     srv.start()
     yield srv

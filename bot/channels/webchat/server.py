@@ -68,6 +68,7 @@ class Limits:
     per_chat: float = 5
     chat_burst: float = 20
     trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: bool = False  # production: the cookie only ever travels over HTTPS
 
 
 LIMITS_KEY = web.AppKey("limits", Limits)
@@ -123,7 +124,8 @@ async def _chat_id(request: web.Request) -> str:
 
 
 def _set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    secure = request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+    secure = (request.app[LIMITS_KEY].secure_cookies or request.secure
+              or request.headers.get("X-Forwarded-Proto", "") == "https")
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=secure, path="/api/",
                         max_age=30 * 24 * 3600)
 
