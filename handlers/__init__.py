@@ -10,6 +10,7 @@ from handlers.amend import AMEND
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
 from handlers.history import HISTORY
+from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
@@ -17,7 +18,7 @@ from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE, CERTIFICATE,
-         LOOKUP, DOSE, VERIFY)
+         LOOKUP, DOSE, VERIFY, MY_DATA)
 
 
 def build_registry() -> Registry:

@@ -43,7 +43,9 @@ def _password(ctx: Ctx, answer: Answer) -> str:
     return ctx.services.passwords.fingerprint(password)
 
 
-NAME = Ask("full_name", "account.ask_name", text_of(120, check=person_name))
+# The privacy notice's summary comes with the first question of a sign-up (the whole notice: /privacy).
+NAME = Ask("full_name", "account.ask_name", text_of(120, check=person_name),
+           params=lambda ctx: {"privacy": ctx.t("privacy.short")})
 PHONE = Ask("phone", "account.ask_phone", _new_phone, contact=True, keypad="tel")
 PASSWORD = Ask("password", "account.ask_password", _password, secret=True)
 

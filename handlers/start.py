@@ -14,11 +14,11 @@ GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.language", "
 MEMBER = (
     ("menu.register_self", "register_self"), ("menu.register_family", "register_family"),
     ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.seen_by", "seen_by"),
-    ("menu.logout", "logout"), ("menu.language", "language"),
+    ("menu.my_data", "my_data"), ("menu.logout", "logout"), ("menu.language", "language"),
 )
 # Menu items that simply open a flow of the same name.
 OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "language": names.LANGUAGE, "records": names.RECORDS,
-         "certificate": names.CERTIFICATE}
+         "certificate": names.CERTIFICATE, "my_data": names.MY_DATA}
 
 
 def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:

@@ -238,6 +238,7 @@ def _page(locale: str, info: PageInfo) -> str:
     template = files("bot.channels.webchat").joinpath("static/index.html").read_text(encoding="utf-8")
     for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden", "hotline_label"):
         template = template.replace("{{" + key + "}}", html.escape(i18n.t(locale, f"web.{key}")))
+    template = template.replace("{{privacy_link}}", html.escape(i18n.t(locale, "privacy.link")))
     hotline = info.hotline or i18n.t(locale, "web.hotline_default")
     values = {
         "service_name": info.service_name or i18n.t(locale, "web.title"),
@@ -276,6 +277,19 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
         response.headers["Cache-Control"] = "no-store"
 
 
+async def privacy(request: web.Request) -> web.Response:
+    """The privacy notice (Decree 13/2023): what is collected, why, who sees it, how long, the person's rights."""
+    locale = request.query.get("lang", i18n.DEFAULT_LOCALE)
+    locale = locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in i18n.t(locale, "privacy.notice").split("\n\n"))
+    title = html.escape(i18n.t(locale, "privacy.title"))
+    page = (f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" '
+            f'href="/static/chat.css"></head><body class="notice"><main>{paragraphs}<p><a href="/">←</a></p>'
+            "</main></body></html>")
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
 async def chat_js(_request: web.Request) -> web.Response:
     return web.Response(text=_static("chat.js"), content_type="text/javascript", charset="utf-8")
 
@@ -305,6 +319,7 @@ def create_web_app(
     app.router.add_get("/media/{token}.png", media)
     app.router.add_get("/.well-known/sskdt/trust-list.json", trust_list)
     app.router.add_get("/", index)
+    app.router.add_get("/privacy", privacy)
     app.router.add_get("/static/chat.js", chat_js)
     app.router.add_get("/static/chat.css", chat_css)
     app.router.add_post("/api/sessions", open_session)
