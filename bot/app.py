@@ -65,16 +65,16 @@ class App:
 
     def web_app(self) -> Any:
         """The web chat (page, API, media, trust list): the embedded default channel."""
-        from bot.channels.webchat.server import Limits, PageInfo, create_web_app
+        from bot.channels.webchat.server import PageInfo, WebPolicy, create_web_app
 
         settings = self.settings
         trusted = keys.trust_list(keys.trusted(keys_dir(settings)))
         page = PageInfo(settings.service_name, settings.hotline)
-        limits = Limits(per_address=settings.rate_per_address, address_burst=settings.rate_per_address * 3,
+        policy = WebPolicy(per_address=settings.rate_per_address, address_burst=settings.rate_per_address * 3,
                         per_chat=settings.rate_per_chat, chat_burst=settings.rate_per_chat * 4,
                         trusted_proxies=tuple(p.strip() for p in settings.trusted_proxies.split(",") if p.strip()),
                         secure_cookies=settings.env == "production")
-        return create_web_app(self.engine, self.engine.services.qr.media, trusted, page, limits)
+        return create_web_app(self.engine, self.engine.services.qr.media, trusted, page, policy)
 
     def close(self) -> None:
         self.store.close()

@@ -15,7 +15,7 @@ from tests.scripts import signup as signup_script
 WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
 
-__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "send_form", "setup_state", "signup"]
+__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "send_form", "setup_state", "signup"]
 
 
 @dataclass
@@ -69,6 +69,15 @@ async def answer_form(chat: Chat, script: Script, *, until: str | None = None) -
         before = (chat.flow, chat.step)
         await chat.answer(script[chat.step])
         assert (chat.flow, chat.step) != before, f"{before} not accepted: {chat.prompt}"
+
+
+async def at_password(engine: Engine, chat_id: str, phone: str = "0912345678") -> Chat:
+    """Another device at the log-in's password question for ``phone`` (its own source)."""
+    chat = Chat(engine, chat_id)
+    await chat.send("/start")
+    await chat.press("login")
+    await chat.send(phone)
+    return chat
 
 
 async def send_form(chat: Chat) -> None:

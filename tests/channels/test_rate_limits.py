@@ -10,16 +10,17 @@ import pytest
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.webchat.server import Limits, create_web_app
+from bot.channels.webchat.server import WebPolicy, create_web_app
 from bot.engine.limits import CpuGate, TokenBuckets
 from tests.channels.test_webchat_api import client, open_chat
-from tests.helpers import PASSWORD, Chat, signup
+from tests.helpers import PASSWORD, Chat, at_password, signup
 
 
 @pytest.fixture
 async def strict_url(sqlite_app: App) -> AsyncIterator[str]:
     """The web chat with the production defaults (the suite's other servers are lenient)."""
-    runner = web.AppRunner(create_web_app(sqlite_app.engine, sqlite_app.engine.services.qr.media, {}, limits=Limits()))
+    engine = sqlite_app.engine
+    runner = web.AppRunner(create_web_app(engine, engine.services.qr.media, {}, policy=WebPolicy()))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -53,10 +54,7 @@ async def test_a_flood_from_one_address_is_cut_off_and_others_are_served(strict_
 async def test_password_guessing_is_slowed_per_source(chat: Chat, app: App) -> None:
     await signup(chat)
     await chat.press("logout")
-    guesser = Chat(app.engine, "guesser")
-    await guesser.send("/start")
-    await guesser.press("login")
-    await guesser.send("0912345678")
+    guesser = await at_password(app.engine, "guesser")
     for _ in range(10):
         await guesser.send("guess")
     await guesser.send("guess")

@@ -24,7 +24,7 @@ from bot.engine.types import Reply
 from bot.services import credentials, doses, staff
 from bot.services.phones import parse_mobile
 from handlers.registration import DETAILS
-from tests.fakes.telegram_api import FakeTelegram, Limits
+from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 from tests.helpers import PASSWORD
 from tests.scripts import Button, details, in_order
 
@@ -166,7 +166,7 @@ async def test_webhook_rejects_a_wrong_secret_and_applies_a_repeat_once(tg: Harn
 
 
 @asynccontextmanager
-async def connected(runtime: str, limits: Limits | None = None) -> AsyncIterator[tuple[FakeTelegram, TelegramApi]]:
+async def connected(runtime: str, limits: WebPolicy | None = None) -> AsyncIterator[tuple[FakeTelegram, TelegramApi]]:
     """A fake Bot API and a runtime's client connected to it."""
     fake = FakeTelegram(limits=limits)
     await fake.start()
@@ -199,7 +199,7 @@ async def test_long_polling_answers(runtime: str, sqlite_app: App) -> None:
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 async def test_pacing_500_pushes_to_100_chats(runtime: str, sqlite_app: App) -> None:
-    limits = Limits(per_chat_per_second=10, global_per_second=100)  # Telegram's 1/s and 30/s, scaled
+    limits = WebPolicy(per_chat_per_second=10, global_per_second=100)  # Telegram's 1/s and 30/s, scaled
     async with connected(runtime, limits) as (fake, api):
         pacer = Pacer(limits.global_per_second, limits.per_chat_per_second)
         sender = Sender(api, pacer, sqlite_app.engine.services.qr.media)

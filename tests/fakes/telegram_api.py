@@ -27,7 +27,7 @@ BOT_USER = {"id": 42, "is_bot": True, "first_name": "SSKDT", "username": "sskdt_
 
 
 @dataclass
-class Limits:
+class WebPolicy:
     per_chat_per_second: float
     global_per_second: float
 
@@ -35,7 +35,7 @@ class Limits:
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
-    limits: Limits | None = None
+    limits: WebPolicy | None = None
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sent: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     deleted: list[tuple[int, int]] = field(default_factory=list)

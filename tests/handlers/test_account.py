@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from tests.helpers import PASSWORD, Chat, signup
+from tests.helpers import PASSWORD, Chat, at_password, signup
 
 
 async def test_password_mismatch_asks_both_again(chat: Chat) -> None:
@@ -58,10 +58,7 @@ async def test_a_strangers_wrong_passwords_never_lock_the_owner_out(chat: Chat, 
     """Ten wrong passwords from one source slow that source down; the owner elsewhere logs in at once."""
     await signup(chat)
     await chat.press("logout")
-    stranger = Chat(app.engine, "stranger-1")
-    await stranger.send("/start")
-    await stranger.press("login")
-    await stranger.send("0912345678")
+    stranger = await at_password(app.engine, "stranger-1")
     answers = []
     for _ in range(10):
         await stranger.send("wrong-password")

@@ -1,7 +1,7 @@
 """One limiter for every message the bot sends: at most N a second overall and M a second per chat,
 and a full stop for as long as a 429's ``retry_after`` says. Messages are never dropped by the limiter.
 
-Limits are kept as the server sees them, not as we stamp them: a request may arrive anywhere between its
+WebPolicy are kept as the server sees them, not as we stamp them: a request may arrive anywhere between its
 start and its response, so a request only counts as finished when its response is back, a chat's next
 message may start one interval after the previous one *finished*, and a new request starts only while
 fewer than N requests are in flight or finished within the last second.

@@ -59,9 +59,9 @@ PAGE_KEY = web.AppKey("page", PageInfo)
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
+class WebPolicy:
     """Requests a second (and bursts) per client address and per chat; the proxies whose X-Forwarded-For is
-    believed (behind a reverse proxy every request comes from it)."""
+    believed (behind a reverse proxy every request comes from it); whether cookies are Secure."""
 
     per_address: float = 20
     address_burst: float = 60
@@ -71,14 +71,14 @@ class Limits:
     secure_cookies: bool = False  # production: the cookie only ever travels over HTTPS
 
 
-LIMITS_KEY = web.AppKey("limits", Limits)
+POLICY_KEY = web.AppKey("policy", WebPolicy)
 BUCKETS_KEY = web.AppKey("buckets", dict)
 
 
 def client_address(request: web.Request) -> str:
     remote = request.remote or "-"
     forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and remote in request.app[LIMITS_KEY].trusted_proxies:
+    if forwarded and remote in request.app[POLICY_KEY].trusted_proxies:
         return forwarded.split(",")[-1].strip()[:64] or remote  # the hop the proxy itself saw
     return remote
 
@@ -124,7 +124,7 @@ async def _chat_id(request: web.Request) -> str:
 
 
 def _set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    secure = (request.app[LIMITS_KEY].secure_cookies or request.secure
+    secure = (request.app[POLICY_KEY].secure_cookies or request.secure
               or request.headers.get("X-Forwarded-Proto", "") == "https")
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=secure, path="/api/",
                         max_age=30 * 24 * 3600)
@@ -304,13 +304,13 @@ def _static(name: str) -> str:
 
 def create_web_app(
     engine: Engine, media_store: MediaStore, trusted: dict[str, Any], page: PageInfo | None = None,
-    limits: Limits | None = None,
+    policy: WebPolicy | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024, middlewares=[_rate_limits])
-    limits = limits or Limits()
-    app[LIMITS_KEY] = limits
-    app[BUCKETS_KEY] = {"address": TokenBuckets(limits.per_address, limits.address_burst),
-                        "chat": TokenBuckets(limits.per_chat, limits.chat_burst)}
+    policy = policy or WebPolicy()
+    app[POLICY_KEY] = policy
+    app[BUCKETS_KEY] = {"address": TokenBuckets(policy.per_address, policy.address_burst),
+                        "chat": TokenBuckets(policy.per_chat, policy.chat_burst)}
     app.on_response_prepare.append(_headers)
     app[PAGE_KEY] = page or PageInfo()
     app[ENGINE_KEY] = engine
