@@ -18,14 +18,15 @@ from sqlalchemy import Connection
 
 from bot.channels.webchat import transcript as webchat
 from bot.config import Settings
-from bot.engine import Engine, Pusher
+from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
 from bot.engine.store import Store
-from bot.services import conversations, keys, outbox, sites, throttle, web_sessions
+from bot.services import conversations, keys, otp, outbox, sites, throttle, web_sessions
 from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
 from bot.services.qr_codes import QrImages
+from bot.services.sms import ConsoleSms, HttpSms, SmsSender
 from handlers import build_registry, names
 from models.db import is_sqlite, make_engine
 from models.migrate import upgrade
@@ -89,6 +90,7 @@ def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = ti
     outbox.expire_stale(conn, timedelta(days=7))
     web_sessions.expire(conn)
     throttle.expire(conn)
+    otp.expire(conn)
     conversations.forget_old(conn, keep=keep, signup_flow=names.SIGNUP)
 
 
@@ -131,7 +133,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     services = Services(
         passwords=passwords, cpu=cpu, signing_key=signing_key(settings), qr=qr,
         trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
-        draft_ttl=timedelta(days=settings.draft_days),
+        draft_ttl=timedelta(days=settings.draft_days), pepper=hmac.new(pepper, b"otp", hashlib.sha256).digest(),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,
                     cpu_queue=settings.cpu_queue)
@@ -139,6 +141,12 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     engine.keep_transcript(webchat.CHANNEL, webchat.render)
     pusher = Pusher(store, qr, cpu, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite)
     engine.after_push = pusher.wake
+    sender: SmsSender = HttpSms(settings.sms_url, settings.sms_token) if settings.sms_url else ConsoleSms()
+
+    async def send_sms(to: str, reply: Reply) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, sender.send, to, reply.text)
+
+    pusher.deliverers[otp.SMS] = send_sms
     return App(settings, store, engine, cpu, pusher)
 
 
@@ -171,6 +179,8 @@ def production_problems(settings: Settings) -> list[str]:
                         "'sskdt keys generate --issuer NAME' and publish its certificate")
     elif keys.is_development(key.certificate):
         problems.append("the signing key is a development key: QR codes it signs are not valid at checkpoints")
+    if not settings.sms_url:
+        problems.append("SSKDT_SMS_URL is not set: one-time codes would only be printed on the console")
     if not settings.public_url.startswith("https://"):
         problems.append("SSKDT_PUBLIC_URL must be the service's https:// address (cookies are Secure, "
                         "messengers reach it)")

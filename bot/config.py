@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     hotline: str = Field("", description="the support hotline shown in the web chat's header; empty = 1900 9095")
     cpu_queue: int = Field(0, description="password hashes waiting or running at most (0 = 16 per core); "
                                           "beyond, 'busy' at once, with 2 places kept for log-ins")
+    sms_url: str = Field("", description="SMS gateway URL (JSON {to, text}); empty = print codes on the console")
+    sms_token: str = Field("", description="bearer token for the SMS gateway")
     rate_per_address: float = Field(20, description="web API requests a second per client address (burst ×3)")
     rate_per_chat: float = Field(5, description="web API requests a second per chat (burst ×4)")
     trusted_proxies: str = Field("", description="comma-separated proxy addresses whose X-Forwarded-For counts")

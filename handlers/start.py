@@ -10,15 +10,15 @@ from handlers import names
 from handlers.common import YES_NO, account_name, start_registration
 from handlers.staff import STAFF_FLOWS, seen_by_text, staff_choices
 
-GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.language", "language"))
+GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.forgot", "forgot"), ("menu.language", "language"))
 MEMBER = (
     ("menu.register_self", "register_self"), ("menu.register_family", "register_family"),
     ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.seen_by", "seen_by"),
     ("menu.my_data", "my_data"), ("menu.logout", "logout"), ("menu.language", "language"),
 )
 # Menu items that simply open a flow of the same name.
-OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "language": names.LANGUAGE, "records": names.RECORDS,
-         "certificate": names.CERTIFICATE, "my_data": names.MY_DATA}
+OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "forgot": names.FORGOT, "language": names.LANGUAGE,
+         "records": names.RECORDS, "certificate": names.CERTIFICATE, "my_data": names.MY_DATA}
 
 
 def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:

@@ -207,6 +207,19 @@ class LoginThrottle(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class OneTimeCode(Base):
+    """A code sent by SMS to prove a phone number: only its hash is kept; 5 minutes, 5 tries, single use."""
+
+    __tablename__ = "one_time_code"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of (phone, purpose)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    tries: Mapped[int] = mapped_column(Integer)
+    sent: Mapped[int] = mapped_column(Integer)  # codes sent in the current window (per-number send limit)
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class Staff(Base):
     """An account that works for the campaign: ``staff`` of one site, ``admin`` of all, ``checker`` (a
     checkpoint: verifies QR codes only)."""

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import Connection, select
 
 from bot.app import App
 from bot.engine import Capabilities, Engine, Incoming, Reply
 from bot.services import conversations
+from bot.services.phones import parse_mobile
+from models.tables import Outbox, table
 from tests.scripts import PASSWORD, Button, Script
 from tests.scripts import signup as signup_script
 
 WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
 
-__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "send_form", "setup_state", "signup"]
+__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "read_sms", "send_form", "setup_state", "signup",
+           "sms_code"]
 
 
 @dataclass
@@ -86,10 +92,29 @@ async def send_form(chat: Chat) -> None:
         await chat.press(payload)
 
 
+def sms_code(conn: Connection, phone: str) -> str:
+    """The code of the last SMS queued to ``phone`` (what the person reads on their phone)."""
+    outbox = table(Outbox)
+    number = parse_mobile(phone)
+    text = conn.execute(select(outbox.c.payload).where(outbox.c.channel == "sms", outbox.c.chat_id == number)
+                        .order_by(outbox.c.id.desc()).limit(1)).scalar_one()["text"]
+    found = re.search(r"\b(\d{6})\b", text)
+    assert found, text
+    return found.group(1)
+
+
+async def read_sms(engine: Engine, phone: str) -> str:
+    return await engine.store.run(lambda conn: sms_code(conn, phone))
+
+
 async def signup(chat: Chat, name: str = "Nguyễn Văn An", phone: str = "0912345678") -> None:
     await chat.send("/start")
     await chat.press("signup")
-    await answer_form(chat, signup_script(name, phone))
+    script = signup_script(name, phone)
+    await answer_form(chat, script)
+    assert chat.step == "signup_code", chat.prompt  # the number is proven by the SMS code
+    await chat.send(await read_sms(chat.engine, phone))
+    await answer_form(chat, script)
     assert chat.last[-1].choices[0].payload == "register_self", chat.text
 
 

@@ -45,6 +45,7 @@ class Services:
     signing_key: SigningKey
     qr: QrImages
     trusted: dict[bytes, Any] = field(default_factory=dict)  # key id → certificate: whose QR codes verify
+    pepper: bytes = b""  # keys the hashes of one-time codes
     idle_after: timedelta = timedelta(days=30)
     draft_ttl: timedelta = timedelta(days=7)
     preferred_date_window_days: int = 180

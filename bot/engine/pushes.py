@@ -90,7 +90,8 @@ class Pusher:
                 await self.store.run(partial(self._into_transcript, item, render(reply)))
             else:
                 await self.deliverers[item.channel](item.chat_id, reply)
-                await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
+                # A sent SMS forgets its text (it carries a one-time code).
+                await self.store.run(lambda conn: outbox.mark_sent(conn, item.id, forget=item.kind == "sms"))
             return 1
         except Exception:
             log.exception("push %d failed (channel=%s)", item.id, item.channel)
@@ -98,6 +99,8 @@ class Pusher:
             return 0
 
     async def _message(self, item: outbox.Item) -> Reply | None:
+        if item.kind == "sms":  # text made when queued (a one-time code): sent as it is
+            return Reply(str(item.payload.get("text") or ""))
         def read(conn: Connection) -> tuple[str, Issued | None]:
             key = conversations.conversation_key(item.channel, item.chat_id)
             state = conversations.load(conn, key, default_locale=self.default_locale, lock=False)

@@ -85,3 +85,10 @@ def bind_chat(conn: Connection, *, channel: str, chat_id: str, user_id: str, acc
 
 def unbind_chat(conn: Connection, *, channel: str, chat_id: str) -> None:
     conn.execute(delete(IDENTITY).where(IDENTITY.c.channel == channel, IDENTITY.c.chat_id == chat_id))
+
+
+def set_password(conn: Connection, phone: str, password_hash: str) -> int | None:
+    """A new password for the account of this (proven) number; its id, or None when there is none."""
+    return conn.execute(
+        update(ACCOUNT).where(ACCOUNT.c.phone == phone).values(password_hash=password_hash).returning(ACCOUNT.c.id)
+    ).scalar()

@@ -64,8 +64,12 @@ def still_pending(conn: Connection, item_id: int, *, lock: bool) -> bool:
     return conn.execute(query).first() is not None
 
 
-def mark_sent(conn: Connection, item_id: int) -> None:
-    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(state="sent", sent_at=utcnow()))
+def mark_sent(conn: Connection, item_id: int, *, forget: bool = False) -> None:
+    """Sent; ``forget`` empties the payload (an SMS with a one-time code)."""
+    values: dict[str, Any] = {"state": "sent", "sent_at": utcnow()}
+    if forget:
+        values["payload"] = {}
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(**values))
 
 
 def retry_later(conn: Connection, *, item: Item, delay: timedelta) -> None:

@@ -25,7 +25,7 @@ from bot.services import credentials, doses, staff
 from bot.services.phones import parse_mobile
 from handlers.registration import DETAILS
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, read_sms
 from tests.scripts import Button, details, in_order
 
 SECRET = "webhook-secret-for-tests"
@@ -141,7 +141,7 @@ async def test_full_registration_ends_with_the_qr_photo(tg: Harness) -> None:
 
 async def test_buttons_carry_codes_and_stickers_are_answered(tg: Harness) -> None:
     await tg.say("/start")
-    assert [data for _, data in tg.fake.buttons(tg.chat)] == ["signup", "login", "language"]
+    assert [data for _, data in tg.fake.buttons(tg.chat)] == ["signup", "login", "forgot", "language"]
     await tg.fake.deliver(tg.fake.sticker(tg.chat))
     assert "chỉ đọc được tin nhắn chữ" in tg.last_text
     await tg.fake.deliver(tg.fake.photo(tg.chat))
@@ -225,7 +225,10 @@ async def _staff_chat(tg: Harness, chat: int, phone: str, role: str, site: str |
     officer = Harness(tg.fake, tg.channel, tg.app, chat=chat)
     await officer.say("/start")
     await officer.press("signup")
-    for text in ("Phạm Bến Thành", phone, PASSWORD, PASSWORD):
+    for text in ("Phạm Bến Thành", phone):
+        await officer.say(text)
+    await officer.say(await read_sms(tg.app.engine, phone))  # a typed number is proven by the SMS code
+    for text in (PASSWORD, PASSWORD):
         await officer.say(text)
     await tg.app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=role, site_code=site))
     return officer

@@ -6,6 +6,9 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from bot.app import App
+from tests.helpers import read_sms
+
 
 @pytest.fixture
 def base_url(web_base_url: str) -> str:
@@ -25,11 +28,11 @@ async def open_chat(http: aiohttp.ClientSession, base_url: str) -> str:
     return f"{base_url}/api/chats/{chat_id}/messages"
 
 
-async def test_text_buttons_and_history(base_url: str) -> None:
+async def test_text_buttons_and_history(base_url: str, sqlite_app: App) -> None:
     async with client() as http:
         url = await open_chat(http, base_url)
         first = await (await http.post(url, json={"text": "/start"})).json()
-        assert [c["payload"] for c in first["replies"][-1]["choices"]] == ["signup", "login", "language"]
+        assert [c["payload"] for c in first["replies"][-1]["choices"]] == ["signup", "login", "forgot", "language"]
         ids = [r["id"] for r in first["replies"]]
         assert ids == sorted(ids)
         second = await (await http.post(url, json={"button": "signup", "client_id": "c1"})).json()
@@ -37,7 +40,9 @@ async def test_text_buttons_and_history(base_url: str) -> None:
         retry = await (await http.post(url, json={"button": "signup", "client_id": "c1"})).json()
         assert retry == {"replies": [], "duplicate": True}
         await http.post(url, json={"text": "Võ Thị Giang"})
-        third = await (await http.post(url, json={"contact": {"phone": "0912345678"}})).json()
+        await http.post(url, json={"contact": {"phone": "0912345678"}})  # a web contact is just a typed number
+        code = await read_sms(sqlite_app.engine, "0912345678")
+        third = await (await http.post(url, json={"text": code})).json()
         assert third["replies"][-1]["secret_prompt"] is True
         history = await (await http.get(url, params={"after": str(ids[-1])})).json()
         texts = [m["text"] for m in history["messages"]]
@@ -90,12 +95,13 @@ async def test_a_chat_id_without_its_session_opens_nothing(base_url: str) -> Non
         assert (await owner.get(url, params={"after": "0"})).headers["Cache-Control"] == "no-store"
 
 
-async def test_log_in_renews_the_cookie_and_log_out_leaves_nothing_to_read(base_url: str) -> None:
+async def test_log_in_renews_the_cookie_and_log_out_leaves_nothing_to_read(base_url: str, sqlite_app: App) -> None:
     async with client() as http:
         url = await open_chat(http, base_url)
-        for body in ({"text": "/start"}, {"button": "signup"}, {"text": "Võ Thị Giang"}, {"text": "0912345678"},
-                     {"text": "mật-khẩu-an-toàn-1"}):
+        for body in ({"text": "/start"}, {"button": "signup"}, {"text": "Võ Thị Giang"}, {"text": "0912345678"}):
             await http.post(url, json=body)
+        await http.post(url, json={"text": await read_sms(sqlite_app.engine, "0912345678")})
+        await http.post(url, json={"text": "mật-khẩu-an-toàn-1"})
         before = http.cookie_jar.filter_cookies(URL(url))["sskdt_session"].value
         await http.post(url, json={"text": "mật-khẩu-an-toàn-1"})  # the account is created and logged in
         after_login = http.cookie_jar.filter_cookies(URL(url))["sskdt_session"].value

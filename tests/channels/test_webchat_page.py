@@ -11,7 +11,7 @@ from playwright.async_api import async_playwright, expect
 
 from bot.app import App
 from bot.services import conversations
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, read_sms
 from tests.scripts import details, history, registration_bodies
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -28,7 +28,7 @@ def page_url(web_base_url: str) -> str:
     return web_base_url + "/"
 
 
-async def test_create_an_account_through_the_page(page_url: str, tmp_path: Path) -> None:
+async def test_create_an_account_through_the_page(page_url: str, sqlite_app: App, tmp_path: Path) -> None:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = await browser.new_page(viewport={"width": 390, "height": 844})
@@ -40,6 +40,10 @@ async def test_create_an_account_through_the_page(page_url: str, tmp_path: Path)
         await box.press("Enter")
         await expect(page.locator(".bot").last).to_contain_text("Số điện thoại di động")
         await box.fill("0912345678")
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("mã xác nhận 6 chữ số")
+        await expect(box).to_have_attribute("inputmode", "numeric")
+        await box.fill(await read_sms(sqlite_app.engine, "0912345678"))  # read on the phone
         await box.press("Enter")
         await expect(page.locator(".bot").last).to_contain_text("đặt mật khẩu")
         await expect(box).to_have_attribute("type", "password")
@@ -65,8 +69,12 @@ async def test_a_pushed_qr_shows_and_the_menu_stays_usable(page_url: str, sqlite
         await page.goto(page_url + "?chat=pagepush0001")  # a chat id in the link has no effect
         await page.get_by_role("button", name="Đăng ký tài khoản").click()
         box = page.locator("#input")
+        for text in ("Đặng Thu Thảo", "0912345678"):
+            await box.fill(text)
+            await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("mã xác nhận 6 chữ số")
         # Typed without waiting for the answers, as a fast typist does: nothing is dropped, the order is kept.
-        for text in ("Đặng Thu Thảo", "0912345678", PASSWORD, PASSWORD):
+        for text in (await read_sms(sqlite_app.engine, "0912345678"), PASSWORD, PASSWORD):
             await box.fill(text)
             await box.press("Enter")
         await expect(page.get_by_role("button", name="Mã QR của tôi")).to_be_visible(timeout=15_000)
@@ -95,7 +103,10 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
         await box.press("Enter")
         await expect(page.locator(".bot").last).to_contain_text("Số điện thoại di động")
         await expect(box).to_have_attribute("inputmode", "tel")
-        for text in ("0912345678", PASSWORD, PASSWORD):
+        await box.fill("0912345678")
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("mã xác nhận 6 chữ số")
+        for text in (await read_sms(sqlite_app.engine, "0912345678"), PASSWORD, PASSWORD):
             await box.fill(text)
             await box.press("Enter")
         await page.get_by_role("button", name="Đăng ký tiêm chủng").click()

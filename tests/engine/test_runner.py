@@ -42,7 +42,7 @@ async def test_events_of_one_chat_sent_together_are_handled_in_arrival_order(app
     texts = ["Đỗ Minh Khoa", "0912345678"]
     results = await asyncio.gather(*(chat.send(t) for t in texts))
     assert "Số điện thoại di động" in results[0][-1].text
-    assert "đặt mật khẩu" in results[1][-1].text
+    assert "mã xác nhận" in results[1][-1].text
 
 
 async def test_conversation_continues_after_restart(tmp_path: Path) -> None:
@@ -57,6 +57,6 @@ async def test_conversation_continues_after_restart(tmp_path: Path) -> None:
     try:
         chat.engine = second.engine
         await chat.send("0912345678")
-        assert "đặt mật khẩu" in chat.prompt
+        assert "mã xác nhận" in chat.prompt
     finally:
         second.close()

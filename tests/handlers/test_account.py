@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from bot.app import App
-from tests.helpers import PASSWORD, Chat, at_password, signup
+from tests.helpers import PASSWORD, Chat, at_password, read_sms, signup
 
 
-async def test_password_mismatch_asks_both_again(chat: Chat) -> None:
+async def at_signup_password(chat: Chat, phone: str = "0912345678") -> None:
+    """A sign-up at its password question: name, phone, and the SMS code."""
     await chat.send("/start")
     await chat.press("signup")
     await chat.send("Lê Văn Cường")
-    await chat.send("0912345678")
+    await chat.send(phone)
+    assert "mã xác nhận 6 chữ số" in chat.prompt
+    await chat.send(await read_sms(chat.engine, phone))
+
+
+async def test_password_mismatch_asks_both_again(chat: Chat) -> None:
+    await at_signup_password(chat)
     first = await chat.send(PASSWORD)
     assert first[0].delete_incoming and first[-1].secret_prompt
     await chat.send(PASSWORD + "x")
@@ -23,24 +30,81 @@ async def test_password_mismatch_asks_both_again(chat: Chat) -> None:
 
 
 async def test_password_prompts_are_secret_and_ask_for_deletion(chat: Chat) -> None:
-    await chat.send("/start")
-    await chat.press("signup")
-    await chat.send("Lê Văn Cường")
-    replies = await chat.send("0912345678")
-    assert replies[-1].secret_prompt
+    await at_signup_password(chat)
+    assert chat.last[-1].secret_prompt
     replies = await chat.send(PASSWORD)
     assert replies[0].delete_incoming
     assert PASSWORD not in chat.text
 
 
-async def test_phone_taken(chat: Chat, app: App) -> None:
+async def test_a_taken_number_is_said_only_to_whoever_proves_it(chat: Chat, app: App) -> None:
     await signup(chat)
     other = Chat(app.engine, chat.chat_id + "-2")
     await other.send("/start")
     await other.press("signup")
     await other.send("Phạm Thị Dung")
     await other.send("+84 912 345 678")
-    assert "đã có tài khoản" in other.prompt
+    assert "mã xác nhận" in other.prompt and "đã có tài khoản" not in other.text  # nothing said yet
+    await other.send("000000")
+    assert "Mã không đúng" in other.prompt
+    await other.send(await read_sms(app.engine, "0912345678"))  # the owner of the number
+    assert "đã có tài khoản" in other.text and other.flow == "login"
+
+
+async def test_codes_expire_allow_five_tries_and_are_used_once(chat: Chat, app: App) -> None:
+    from datetime import timedelta
+
+    from bot.services.dates import FixedClock, now, use_clock
+
+    await chat.send("/start")
+    await chat.press("signup")
+    await chat.send("Lê Văn Cường")
+    await chat.send("0912345678")
+    code = await read_sms(app.engine, "0912345678")
+    wrong = "999999" if code != "999999" else "888888"
+    for left in (4, 3, 2, 1, 0):
+        await chat.send(wrong)
+        assert f"còn {left} lần thử" in chat.prompt
+    await chat.send(code)  # right, but no tries left
+    assert "quá số lần cho phép" in chat.prompt
+    await chat.press("resend")
+    assert "Đã gửi mã mới" in chat.prompt
+    fresh = await read_sms(app.engine, "0912345678")
+    previous = use_clock(FixedClock(now() + timedelta(minutes=6)))
+    try:
+        await chat.send(fresh)
+        assert "hết hạn" in chat.prompt
+    finally:
+        use_clock(previous)
+    await chat.press("resend")
+    await chat.press("resend")
+    assert "quá nhiều mã" in chat.prompt  # at most 3 in 15 minutes
+
+
+async def test_forgotten_password_with_the_sms_code(chat: Chat, app: App) -> None:
+    await signup(chat)
+    await chat.press("logout")
+    await chat.press("forgot")
+    await chat.send("0912345678")
+    assert "mã xác nhận 6 chữ số" in chat.prompt
+    await chat.send(await read_sms(app.engine, "0912345678"))
+    await chat.send("mật-khẩu-mới-2026")
+    await chat.send("mật-khẩu-mới-2026")
+    assert "Đã đặt mật khẩu mới" in chat.text
+    await chat.press("logout")
+    await chat.press("login")
+    await chat.send("0912345678")
+    await chat.send("mật-khẩu-mới-2026")
+    assert "Đăng nhập thành công" in chat.text
+
+
+async def test_forgotten_password_for_a_number_without_account_says_the_same(chat: Chat, app: App) -> None:
+    await chat.send("/start")
+    await chat.press("forgot")
+    reply = await chat.send("0987000111")
+    assert "mã xác nhận 6 chữ số" in reply[-1].text  # the same as for an account
+    await chat.send("123456")
+    assert "hết hạn hoặc chưa được gửi" in chat.prompt
 
 
 async def test_logout_and_login(chat: Chat) -> None:

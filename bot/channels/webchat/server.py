@@ -192,9 +192,8 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
         elif isinstance(body.get("button"), str):
             fields["button"] = body["button"][:200]
         elif isinstance(body.get("contact"), dict) and isinstance(body["contact"].get("phone"), str):
-            # A web client cannot prove whose number it is; it counts as the number typed by the sender.
-            fields["contact_phone"] = body["contact"]["phone"][:40]
-            fields["contact_is_own"] = True
+            # A web client cannot prove whose number it is: it counts as the number typed (an SMS code follows).
+            fields["text"] = body["contact"]["phone"][:40]
         else:
             raise _bad("send one of: text, button, contact.phone, or a multipart photo")
     key = f"{CHANNEL}:{chat_id}:{client_id or uuid.uuid4().hex}"
