@@ -165,6 +165,8 @@ LOGIN_PHONE = Ask("phone", "account.ask_login_phone", _login_phone, contact=True
 def _check_password(ctx: Ctx, answer: Answer) -> int:
     """The account id once the password is right. An unknown number costs the same hash and gets the same
     answer as a wrong password; failures slow down this (phone, source) only."""
+    if answer.payload == FORGOT_BUTTON:
+        return FORGOT_CHOSEN
     phone = ctx.get(LOGIN_PHONE) or ""
     until = throttle.blocked_until(ctx.conn, phone, ctx.source)
     if until is not None:
@@ -181,7 +183,12 @@ def _check_password(ctx: Ctx, answer: Answer) -> int:
     return target.id
 
 
+FORGOT_BUTTON, FORGOT_CHOSEN = "forgot", 0  # "Quên mật khẩu" at the password: a code instead of waiting
+
+
 def _logged_in(ctx: Ctx, account_id: int) -> Go:
+    if account_id == FORGOT_CHOSEN:
+        return Go(names.FORGOT, fresh=True)
     account = ctx.log_in(account_id)
     if account is not None:
         ctx.say("account.logged_in", name=account.name)
@@ -193,8 +200,10 @@ LOGIN = Flow(
     title="account.title_login",
     steps=(
         LOGIN_PHONE,
-        Ask("password", "account.ask_login_password", _check_password, secret=True, then=_logged_in),
+        Ask("password", "account.ask_login_password", _check_password, secret=True, then=_logged_in,
+            choices=lambda ctx: [Choice(ctx.t("menu.forgot"), FORGOT_BUTTON)]),
     ),
+    exits=(names.FORGOT,),
 )
 
 

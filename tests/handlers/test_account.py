@@ -84,7 +84,9 @@ async def test_codes_expire_allow_five_tries_and_are_used_once(chat: Chat, app: 
 async def test_forgotten_password_with_the_sms_code(chat: Chat, app: App) -> None:
     await signup(chat)
     await chat.press("logout")
-    await chat.press("forgot")
+    await chat.press("login")
+    await chat.send("0912345678")
+    await chat.press("forgot")  # from the password question: a code instead of waiting
     await chat.send("0912345678")
     assert "mã xác nhận 6 chữ số" in chat.prompt
     await chat.send(await read_sms(app.engine, "0912345678"))
@@ -131,6 +133,8 @@ async def test_a_strangers_wrong_passwords_never_lock_the_owner_out(chat: Chat, 
     assert all("thử lại" in a and "không đúng" not in a for a in answers[3:])  # then: wait
     await stranger.send(PASSWORD)  # even the right one waits, from this source
     assert "thử lại" in stranger.prompt and "Đăng nhập thành công" not in stranger.text
+    assert "Quên mật khẩu" in answers[3]  # a code by SMS instead of waiting, for whoever owns the number
+    assert "forgot" in [c.payload for c in stranger.last[-1].choices]
     await chat.press("login")  # the owner, from their own device
     await chat.send("0912345678")
     await chat.send(PASSWORD)
