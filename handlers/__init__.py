@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.engine.registry import Registry, RegistryError
 from bot.services import registrations
 from handlers import names
-from handlers.account import FORGOT, LOGIN, SIGNUP
+from handlers.account import CHANGE, FORGOT, LOGIN, SIGNUP
 from handlers.amend import AMEND
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
@@ -17,8 +17,8 @@ from handlers.settings import LANGUAGE
 from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
 
-FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE, CERTIFICATE,
-         LOOKUP, DOSE, VERIFY, MY_DATA)
+FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
+         CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA)
 
 
 def build_registry() -> Registry:

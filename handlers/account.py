@@ -261,3 +261,41 @@ FORGOT = Flow(
             secret=True, then=_reset),
     ),
 )
+
+
+# ---- "Đổi số điện thoại": the new number proven by a code sent to it --------------------------------------------
+CHANGE_CODE = "change"
+
+
+def _changed_phone(ctx: Ctx, answer: Answer) -> str:
+    phone = phone_answer(ctx, answer)
+    if _proven_by_contact(ctx, answer):
+        ctx.memo("contact_proof", lambda: True)
+    else:
+        _send_code(ctx, phone, CHANGE_CODE)
+    return phone
+
+
+def _change(ctx: Ctx, _how: str) -> Go:
+    """The new number is proven: it becomes the account's (unless another account has it)."""
+    if ctx.account_id is None:
+        ctx.say("account.login_first")
+        return ctx.home()
+    phone = ctx.get(CHANGE_PHONE) or ""
+    if not accounts.change_phone(ctx.conn, ctx.account_id, phone):
+        ctx.say("account.phone_in_use")
+    else:
+        ctx.say("account.phone_changed", phone=display(phone))
+    return ctx.home()
+
+
+CHANGE_CODE_STEP = _code_step(CHANGE_CODE, lambda ctx: ctx.get(CHANGE_PHONE) or "")
+CHANGE_PHONE: Ask[str] = Ask("phone", "account.ask_new_phone", _changed_phone, contact=True, keypad="tel",
+                             dependents=(CHANGE_CODE_STEP.name,),
+                             then=_proof_from_contact(CHANGE_CODE_STEP, _change))
+
+CHANGE = Flow(
+    names.CHANGE_PHONE,
+    title="account.title_change_phone",
+    steps=(CHANGE_PHONE, replace(CHANGE_CODE_STEP, then=_change)),
+)

@@ -14,11 +14,13 @@ GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.forgot", "fo
 MEMBER = (
     ("menu.register_self", "register_self"), ("menu.register_family", "register_family"),
     ("menu.my_registrations", "records"), ("menu.my_qr", "certificate"), ("menu.seen_by", "seen_by"),
-    ("menu.my_data", "my_data"), ("menu.logout", "logout"), ("menu.language", "language"),
+    ("menu.my_data", "my_data"), ("menu.change_phone", "change_phone"), ("menu.logout", "logout"),
+    ("menu.language", "language"),
 )
 # Menu items that simply open a flow of the same name.
 OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "forgot": names.FORGOT, "language": names.LANGUAGE,
-         "records": names.RECORDS, "certificate": names.CERTIFICATE, "my_data": names.MY_DATA}
+         "records": names.RECORDS, "certificate": names.CERTIFICATE, "my_data": names.MY_DATA,
+         "change_phone": names.CHANGE_PHONE}
 
 
 def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:

@@ -92,3 +92,11 @@ def set_password(conn: Connection, phone: str, password_hash: str) -> int | None
     return conn.execute(
         update(ACCOUNT).where(ACCOUNT.c.phone == phone).values(password_hash=password_hash).returning(ACCOUNT.c.id)
     ).scalar()
+
+
+def change_phone(conn: Connection, account_id: int, phone: str) -> bool:
+    """The account's number becomes ``phone`` (proven by its owner); False when another account has it."""
+    if phone_taken(conn, phone):
+        return conn.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.phone == phone)).scalar() == account_id
+    conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(phone=phone))
+    return True

@@ -154,3 +154,68 @@ async def test_an_unknown_number_and_a_wrong_password_get_the_same_answer(chat: 
         await other.send("wrong-password")
         answers.append((asked, other.prompt))
     assert answers[0] == answers[1]
+
+
+async def test_changing_the_phone_number_proves_the_new_one(chat: Chat, app: App) -> None:
+    await signup(chat)
+    other = Chat(app.engine, "someone-else")
+    await signup(other, name="Phạm Thị Dung", phone="0987654321")
+    await chat.press("change_phone")
+    await chat.send("0987654321")  # another account's number: proven first, then refused
+    await chat.send(await read_sms(app.engine, "0987654321"))
+    assert "thuộc một tài khoản khác" in chat.text
+    await chat.press("change_phone")
+    await chat.send("0903333333")
+    await chat.send(await read_sms(app.engine, "0903333333"))
+    assert "Đã đổi số điện thoại của tài khoản thành 0903 333 333" in chat.text
+    await chat.press("logout")
+    await chat.press("login")
+    await chat.send("0903333333")
+    await chat.send(PASSWORD)
+    assert "Đăng nhập thành công" in chat.text
+
+
+async def test_an_sms_reaches_the_gateway_over_http(tmp_path: object) -> None:
+    """The HTTP gateway on loopback: JSON {to, text} with the bearer token; the outbox then forgets the text."""
+    from pathlib import Path
+
+    from aiohttp import web
+    from sqlalchemy import select
+
+    from bot.app import build
+    from models.tables import Outbox, table
+    from tests.conftest import cheap_settings
+
+    received: list[tuple[str | None, dict[str, str]]] = []
+
+    async def gateway(request: web.Request) -> web.Response:
+        received.append((request.headers.get("Authorization"), await request.json()))
+        return web.json_response({"ok": True})
+
+    site_app = web.Application()
+    site_app.router.add_post("/sms", gateway)
+    runner = web.AppRunner(site_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settings = cheap_settings(Path(str(tmp_path))).model_copy(
+        update={"sms_url": f"http://127.0.0.1:{port}/sms", "sms_token": "gateway-token"})
+    app = build(settings)
+    try:
+        chat = Chat(app.engine, "sms-http")
+        await chat.send("/start")
+        await chat.press("signup")
+        await chat.send("Lê Văn Cường")
+        await chat.send("0912345678")
+        assert await app.pusher.run_once() == 1
+        assert received[0][0] == "Bearer gateway-token" and received[0][1]["to"] == "+84912345678"
+        code = received[0][1]["text"][:6]
+        assert code.isdigit()
+        with app.store.engine.connect() as conn:
+            assert conn.execute(select(table(Outbox).c.payload)).scalar_one() == {}  # the code is not kept
+        await chat.send(code)
+        assert "đặt mật khẩu" in chat.prompt
+    finally:
+        app.close()
+        await runner.cleanup()
