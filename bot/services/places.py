@@ -7,7 +7,7 @@ inside the chosen province, because numbered wards repeat across provinces.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 from vietnam_provinces import legacy as old
@@ -194,10 +194,13 @@ def find_wards(province_code: int, query: str, limit: int = 6) -> tuple[list[Pla
     return (list(legacy.places), legacy) if legacy else ([], None)
 
 
+@lru_cache(maxsize=1024)
 def legacy_province(query: str) -> Legacy | None:
-    """A province as it was named before 1/7/2025 ("Bình Phước"), and the province it is part of now."""
+    """A province as it was named before 1/7/2025 ("Bình Phước"), and the province it is part of now.
+
+    Today's names and the aliases are answered without the (slow) legacy search."""
     key = _strip_unit(fold(query))
-    if not key or any(name == key for _, name in _provinces()):
+    if not key or fold(query).replace(".", "").strip() in PROVINCE_ALIASES or _rank(query, _provinces(), 1):
         return None
     for item in Province.search_from_legacy(query):
         source = old.Province.from_code(old.ProvinceCode(item.source_code))
