@@ -1,19 +1,21 @@
-"""Creating an account (name, phone, password twice) and logging in (phone, password).
+"""Accounts: creating one, logging in, a forgotten password, a new phone number.
 
-    signup: full_name → phone → password → password_again ─ mismatch ─▶ password
-                                                          └ created ─▶ menu (logged in)
-    login:  phone ─ locked ─▶ (says until when)
-            phone → password ─ wrong ×5 ─▶ locked 15 min
+    signup: full_name → phone → (SMS code) → password → password_again ─ mismatch ─▶ password
+                                                                    └ created ─▶ menu (logged in)
+    login:  phone → password ─ wrong ─▶ again; after 3, growing waits for this device (or "Quên mật khẩu")
                              └ right ─▶ menu (logged in)
+    forgot_password: phone → (SMS code) → password → password_again ─▶ menu (logged in)
+    change_phone:    phone → (SMS code) ─▶ the account's number
 
-Passwords are read from the message, hashed or verified off the event loop, and never stored in the
-conversation: "type it again" is checked against a keyed fingerprint that is dropped once the account exists.
+A number is proven by the code sent to it, or on Telegram by sharing one's own contact (then no code is
+asked). Nothing says whether a number has an account before it is proven. Passwords are read from the message,
+hashed or verified off the event loop, and never stored in the conversation: "type it again" is checked
+against a keyed fingerprint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 
 from bot.engine.context import Ctx
@@ -36,90 +38,98 @@ def person_name(value: str) -> str:
 
 
 # ---- proving a phone number: an SMS code, or one's own contact on Telegram ----------------------------------
-SIGNUP_CODE, RESET_CODE = "signup", "reset"
-CONTACT = "contact"  # the code step's answer when a shared own contact proved the number
+CONTACT = "contact"  # the code's answer when a shared own contact proved the number
+Proven = Callable[[Ctx, str], Go | None]
+SendsTo = Callable[[Ctx, str], bool]
 
 
-def _send_code(ctx: Ctx, phone: str, purpose: str) -> None:
-    otp.send(ctx.conn, ctx.services.pepper, phone=phone, purpose=purpose,
+def _send_code(ctx: Ctx, phone: str, purpose: str, *, deliver: bool) -> None:
+    otp.send(ctx.conn, ctx.services.pepper, phone=phone, purpose=purpose, deliver=deliver,
              text=ctx.t("otp.sms", service=ctx.t("web.title")))
     ctx.pushes_queued()
 
 
-def _proven_by_contact(ctx: Ctx, answer: Answer) -> bool:
-    return answer.contact_phone is not None and answer.contact_is_own
+def proof(purpose: str, prompt: str, proven: Proven, *, sends_to: SendsTo | None = None) -> tuple[Ask[str], Ask[str]]:
+    """The two questions that prove a phone number: the number, then the 6 digits of the SMS (or "Gửi lại mã").
+    A shared own contact proves it at once and the code is not asked. ``proven`` runs once it is proven.
+    ``sends_to`` says whether the SMS really goes out (a forgotten password: only to a number with an account);
+    every answer is the same either way."""
 
+    def phone_of(ctx: Ctx) -> str:
+        return ctx.get(phone_step) or ""
 
-def _new_phone(ctx: Ctx, answer: Answer) -> str:
-    """Any mobile number: whether it already has an account is said only to whoever proves it is theirs."""
-    phone = phone_answer(ctx, answer)
-    if not _proven_by_contact(ctx, answer):
-        _send_code(ctx, phone, SIGNUP_CODE)
-    else:
-        ctx.memo("contact_proof", lambda: True)
-    return phone
+    def send(ctx: Ctx, phone: str) -> None:
+        _send_code(ctx, phone, purpose, deliver=sends_to is None or sends_to(ctx, phone))
 
+    def read_phone(ctx: Ctx, answer: Answer) -> str:
+        phone = phone_answer(ctx, answer)
+        if answer.contact_phone is not None and answer.contact_is_own:
+            ctx.memo("contact_proof", lambda: True)
+        else:
+            send(ctx, phone)
+        return phone
 
-def _code_step(purpose: str, phone: Callable[[Ctx], str]) -> Ask[str]:
-    """"Mã xác nhận": the 6 digits of the SMS, or "Gửi lại mã"; skipped when a contact proved the number."""
-
-    def parse(ctx: Ctx, answer: Answer) -> str:
+    def read_code(ctx: Ctx, answer: Answer) -> str:
         if answer.payload == "resend":
-            _send_code(ctx, phone(ctx), purpose)
+            send(ctx, phone_of(ctx))
             raise Invalid("otp.resent")
-        otp.check(ctx.conn, ctx.services.pepper, phone=phone(ctx), purpose=purpose, code=answer.text or "")
+        otp.check(ctx.conn, ctx.services.pepper, phone=phone_of(ctx), purpose=purpose, code=answer.text or "")
         return "sms"
 
-    return Ask(f"{purpose}_code", "otp.ask", parse, keypad="numeric",
-               choices=lambda ctx: [Choice(ctx.t("otp.resend"), "resend")],
-               params=lambda ctx: {"phone": display(phone(ctx))})
-
-
-Proven = Callable[[Ctx, str], Go | None]
-
-
-def _proof_from_contact(code_step: Ask[str], proven: Proven) -> Proven:
-    """A shared own contact proves the number at once: the code is not asked."""
-    def then(ctx: Ctx, _phone: str) -> Go | None:
+    def by_contact(ctx: Ctx, _phone: str) -> Go | None:
         if ctx.memo("contact_proof", lambda: False):
             ctx.put(code_step, CONTACT)
             return proven(ctx, CONTACT)
         return None
-    return then
+
+    code_step: Ask[str] = Ask(f"{purpose}_code", "otp.ask", read_code, keypad="numeric", then=proven,
+                              choices=lambda ctx: [Choice(ctx.t("otp.resend"), "resend")],
+                              params=lambda ctx: {"phone": display(phone_of(ctx))})
+    phone_step: Ask[str] = Ask("phone", prompt, read_phone, contact=True, keypad="tel",
+                               dependents=(code_step.name,), then=by_contact)
+    return phone_step, code_step
 
 
-def _password(ctx: Ctx, answer: Answer) -> str:
+# ---- a new password, typed twice -----------------------------------------------------------------------------
+
+
+def _fingerprint(ctx: Ctx, answer: Answer) -> str:
     password = check_strength(answer.text or "")
     return ctx.services.passwords.fingerprint(password)
 
 
+def password_twice(flow: str, prompt: str, done: Callable[[Ctx, str], Go]) -> tuple[Ask[str], Ask[bool]]:
+    """"Mật khẩu" and "Nhập lại": the same twice, hashed once (off the DB thread); ``done`` gets the hash."""
+    first: Ask[str] = Ask("password", prompt, _fingerprint, secret=True)
+
+    def same(ctx: Ctx, answer: Answer) -> bool:
+        return ctx.services.passwords.matches_fingerprint(ctx.get(first) or "", answer.text or "")
+
+    def then(ctx: Ctx, matches: bool) -> Go:
+        if not matches:
+            ctx.forget(first.name)
+            ctx.say("account.password_mismatch")
+            return Go(flow, first.name)
+        return done(ctx, ctx.compute("password_hash", ctx.services.passwords.hash, ctx.incoming.text or ""))
+
+    return first, Ask("password_again", "account.ask_password_again", same, secret=True, then=then)
+
+
+# ---- sign-up ---------------------------------------------------------------------------------------------------
+
 # The privacy notice's summary comes with the first question of a sign-up (the whole notice: /privacy).
 NAME = Ask("full_name", "account.ask_name", text_of(120, check=person_name),
            params=lambda ctx: {"privacy": ctx.t("privacy.short")})
-def _after_proof(ctx: Ctx, _how: str) -> Go | None:
-    """The number is proven theirs: if it already has an account, it may be said now."""
+
+
+def _taken_is_said_once_proven(ctx: Ctx, _how: str) -> Go | None:
     if accounts.phone_taken(ctx.conn, ctx.get(PHONE) or ""):
         ctx.say("account.phone_taken")
         return Go(names.LOGIN, fresh=True)
     return None
 
 
-SIGNUP_CODE_STEP = _code_step(SIGNUP_CODE, lambda ctx: ctx.get(PHONE) or "")
-PHONE: Ask[str] = Ask("phone", "account.ask_phone", _new_phone, contact=True, keypad="tel",
-            dependents=(SIGNUP_CODE_STEP.name,), then=_proof_from_contact(SIGNUP_CODE_STEP, _after_proof))
-PASSWORD = Ask("password", "account.ask_password", _password, secret=True)
-
-
-def _password_again(ctx: Ctx, answer: Answer) -> bool:
-    return ctx.services.passwords.matches_fingerprint(ctx.get(PASSWORD) or "", answer.text or "")
-
-
-def _create(ctx: Ctx, same: bool) -> Go:
-    if not same:
-        ctx.forget(PASSWORD.name)
-        ctx.say("account.password_mismatch")
-        return Go(names.SIGNUP, PASSWORD.name)
-    password_hash = ctx.compute("password_hash", ctx.services.passwords.hash, ctx.incoming.text or "")
+def _create(ctx: Ctx, password_hash: str) -> Go:
     name, phone = ctx.get(NAME) or "", ctx.get(PHONE) or ""
     try:
         account_id = accounts.create(ctx.conn, phone=phone, name=name, password_hash=password_hash, locale=ctx.locale)
@@ -131,18 +141,18 @@ def _create(ctx: Ctx, same: bool) -> Go:
     return ctx.home()
 
 
+PHONE, SIGNUP_CODE = proof("signup", "account.ask_phone", _taken_is_said_once_proven)
+PASSWORD, PASSWORD_AGAIN = password_twice(names.SIGNUP, "account.ask_password", _create)
+
 SIGNUP = Flow(
     names.SIGNUP,
     title="account.title_signup",
     exits=(names.LOGIN,),
-    steps=(
-        NAME,
-        PHONE,
-        replace(SIGNUP_CODE_STEP, then=_after_proof),
-        PASSWORD,
-        Ask("password_again", "account.ask_password_again", _password_again, secret=True, then=_create),
-    ),
+    steps=(NAME, PHONE, SIGNUP_CODE, PASSWORD, PASSWORD_AGAIN),
 )
+
+
+# ---- log-in ----------------------------------------------------------------------------------------------------
 
 
 def _wait_message(until: datetime) -> Invalid:
@@ -210,70 +220,40 @@ LOGIN = Flow(
 # ---- "Quên mật khẩu": a new password once the number is proven -------------------------------------------------
 
 
-def _reset_phone(ctx: Ctx, answer: Answer) -> str:
-    """The answer is the same whether the number has an account or not; only its owner receives a code."""
-    phone = phone_answer(ctx, answer)
-    if _proven_by_contact(ctx, answer):
-        ctx.memo("contact_proof", lambda: True)
-    elif accounts.phone_taken(ctx.conn, phone):
-        _send_code(ctx, phone, RESET_CODE)
-    return phone
+def _has_account(ctx: Ctx, phone: str) -> bool:
+    return accounts.phone_taken(ctx.conn, phone)
 
 
 def _reset_proven(ctx: Ctx, _how: str) -> Go | None:
-    if not accounts.phone_taken(ctx.conn, ctx.get(RESET_PHONE) or ""):  # a contact for a number without one
+    if not _has_account(ctx, ctx.get(RESET_PHONE) or ""):  # a contact (or a code never sent) for no account
         ctx.say("account.no_account_for_contact")
         return ctx.home()
     return None
 
 
-RESET_CODE_STEP = _code_step(RESET_CODE, lambda ctx: ctx.get(RESET_PHONE) or "")
-RESET_PHONE: Ask[str] = Ask("phone", "account.ask_reset_phone", _reset_phone, contact=True, keypad="tel",
-                  dependents=(RESET_CODE_STEP.name,), then=_proof_from_contact(RESET_CODE_STEP, _reset_proven))
-NEW_PASSWORD = Ask("password", "account.ask_new_password", _password, secret=True)
-
-
-def _reset(ctx: Ctx, same: bool) -> Go:
-    if not same:
-        ctx.forget(NEW_PASSWORD.name)
-        ctx.say("account.password_mismatch")
-        return Go(names.FORGOT, NEW_PASSWORD.name)
-    password_hash = ctx.compute("password_hash", ctx.services.passwords.hash, ctx.incoming.text or "")
-    account_id = accounts.set_password(ctx.conn, ctx.get(RESET_PHONE) or "", password_hash)
+def _reset(ctx: Ctx, password_hash: str) -> Go:
+    phone = ctx.get(RESET_PHONE) or ""
+    account_id = accounts.set_password(ctx.conn, phone, password_hash)
     if account_id is None:
         return ctx.home()
-    throttle.succeeded(ctx.conn, ctx.get(RESET_PHONE) or "", ctx.source)
+    throttle.succeeded(ctx.conn, phone, ctx.source)
     account = ctx.log_in(account_id)
     ctx.say("account.password_reset", name=account.name if account else "")
     return ctx.home()
 
 
+# The code goes out only to a number with an account; the answers are the same for any number.
+RESET_PHONE, RESET_CODE = proof("reset", "account.ask_reset_phone", _reset_proven, sends_to=_has_account)
+NEW_PASSWORD, NEW_PASSWORD_AGAIN = password_twice(names.FORGOT, "account.ask_new_password", _reset)
+
 FORGOT = Flow(
     names.FORGOT,
     title="account.title_forgot",
-    steps=(
-        RESET_PHONE,
-        replace(RESET_CODE_STEP, then=_reset_proven),
-        NEW_PASSWORD,
-        Ask("password_again", "account.ask_password_again",
-            lambda ctx, answer: ctx.services.passwords.matches_fingerprint(ctx.get(NEW_PASSWORD) or "",
-                                                                           answer.text or ""),
-            secret=True, then=_reset),
-    ),
+    steps=(RESET_PHONE, RESET_CODE, NEW_PASSWORD, NEW_PASSWORD_AGAIN),
 )
 
 
 # ---- "Đổi số điện thoại": the new number proven by a code sent to it --------------------------------------------
-CHANGE_CODE = "change"
-
-
-def _changed_phone(ctx: Ctx, answer: Answer) -> str:
-    phone = phone_answer(ctx, answer)
-    if _proven_by_contact(ctx, answer):
-        ctx.memo("contact_proof", lambda: True)
-    else:
-        _send_code(ctx, phone, CHANGE_CODE)
-    return phone
 
 
 def _change(ctx: Ctx, _how: str) -> Go:
@@ -289,13 +269,10 @@ def _change(ctx: Ctx, _how: str) -> Go:
     return ctx.home()
 
 
-CHANGE_CODE_STEP = _code_step(CHANGE_CODE, lambda ctx: ctx.get(CHANGE_PHONE) or "")
-CHANGE_PHONE: Ask[str] = Ask("phone", "account.ask_new_phone", _changed_phone, contact=True, keypad="tel",
-                             dependents=(CHANGE_CODE_STEP.name,),
-                             then=_proof_from_contact(CHANGE_CODE_STEP, _change))
+CHANGE_PHONE, CHANGE_CODE = proof("change", "account.ask_new_phone", _change)
 
 CHANGE = Flow(
     names.CHANGE_PHONE,
     title="account.title_change_phone",
-    steps=(CHANGE_PHONE, replace(CHANGE_CODE_STEP, then=_change)),
+    steps=(CHANGE_PHONE, CHANGE_CODE),
 )

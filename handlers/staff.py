@@ -12,7 +12,6 @@ to the audit log in the same transaction.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 from typing import Any
 
@@ -61,7 +60,9 @@ def _query(ctx: Ctx, answer: Answer) -> str:
     return text
 
 
-PAGE = Ask[int]("page", "staff.lookup_more", pick=True)  # the page shown: kept in passing, never asked
+# The page shown and how many were found: kept in passing (never asked), so the buttons need no second search.
+PAGE = Ask[int]("page", "staff.lookup_more", pick=True)
+TOTAL = Ask[int]("total", "staff.lookup_more", pick=True)
 
 
 def _person_text(ctx: Ctx, person: lookup.Found) -> str:
@@ -99,6 +100,7 @@ def _show_page(ctx: Ctx, page: int) -> Go | None:
     for person in found:
         ctx.say_text(_person_text(ctx, person))
     ctx.put(PAGE, page)
+    ctx.put(TOTAL, total)
     return None
 
 
@@ -106,11 +108,7 @@ QUERY = Ask("query", "staff.ask_lookup", _query, then=lambda ctx, _text: _show_p
 
 
 def _more_choices(ctx: Ctx) -> list[Choice]:
-    page, who, text = ctx.get(PAGE) or 0, role(ctx), ctx.get(QUERY)
-    total = 0
-    if who is not None and text:
-        with contextlib.suppress(Invalid):
-            total = lookup.search(ctx.conn, who, lookup.parse_query(text), page=0)[1]
+    page, total = ctx.get(PAGE) or 0, ctx.get(TOTAL) or 0
     choices = []
     if (page + 1) * lookup.PAGE < total:
         choices.append(Choice(ctx.t("staff.next_page"), "next"))

@@ -18,9 +18,6 @@ class Sessions:
     async def chat_of(self, token: str | None) -> str | None:
         return await self.store.run(lambda conn: web_sessions.chat_of(conn, token))
 
-    async def touch(self, token: str) -> None:
-        await self.store.run(lambda conn: web_sessions.touch(conn, token))
-
     async def after_login(self, token: str) -> str:
         """A new token for the same chat (the one seen before the log-in stops working)."""
         return await self.store.run(lambda conn: web_sessions.rotate(conn, token))

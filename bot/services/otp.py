@@ -34,9 +34,11 @@ def _hash(pepper: bytes, phone: str, code: str) -> str:
     return hmac.new(pepper, f"{phone}\x00{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def send(conn: Connection, pepper: bytes, *, phone: str, purpose: str, text: str) -> None:
+def send(conn: Connection, pepper: bytes, *, phone: str, purpose: str, text: str, deliver: bool = True) -> None:
     """A new code for (phone, purpose), queued as an SMS whose ``text`` has a ``{code}`` placeholder.
 
+    With ``deliver`` false (a forgotten password for a number without an account) everything happens the same
+    way, limit included, except the SMS: nobody can tell from the answers whether the number has an account.
     Raises ``Invalid("otp.too_many")`` past the per-number limit."""
     key, now = _key(phone, purpose), utcnow()
     row = conn.execute(select(CODE.c.sent, CODE.c.window_start).where(CODE.c.key == key)).first()
@@ -52,7 +54,8 @@ def send(conn: Connection, pepper: bytes, *, phone: str, purpose: str, text: str
         conn.execute(insert(CODE).values(key=key, **values))
     else:
         conn.execute(update(CODE).where(CODE.c.key == key).values(**values))
-    outbox.enqueue(conn, channel=SMS, chat_id=phone, kind="sms", payload={"text": text.format(code=code)})
+    if deliver:
+        outbox.enqueue(conn, channel=SMS, chat_id=phone, kind="sms", payload={"text": text.format(code=code)})
 
 
 def check(conn: Connection, pepper: bytes, *, phone: str, purpose: str, code: str) -> None:

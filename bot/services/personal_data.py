@@ -8,12 +8,12 @@ password; the audit log keeps what staff did, pointing to no one where the perso
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
 from bot.services import audit
+from bot.services.registrations import json_ready
 from models.tables import (
     Account,
     AuditLog,
@@ -39,10 +39,6 @@ PERSON_SKIP = ("owner_account_id", "name_key", "credential_id")
 REGISTRATION_SKIP = ("person_id", "open_key")
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
-
-
 def export(conn: Connection, account_id: int) -> dict[str, Any]:
     """Everything kept about the account and the people it registered, as JSON-ready data."""
     account = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == account_id)).one()._mapping
@@ -50,22 +46,22 @@ def export(conn: Connection, account_id: int) -> dict[str, Any]:
     for person in conn.execute(select(PERSON).where(PERSON.c.owner_account_id == account_id).order_by(PERSON.c.id)):
         row = person._mapping
         registrations = [
-            {k: _plain(v) for k, v in r._mapping.items() if k not in REGISTRATION_SKIP and k != "id"}
+            json_ready({k: v for k, v in r._mapping.items() if k not in REGISTRATION_SKIP and k != "id"})
             for r in conn.execute(select(REGISTRATION).where(REGISTRATION.c.person_id == row["id"]))
         ]
         doses = [
-            {k: _plain(v) for k, v in d._mapping.items() if k in ("dose_number", "vaccine", "lot", "given_on")}
+            json_ready({k: v for k, v in d._mapping.items() if k in ("dose_number", "vaccine", "lot", "given_on")})
             for d in conn.execute(select(DOSE).where(DOSE.c.person_id == row["id"]).order_by(DOSE.c.given_on))
         ]
         people.append({
-            **{k: _plain(v) for k, v in row.items() if k not in PERSON_SKIP and k != "id"},
+            **json_ready({k: v for k, v in row.items() if k not in PERSON_SKIP and k != "id"}),
             "registrations": registrations, "doses": doses,
         })
-    seen = [{"site": s.site_name, "role": s.role, "action": s.action, "person": s.person_name, "at": _plain(s.at)}
+    seen = [{"site": s.site_name, "role": s.role, "action": s.action, "person": s.person_name, "at": s.at.isoformat()}
             for s in audit.seen_by(conn, account_id, limit=1000)]
     chats = [f"{r.channel}:{r.chat_id}" for r in conn.execute(
         select(IDENTITY.c.channel, IDENTITY.c.chat_id).where(IDENTITY.c.account_id == account_id))]
-    return {"account": {k: _plain(account[k]) for k in ACCOUNT_FIELDS}, "chats": chats, "people": people,
+    return {"account": json_ready({k: account[k] for k in ACCOUNT_FIELDS}), "chats": chats, "people": people,
             "seen_by_staff": seen}
 
 

@@ -50,7 +50,8 @@ def check_store(store: str, name: str) -> None:
         raise ValueError(f"field {name!r} has no column in {store!r}")
 
 
-def _json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
+def json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates (and datetimes) as ISO text: what JSON can hold."""
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
@@ -121,7 +122,7 @@ def submit(
     answers = {k: str(v) for k, v in records.get(SCREENING, {}).items() if v is not None}
     # Question 10 (aged 65 or over) is answered from the birth date, on today's date in Vietnam.
     answers["q10"] = screening.YES if age_on(person["birth_date"], today()) >= screening.SENIOR_AGE else screening.NO
-    previous = _json_ready(records.get(PREVIOUS_DOSE, {})) or None
+    previous = json_ready(records.get(PREVIOUS_DOSE, {})) or None
     now = utcnow()
     values = {**person, "name_key": fold(str(person["full_name"])), "updated_at": now}
     person_id = conn.execute(

@@ -20,6 +20,7 @@ from models.tables import ChatMessage, Conversation, WebSession, table
 
 SESSION, MESSAGE, CONVERSATION = table(WebSession), table(ChatMessage), table(Conversation)
 IDLE = timedelta(days=30)  # a session unused this long is gone
+TOUCH_EVERY = timedelta(hours=1)
 
 
 def _hash(token: str) -> str:
@@ -44,13 +45,12 @@ def chat_of(conn: Connection, token: str | None) -> str | None:
         return None
     row = conn.execute(select(SESSION.c.chat_id, SESSION.c.seen_at).where(SESSION.c.token_hash == _hash(token))
                        ).first()
-    if row is None or utcnow() - row.seen_at > IDLE:
+    now = utcnow()
+    if row is None or now - row.seen_at > IDLE:
         return None
+    if now - row.seen_at > TOUCH_EVERY:  # in use: kept alive, with one write an hour at most
+        conn.execute(update(SESSION).where(SESSION.c.token_hash == _hash(token)).values(seen_at=now))
     return str(row.chat_id)
-
-
-def touch(conn: Connection, token: str) -> None:
-    conn.execute(update(SESSION).where(SESSION.c.token_hash == _hash(token)).values(seen_at=utcnow()))
 
 
 def rotate(conn: Connection, token: str) -> str:

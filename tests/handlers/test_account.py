@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.app import App
 from tests.helpers import PASSWORD, Chat, at_password, read_sms, signup
 
@@ -101,12 +103,22 @@ async def test_forgotten_password_with_the_sms_code(chat: Chat, app: App) -> Non
 
 
 async def test_forgotten_password_for_a_number_without_account_says_the_same(chat: Chat, app: App) -> None:
-    await chat.send("/start")
-    await chat.press("forgot")
-    reply = await chat.send("0987000111")
-    assert "mã xác nhận 6 chữ số" in reply[-1].text  # the same as for an account
-    await chat.send("123456")
-    assert "hết hạn hoặc chưa được gửi" in chat.prompt
+    await signup(chat)
+    await chat.press("logout")
+    answers = []
+    for phone in ("0912345678", "0987000111"):  # an account, and no account
+        probe = Chat(app.engine, "forgot-" + phone)
+        await probe.send("/start")
+        await probe.press("forgot")
+        asked = (await probe.send(phone))[-1].text
+        await probe.send("123456" if await read_sms(app.engine, "0912345678") != "123456" else "654321")
+        wrong = probe.prompt
+        for _ in range(3):
+            await probe.press("resend")
+        answers.append(tuple(re.sub(r"[\d ]{9,}", "<số>", t) for t in (asked, wrong, probe.prompt)))
+    assert "mã xác nhận 6 chữ số" in answers[0][0] and "Mã không đúng" in answers[0][1]
+    assert "quá nhiều mã" in answers[0][2]  # the send limit holds for both numbers alike
+    assert answers[0] == answers[1]  # the number aside, word for word
 
 
 async def test_logout_and_login(chat: Chat) -> None:
