@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.channels.pacing import Pacer
 from bot.channels.telegram.core import Sender
-from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
 from bot.services.media import MediaStore

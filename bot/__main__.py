@@ -52,6 +52,14 @@ async def _serve(settings: Settings) -> None:
         await register_once(settings, app.engine, telegram)
         if not settings.telegram_webhook_url:
             background.append(asyncio.create_task(telegram.poll()))
+    zalo = None
+    if settings.zalo_token:
+        from bot.channels.zalo import runtime as zalo_runtime
+
+        zalo = await zalo_runtime.start_zalo(settings, app.engine, app.pusher, app.engine.services.qr.media, web_app)
+        await zalo_runtime.register_once(settings, app.engine, zalo)
+        if not settings.zalo_webhook_url:
+            background.append(asyncio.create_task(zalo.poll()))
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
@@ -72,6 +80,8 @@ async def _serve(settings: Settings) -> None:
             task.cancel()
         if telegram is not None:
             await telegram.api.close()
+        if zalo is not None:
+            await zalo.api.close()
         await runner.cleanup()
         app.close()
 

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
 from bot.engine.store import Store
-from bot.services import conversations, keys, otp, outbox, sites, throttle, web_sessions
+from bot.services import conversations, keys, link_codes, otp, outbox, secret_links, sites, throttle, web_sessions
 from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
@@ -66,7 +66,8 @@ class App:
 
     def web_app(self) -> Any:
         """The web chat (page, API, media, trust list): the embedded default channel."""
-        from bot.channels.webchat.server import PageInfo, WebPolicy, create_web_app
+        from bot.channels import secret_page
+        from bot.channels.webchat.server import PageInfo, WebPolicy, client_address, create_web_app
 
         settings = self.settings
         trusted = keys.trust_list(keys.trusted(keys_dir(settings)))
@@ -75,7 +76,9 @@ class App:
                         per_chat=settings.rate_per_chat, chat_burst=settings.rate_per_chat * 4,
                         trusted_proxies=tuple(p.strip() for p in settings.trusted_proxies.split(",") if p.strip()),
                         secure_cookies=settings.env == "production")
-        return create_web_app(self.engine, self.engine.services.qr.media, trusted, page, policy)
+        web_app = create_web_app(self.engine, self.engine.services.qr.media, trusted, page, policy)
+        secret_page.add_routes(web_app, self.engine, client_address)  # channels without in-chat passwords
+        return web_app
 
     def close(self) -> None:
         self.store.close()
@@ -91,6 +94,8 @@ def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = ti
     web_sessions.expire(conn)
     throttle.expire(conn)
     otp.expire(conn)
+    secret_links.expire(conn)
+    link_codes.expire(conn)
     conversations.forget_old(conn, keep=keep, signup_flow=names.SIGNUP)
 
 
@@ -134,6 +139,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         passwords=passwords, cpu=cpu, signing_key=signing_key(settings), qr=qr,
         trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
         draft_ttl=timedelta(days=settings.draft_days), pepper=hmac.new(pepper, b"otp", hashlib.sha256).digest(),
+        public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        chat_linking=bool(settings.zalo_token),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,
                     cpu_queue=settings.cpu_queue)

@@ -10,6 +10,7 @@ from handlers.amend import AMEND
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
 from handlers.history import HISTORY
+from handlers.link_chat import LINK
 from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.registration import DETAILS
@@ -18,7 +19,7 @@ from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
-         CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA)
+         CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK)
 
 
 def build_registry() -> Registry:

@@ -16,19 +16,17 @@ against a keyed fingerprint.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, text_of
 from bot.engine.types import Choice
 from bot.services import accounts, otp, throttle
-from bot.services.dates import to_local
 from bot.services.errors import Invalid
 from bot.services.passwords import check_strength
 from bot.services.phones import display
 from bot.services.text import is_person_name
 from handlers import names
-from handlers.common import phone_answer
+from handlers.common import phone_answer, wait_until
 
 
 def person_name(value: str) -> str:
@@ -155,17 +153,13 @@ SIGNUP = Flow(
 # ---- log-in ----------------------------------------------------------------------------------------------------
 
 
-def _wait_message(until: datetime) -> Invalid:
-    return Invalid("account.wait", until=to_local(until).strftime("%H:%M:%S"))
-
-
 def _login_phone(ctx: Ctx, answer: Answer) -> str:
     """Any mobile number: whether it has an account is said by nothing until the password, and then only as
     "number or password wrong", the same for both."""
     phone = phone_answer(ctx, answer)
     until = throttle.blocked_until(ctx.conn, phone, ctx.source)
     if until is not None:
-        raise _wait_message(until)
+        raise wait_until(until)
     return phone
 
 
@@ -180,14 +174,14 @@ def _check_password(ctx: Ctx, answer: Answer) -> int:
     phone = ctx.get(LOGIN_PHONE) or ""
     until = throttle.blocked_until(ctx.conn, phone, ctx.source)
     if until is not None:
-        raise _wait_message(until)
+        raise wait_until(until)
     target = accounts.login_target(ctx.conn, phone)
     stored = target.password_hash if target is not None else ctx.services.passwords.decoy
     ok = ctx.compute("password_ok", ctx.services.passwords.verify, stored, answer.text or "")
     if not ok or target is None:
         until = throttle.failed(ctx.conn, phone, ctx.source)
         if until is not None:
-            raise _wait_message(until)
+            raise wait_until(until)
         raise Invalid("account.wrong_credentials")
     throttle.succeeded(ctx.conn, phone, ctx.source)
     return target.id

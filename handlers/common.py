@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Go, Option
+from bot.services.dates import to_local
 from bot.services.errors import Invalid
 from bot.services.phones import parse_mobile
 from handlers import names
@@ -35,3 +38,8 @@ def start_registration(ctx: Ctx, *, for_family: bool) -> Go:
     if ctx.has_draft():
         return Go(names.RESUME, fresh=True)
     return ctx.start_form(names.DETAILS, for_family=for_family)
+
+
+def wait_until(until: datetime) -> Invalid:
+    """"Vui lòng thử lại sau HH:MM:SS": a throttled try (a password, a link code)."""
+    return Invalid("account.wait", until=to_local(until).strftime("%H:%M:%S"))

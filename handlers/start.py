@@ -8,6 +8,7 @@ from bot.engine.types import Choice
 from bot.services.errors import Invalid
 from handlers import names
 from handlers.common import YES_NO, account_name, start_registration
+from handlers.link_chat import show_code
 from handlers.staff import STAFF_FLOWS, seen_by_text, staff_choices
 
 GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.forgot", "forgot"), ("menu.language", "language"))
@@ -17,14 +18,20 @@ MEMBER = (
     ("menu.my_data", "my_data"), ("menu.change_phone", "change_phone"), ("menu.logout", "logout"),
     ("menu.language", "language"),
 )
+LINK_SHOW, LINK_ENTER = (("menu.link_code", "link_code"),), (("menu.link_chat", "link_chat"),)
 # Menu items that simply open a flow of the same name.
 OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "forgot": names.FORGOT, "language": names.LANGUAGE,
          "records": names.RECORDS, "certificate": names.CERTIFICATE, "my_data": names.MY_DATA,
-         "change_phone": names.CHANGE_PHONE}
+         "change_phone": names.CHANGE_PHONE, "link_chat": names.LINK}
 
 
 def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:
-    return MEMBER if ctx.account_id else GUEST
+    """Where chats link by code (a chat that takes no password is served), a chat that takes passwords shows
+    the code, and one that does not offers to type it."""
+    linking = ctx.services.chat_linking
+    if ctx.account_id:
+        return MEMBER + LINK_SHOW if linking and not ctx.caps.secrets_by_link else MEMBER
+    return GUEST[:2] + LINK_ENTER + GUEST[2:] if linking and ctx.caps.secrets_by_link else GUEST
 
 
 def _choices(ctx: Ctx) -> list[Choice]:
@@ -52,6 +59,8 @@ def _route(ctx: Ctx, choice: str) -> Go | None:
         return Go(STAFF_FLOWS[choice][0], fresh=True)
     if choice == "seen_by":
         ctx.say_text(seen_by_text(ctx))
+    if choice == "link_code":
+        show_code(ctx)
     if choice == "logout":
         ctx.log_out()
         ctx.say("account.logged_out")

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -218,6 +219,30 @@ class OneTimeCode(Base):
     tries: Mapped[int] = mapped_column(Integer)
     sent: Mapped[int] = mapped_column(Integer)  # codes sent in the current window (per-number send limit)
     window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class SecretLink(Base):
+    """A one-time link to the page where a password is typed, for chats where a typed password could not be
+    deleted (Zalo): bound to one conversation and the step that asked, used once, valid 10 minutes."""
+
+    __tablename__ = "secret_link"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token in the URL
+    conversation_key: Mapped[str] = mapped_column(String(120))
+    step: Mapped[str] = mapped_column(String(80))  # "flow.step" that asked for the password
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LinkCode(Base):
+    """A 6-digit code shown in a logged-in chat that logs another chat (Zalo) into the same account: kept as a
+    keyed hash, used once, valid 10 minutes."""
+
+    __tablename__ = "link_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class Staff(Base):

@@ -4,12 +4,13 @@ Channels use only what this package exports: they hand :class:`Incoming` events 
 turn :class:`Reply` objects into platform calls, and register push deliverers with the :class:`Pusher`.
 """
 
+from bot.engine.asking import UNNUMBERED, secret_question
 from bot.engine.limits import TokenBuckets, retry_after
 from bot.engine.pushes import Deliverer, Pusher
-from bot.engine.runner import Engine, Outcome, Render
+from bot.engine.runner import Engine, Outcome, Render, SecretPage
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 
 __all__ = [
-    "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "Outcome", "Pusher", "Render", "Reply", "TokenBuckets",
-    "retry_after",
+    "UNNUMBERED", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "Outcome", "Pusher", "Render", "Reply",
+    "SecretPage", "TokenBuckets", "retry_after", "secret_question",
 ]

@@ -9,11 +9,13 @@ from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow
 from bot.engine.types import Choice, Reply
+from bot.services import secret_links
 from bot.services.conversations import CONFIRM_CANCEL, OFFERED
 from bot.services.text import clean, fold
 
 BACK = "nav:back"
 SKIP = "nav:skip"
+UNNUMBERED = frozenset({BACK, SKIP})  # reached by their words, never by a number (a menu lists them apart)
 
 
 def label_key(label: str) -> str:
@@ -63,6 +65,12 @@ def aliases_of(payload: str) -> frozenset[str]:
     return table.get(payload) or table.get(payload.rsplit(":", 1)[-1], frozenset())
 
 
+def is_secret_text(ctx: Ctx, step: Ask[Any]) -> bool:
+    """What is typed now is a password: at a password question, in a chat that can delete it, or on the
+    one-time password page. (In a chat that cannot, typed text is only ever a choice or a command.)"""
+    return step.secret and (ctx.incoming.secret_token is not None or not ctx.caps.secrets_by_link)
+
+
 def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     """The event as an answer to ``step``: a button, a contact, or text.
 
@@ -79,14 +87,15 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     if incoming.photo is not None:
         return Answer(photo=incoming.photo, photo_fallbacks=incoming.photo_fallbacks)
     raw = incoming.text or ""
-    text = raw if step.secret else clean(raw)
+    secret = is_secret_text(ctx, step)
+    text = raw if secret else clean(raw)
     offered = ctx.state.offered
-    if not offered or not text or step.secret:
+    if not offered or not text or secret:
         return Answer(text=text)
     choosing = not step.free_text or pending in (OFFERED, CONFIRM_CANCEL)
     if choosing:
         # "Quay lại" and "Bỏ qua" are reached by their words, never by a number.
-        numbered = [payload for _, payload in offered if payload not in (BACK, SKIP)]
+        numbered = [payload for _, payload in offered if payload not in UNNUMBERED]
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(numbered):
             return Answer(text=text, payload=numbered[int(text) - 1])
     if not choosing:
@@ -147,10 +156,29 @@ def prompt(
     ctx.state.offered = [[c.label, c.payload] for c in choices]
     ctx.state.pending = OFFERED if offered is not None else ""
     contact = step.contact and ctx.caps.request_contact
+    link = None
+    if step.secret and ctx.caps.secrets_by_link:
+        link = secret_links.issue(ctx.conn, conversation_key=ctx.state.key, step=step_key(ctx))
+        parts.append(ctx.t("secret_page.link", url=secret_page_url(ctx.services.public_url, link),
+                           minutes=int(secret_links.LIFETIME.total_seconds() // 60)))
     ctx.replies.append(
         Reply(
             "\n\n".join(parts), choices=choices, secret_prompt=step.secret, request_contact=contact,
             contact_label=ctx.t("common.share_contact") if contact else None,
-            keypad=step.keypad(ctx) if callable(step.keypad) else step.keypad,
+            keypad=step.keypad(ctx) if callable(step.keypad) else step.keypad, secret_link=link,
         )
     )
+
+
+def step_key(ctx: Ctx) -> str:
+    """The question the conversation is at, as "flow.step" (what a one-time password link is bound to)."""
+    return f"{ctx.state.flow}.{ctx.state.step}"
+
+
+def secret_page_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/s/{token}"
+
+
+def secret_question(reply: Reply) -> str:
+    """A password prompt without its link (the page that shows it is the link)."""
+    return reply.text.rsplit("\n\n", 1)[0] if reply.secret_link else reply.text

@@ -49,6 +49,8 @@ class Services:
     idle_after: timedelta = timedelta(days=30)
     draft_ttl: timedelta = timedelta(days=7)
     preferred_date_window_days: int = 180
+    public_url: str = ""  # where people reach this service (the one-time password page's links)
+    chat_linking: bool = False  # a channel without in-chat passwords is served: chats link by code (Zalo)
 
 
 class Ctx:

@@ -101,10 +101,13 @@ class Pusher:
     async def _message(self, item: outbox.Item) -> Reply | None:
         if item.kind == "sms":  # text made when queued (a one-time code): sent as it is
             return Reply(str(item.payload.get("text") or ""))
+        if item.kind == "notice":  # a catalog message, in the chat's language when it is sent
+            locale = await self.store.run(partial(self._locale, item))
+            params = item.payload.get("params") or {}
+            return Reply(i18n.t(locale, str(item.payload["key"]), **params), locale=locale)
+
         def read(conn: Connection) -> tuple[str, Issued | None]:
-            key = conversations.conversation_key(item.channel, item.chat_id)
-            state = conversations.load(conn, key, default_locale=self.default_locale, lock=False)
-            return state.locale, credentials.current(conn, int(item.payload["person_id"]))
+            return self._locale(item, conn), credentials.current(conn, int(item.payload["person_id"]))
 
         locale, issued = await self.store.run(read)
         if issued is None:
@@ -120,7 +123,11 @@ class Pusher:
             )
         else:
             head = i18n.t(locale, "push.registration_qr")
-        return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token)
+        return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token, locale=locale)
+
+    def _locale(self, item: outbox.Item, conn: Connection) -> str:
+        key = conversations.conversation_key(item.channel, item.chat_id)
+        return conversations.load(conn, key, default_locale=self.default_locale, lock=False).locale
 
     def _into_transcript(self, item: outbox.Item, payload: dict[str, Any], conn: Connection) -> None:
         if not outbox.still_pending(conn, item.id, lock=self.lock_rows):

@@ -32,7 +32,7 @@ from bot.engine.registry import Registry
 from bot.engine.sessions import Sessions
 from bot.engine.store import Store
 from bot.engine.types import Capabilities, Incoming, Reply
-from bot.services import conversations, deploy_state
+from bot.services import conversations, deploy_state, secret_links
 from bot.services.conversations import CONFIRM_CANCEL
 from bot.services.dates import utcnow
 from bot.services.errors import Invalid
@@ -52,6 +52,18 @@ class Outcome:
     flow: str = ""  # where the chat is now (tests and benchmarks follow it; channels need not)
     step: str = ""
     session: str = ""  # "login" / "logout" when the chat's account changed: a channel with sessions renews them
+    refused: bool = False  # a one-time password link that was used, expired, or is not for this question now
+
+
+@dataclass(frozen=True, slots=True)
+class SecretPage:
+    """The one-time password page of a chat: whose, in which language, and the question it answers."""
+
+    channel: str
+    chat_id: str
+    locale: str
+    question: str
+    new_password: bool  # a password being chosen (the browser may offer to save it), not one being checked
 
 
 class Engine:
@@ -108,6 +120,27 @@ class Engine:
         key = conversations.conversation_key(channel, chat_id)
         return await self.store.run(lambda conn: conversations.messages_after(conn, key, after))
 
+    async def secret_page(self, token: str) -> SecretPage | None:
+        """What the one-time password page behind ``token`` asks, or None when the link is used or expired
+        (reading changes nothing: a link preview does not use the link up)."""
+
+        def read(conn: Connection) -> SecretPage | None:
+            target = secret_links.peek(conn, token)
+            if target is None:
+                return None
+            state = conversations.load(conn, target.conversation_key, default_locale=self.default_locale, lock=False)
+            flow_name, _, step_name = target.step.partition(".")
+            if flow_name not in self.registry.flows:
+                return None
+            flow = self.registry[flow_name]
+            step = flow.step(step_name)
+            key = step.prompt if isinstance(step.prompt, str) else "secret_page.title"
+            channel, _, chat_id = target.conversation_key.partition(":")
+            return SecretPage(channel=channel, chat_id=chat_id, locale=state.locale, question=i18n.t(state.locale, key),
+                              new_password=any(s.name.endswith("_again") for s in flow.steps))
+
+        return await self.store.run(read)
+
     async def deploy_state(self, key: str) -> str | None:
         """A fact every worker of the deployment shares (e.g. which webhook is registered)."""
         return await self.store.run(lambda conn: deploy_state.get(conn, key))
@@ -139,6 +172,9 @@ class Engine:
         )
         if not conversations.claim_update(conn, incoming.update_key):
             return Outcome(duplicate=True)
+        if incoming.secret_token is not None and not secret_links.use(
+                conn, incoming.secret_token, conversation_key=state.key, step=f"{state.flow}.{state.step}"):
+            return Outcome(refused=True, flow=state.flow, step=state.step)
         ctx = Ctx(conn, incoming, caps, self.services, state, extras, self.registry.home)
         account_before = state.account_id
         secret = self._dispatch(ctx)
@@ -151,6 +187,8 @@ class Engine:
             ids = conversations.append_messages(conn, state.key, [render(r) for r in replies])
             for reply, reply_id in zip(replies, ids, strict=True):
                 reply.id = reply_id
+        for reply in replies:
+            reply.locale = state.locale
         session = "" if state.account_id == account_before else ("logout" if state.account_id is None else "login")
         return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session)
 
@@ -172,15 +210,18 @@ class Engine:
         step = nav.current_step(ctx)
         # What the last choices were for holds for this event only; asking anything sets it anew.
         pending, state.pending = state.pending, ""
-        secret = step.secret and incoming.text is not None
-        if self._flow_command(ctx, step):
+        typed_secret = asking.is_secret_text(ctx, step)
+        secret = typed_secret and incoming.text is not None
+        if incoming.secret_token is None and self._flow_command(ctx, step, typed_secret):
             return secret
-        action, sure = self.commands.action(incoming.command, incoming.text, secret=step.secret,
+        action, sure = self.commands.action(incoming.command, incoming.text, secret=typed_secret,
                                             free_text=step.free_text)
+        if incoming.secret_token is not None:
+            action = None  # typed on the password page: only ever the password
         if action is not None and sure:
             self._command(ctx, action)
             return secret
-        if step.secret and incoming.text is not None:
+        if typed_secret and incoming.text is not None:
             wait = self.secret_steps.take(ctx.source)
             if wait:  # password guessing at a rate no person types: said, not hashed
                 self._ask(ctx, error=ctx.t("common.slow_down", seconds=retry_after(wait)))
@@ -199,6 +240,10 @@ class Engine:
         if answer.payload == asking.BACK:
             nav.back(ctx)
             self._ask(ctx)
+            return secret
+        if step.secret and not typed_secret and answer.payload is None:
+            # A password typed where it cannot be deleted: refused, and the one-time page offered again.
+            self._ask(ctx, error=ctx.t("secret_page.not_in_chat"))
             return secret
         self._take(ctx, step, answer, action)
         return secret
@@ -223,11 +268,11 @@ class Engine:
         nav.accept(ctx, step, value)
         self._ask(ctx)
 
-    def _flow_command(self, ctx: Ctx, step: Ask[Any]) -> bool:
+    def _flow_command(self, ctx: Ctx, step: Ask[Any], typed_secret: bool) -> bool:
         """A command that starts a flow ("/tra 0912…"): for whom the flow allows, started with the text after
         it as the first answer; for anyone else the reply to an unknown command (a bare word is just text)."""
         incoming = ctx.incoming
-        name, argument = self.commands.flow_command(incoming.command, incoming.text, secret=step.secret,
+        name, argument = self.commands.flow_command(incoming.command, incoming.text, secret=typed_secret,
                                                     free_text=step.free_text)
         if name is None:
             return False

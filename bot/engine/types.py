@@ -25,6 +25,12 @@ class Capabilities:
     photo_upload: bool = True
     max_text: int = 4096
 
+    @property
+    def secrets_by_link(self) -> bool:
+        """A password typed here would stay in the chat for good (nothing can delete it): passwords are typed
+        on a one-time page of ours instead, and a password typed in the chat is refused."""
+        return not self.delete_messages
+
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
@@ -44,6 +50,7 @@ class Incoming:
     command: str | None = None
     other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
     source: str = ""  # who is typing, as far as the channel can tell (the client address on the web)
+    secret_token: str | None = None  # the text was typed on the one-time password page this token opened
 
     def __post_init__(self) -> None:
         # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings; and nothing
@@ -72,3 +79,5 @@ class Reply:
     keypad: str | None = None  # "numeric": the answer is digits or a date (a page opens the number keypad)
     delete_incoming: bool = False
     id: int | None = None  # its place in the transcript, for channels that keep one
+    locale: str = ""  # the chat's language (a channel's own words around the reply: menu hints)
+    secret_link: str | None = None  # the one-time password page's token (the link is the text's last paragraph)

@@ -7,9 +7,11 @@ import hmac
 import os
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 TOKEN = re.compile(r"[0-9a-f]{40}")
+EXPIRING = re.compile(r"([0-9a-f]{40})\.([0-9]{1,12})\.([0-9a-f]{32})")
 
 
 class MediaStore:
@@ -36,3 +38,24 @@ class MediaStore:
         temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
         temporary.write_bytes(png)
         os.replace(temporary, path)  # readers never see half a file
+
+    def expiring_name(self, token: str, until: datetime) -> str:
+        """A name for the picture that works until ``until`` (for messengers that fetch pictures by URL): the
+        token, the deadline and a MAC over both, nothing personal."""
+        deadline = int(until.replace(tzinfo=UTC).timestamp())
+        return f"{token}.{deadline}.{self._mac(token, deadline)}"
+
+    def get_expiring(self, name: str, now: datetime) -> bytes | None:
+        """The picture behind an expiring name, if the name is genuine and not past its deadline."""
+        match = EXPIRING.fullmatch(name)
+        if match is None:
+            return None
+        token, deadline = match.group(1), int(match.group(2))
+        if not hmac.compare_digest(match.group(3), self._mac(token, deadline)):
+            return None
+        if deadline < now.replace(tzinfo=UTC).timestamp():
+            return None
+        return self.get(token)
+
+    def _mac(self, token: str, deadline: int) -> str:
+        return hmac.new(self._secret, f"expiring\x00{token}\x00{deadline}".encode(), hashlib.sha256).hexdigest()[:32]

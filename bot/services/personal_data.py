@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from bot.services import audit
+from bot.services import audit, link_codes
 from bot.services.registrations import json_ready
 from models.tables import (
     Account,
@@ -79,6 +79,7 @@ def delete_account(conn: Connection, account_id: int, *, current_chat: str = "")
         conn.execute(delete(OUTBOX).where(OUTBOX.c.channel == channel, OUTBOX.c.chat_id == chat))
     conn.execute(delete(IDENTITY).where(IDENTITY.c.account_id == account_id))
     conn.execute(delete(STAFF).where(STAFF.c.account_id == account_id))
+    link_codes.forget_account(conn, account_id)
     people = list(conn.execute(select(PERSON.c.id).where(PERSON.c.owner_account_id == account_id)).scalars())
     dosed = set(conn.execute(select(DOSE.c.person_id).where(DOSE.c.person_id.in_(people))).scalars())
     gone = [p for p in people if p not in dosed]

@@ -16,9 +16,9 @@ from aiohttp import web
 from PIL import Image
 
 from bot.app import App
+from bot.channels.pacing import Pacer
 from bot.channels.telegram.api import TelegramApi
 from bot.channels.telegram.core import Sender, TelegramChannel
-from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
 from bot.services import credentials, doses, staff

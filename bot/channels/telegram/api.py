@@ -5,19 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.channels.pacing import Blocked, RetryAfter, Transient
 
-class RetryAfter(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds}s")
-        self.seconds = seconds
-
-
-class Blocked(Exception):
-    """403: the user blocked the bot or deleted the chat; sending again will not help."""
-
-
-class Transient(Exception):
-    """5xx or a network failure: worth retrying with backoff."""
+__all__ = ["Blocked", "Button", "Keyboard", "RetryAfter", "TelegramApi", "Transient"]
 
 
 @dataclass(frozen=True, slots=True)

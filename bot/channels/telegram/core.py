@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n
-from bot.channels.telegram.api import Blocked, Button, Keyboard, RetryAfter, TelegramApi, Transient
-from bot.channels.telegram.pacing import Pacer
+from bot.channels.pacing import Pacer, Transient, send_paced
+from bot.channels.telegram.api import Button, Keyboard, TelegramApi
 from bot.engine import Capabilities, Engine, Incoming, Reply
 from bot.services.media import MediaStore
 
@@ -146,24 +146,11 @@ class Sender:
         return delivered
 
     async def _call(self, chat_id: int, action: Any) -> bool:
-        delay = 0.5
-        for attempt in range(self.attempts):
-            try:
-                async with self.pacer.sending(chat_id):
-                    await action()
-                return True
-            except RetryAfter as limit:
-                self.pacer.pause(limit.seconds)
-            except Blocked:
-                self.blocked.add(chat_id)
-                log.info("a user blocked the bot; their messages are skipped")
-                return False
-            except Transient:
-                if attempt == self.attempts - 1:
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30)
-        raise Transient("gave up after repeated 429 answers")
+        if await send_paced(self.pacer, chat_id, action, attempts=self.attempts):
+            return True
+        self.blocked.add(chat_id)
+        log.info("a user blocked the bot; their messages are skipped")
+        return False
 
 
 class TelegramChannel:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
-from pathlib import Path
 
 from aiohttp import web
 
+from bot.channels.pacing import Pacer
+from bot.channels.secrets import webhook_secret as secret_of
 from bot.channels.telegram.api import TelegramApi
 from bot.channels.telegram.core import CHANNEL, Sender, TelegramChannel
-from bot.channels.telegram.pacing import Pacer
 from bot.config import Settings
 from bot.engine import Engine, Pusher
 from bot.services.media import MediaStore
@@ -33,14 +32,7 @@ def make_api(runtime: str, token: str, api_url: str) -> TelegramApi:
 
 
 def webhook_secret(settings: Settings) -> str:
-    if settings.telegram_webhook_secret:
-        return settings.telegram_webhook_secret
-    path = Path(settings.data_dir) / "secrets" / "telegram-webhook.secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return secret_of(settings, "telegram", settings.telegram_webhook_secret)
 
 
 async def start_telegram(

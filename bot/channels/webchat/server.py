@@ -27,6 +27,7 @@ from aiohttp import web
 from bot import i18n
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, TokenBuckets, retry_after
+from bot.services.dates import utcnow
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,14 @@ async def media(request: web.Request) -> web.Response:
     return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
+async def expiring_media(request: web.Request) -> web.Response:
+    """A picture a messenger fetches by URL (Zalo): the link names no one and stops working at its deadline."""
+    data = request.app[MEDIA_KEY].get_expiring(request.match_info["name"], utcnow())
+    if data is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
 async def trust_list(request: web.Request) -> web.Response:
     return web.json_response(request.app[TRUST_KEY])
 
@@ -270,7 +279,8 @@ async def trust_list(request: web.Request) -> web.Response:
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     """On every answer, errors included: the security headers, no version banner, and the API's answers (one
     person's conversation) never kept by a browser or a proxy."""
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():  # a page with a policy of its own keeps it
+        response.headers.setdefault(name, value)
     response.headers["Server"] = "sskdt"
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
@@ -316,6 +326,7 @@ def create_web_app(
     app[MEDIA_KEY] = media_store
     app[TRUST_KEY] = trusted
     app.router.add_get("/media/{token}.png", media)
+    app.router.add_get("/media/x/{name}.png", expiring_media)
     app.router.add_get("/.well-known/sskdt/trust-list.json", trust_list)
     app.router.add_get("/", index)
     app.router.add_get("/privacy", privacy)

@@ -1,5 +1,6 @@
-"""One limiter for every message the bot sends: at most N a second overall and M a second per chat,
-and a full stop for as long as a 429's ``retry_after`` says. Messages are never dropped by the limiter.
+"""Sending to a messenger at the rates it allows: one limiter for every message the bot sends (at most N a
+second overall and M a second per chat, and a full stop for as long as a 429's ``retry_after`` says; messages
+are never dropped by the limiter) and one retry loop that turns the platform's answers into what to do next.
 
 WebPolicy are kept as the server sees them, not as we stamp them: a request may arrive anywhere between its
 start and its response, so a request only counts as finished when its response is back, a chat's next
@@ -10,12 +11,30 @@ fewer than N requests are in flight or finished within the last second.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 
+log = logging.getLogger(__name__)
 POLL = 0.005  # re-check while a slot is held by a request still in flight
+
+
+class RetryAfter(Exception):
+    """429: the platform asks for a pause (of ``seconds``) before anything else is sent."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Blocked(Exception):
+    """403: the user blocked the bot or deleted the chat; sending again will not help."""
+
+
+class Transient(Exception):
+    """5xx or a network failure: worth retrying with backoff."""
 
 
 class Pacer:
@@ -23,13 +42,13 @@ class Pacer:
         self.global_limit = max(int(global_per_second), 1)
         self.chat_gap = 1.0 / per_chat_per_second
         self._finished: deque[float] = deque()
-        self._in_flight: set[int] = set()
+        self._in_flight: set[Hashable] = set()
         self._in_flight_count = 0
-        self._next_by_chat: dict[int, float] = {}
+        self._next_by_chat: dict[Hashable, float] = {}
         self._paused_until = 0.0
 
     @asynccontextmanager
-    async def sending(self, chat_id: int) -> AsyncIterator[None]:
+    async def sending(self, chat_id: Hashable) -> AsyncIterator[None]:
         """Hold a slot for one request to ``chat_id`` for as long as the request takes."""
         while True:
             wait = self._wait(chat_id, time.monotonic())
@@ -49,7 +68,7 @@ class Pacer:
             if len(self._next_by_chat) > 10_000:
                 self._next_by_chat = {c: t for c, t in self._next_by_chat.items() if t > now}
 
-    def _wait(self, chat_id: int, now: float) -> float:
+    def _wait(self, chat_id: Hashable, now: float) -> float:
         while self._finished and now - self._finished[0] >= 1.0:
             self._finished.popleft()
         waits = [self._paused_until - now, self._next_by_chat.get(chat_id, 0.0) - now]
@@ -62,3 +81,26 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """Obey a 429: nothing goes out until ``retry_after`` has passed."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+async def send_paced(pacer: Pacer, chat_id: Hashable, action: Callable[[], Awaitable[object]], *,
+                     attempts: int = 6) -> bool:
+    """Run one platform call within the pacer's limits: True when it went through, False when the user blocked
+    the bot. A 429 pauses every sender and is retried; a 5xx or a network failure is retried with backoff
+    (0.5 s doubling, at most 30 s) and raised after ``attempts``."""
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            async with pacer.sending(chat_id):
+                await action()
+            return True
+        except RetryAfter as limit:
+            pacer.pause(limit.seconds)
+        except Blocked:
+            return False
+        except Transient:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)
+    raise Transient("gave up after repeated 429 answers")
