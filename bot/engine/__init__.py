@@ -5,12 +5,13 @@ turn :class:`Reply` objects into platform calls, and register push deliverers wi
 """
 
 from bot.engine.asking import UNNUMBERED, secret_question
+from bot.engine.keyed_locks import KeyedLocks
 from bot.engine.limits import TokenBuckets, retry_after
 from bot.engine.pushes import Deliverer, Pusher
 from bot.engine.runner import Engine, Outcome, Render, SecretPage
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 
 __all__ = [
-    "UNNUMBERED", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "Outcome", "Pusher", "Render", "Reply",
-    "SecretPage", "TokenBuckets", "retry_after", "secret_question",
+    "UNNUMBERED", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "KeyedLocks", "Outcome", "Pusher",
+    "Render", "Reply", "SecretPage", "TokenBuckets", "retry_after", "secret_question",
 ]

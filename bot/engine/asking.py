@@ -157,6 +157,8 @@ def prompt(
     ctx.state.pending = OFFERED if offered is not None else ""
     contact = step.contact and ctx.caps.request_contact
     link = None
+    if step.secret and ctx.caps.delete_messages:
+        parts.append(ctx.t("secret_page.in_chat"))
     if step.secret and ctx.caps.secrets_by_link:
         link = secret_links.issue(ctx.conn, conversation_key=ctx.state.key, step=step_key(ctx))
         parts.append(ctx.t("secret_page.link", url=secret_page_url(ctx.services.public_url, link),

@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,6 +25,7 @@ from bot.engine import asking
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Answer, Ask, Offer
+from bot.engine.keyed_locks import KeyedLocks
 from bot.engine.limits import CpuGate, TokenBuckets, retry_after
 from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
@@ -81,7 +81,7 @@ class Engine:
         self.sessions = Sessions(store)
         self.transcripts: dict[str, Render] = {}
         self.after_push: Callable[[], None] | None = None  # set by the app: wakes the pusher
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()
         # argon2 and picture decoding: a bounded queue, two places kept for log-ins.
         self.cpu_gate = CpuGate(capacity=cpu_queue or 16 * (os.cpu_count() or 1), reserved=2)
         self.secret_steps = TokenBuckets(rate=1 / 3, burst=10)  # password steps: 10 at once, then one per 3 s
@@ -89,7 +89,7 @@ class Engine:
     # ---- the public interface of channels -----------------------------------------------------------
 
     async def handle(self, incoming: Incoming, caps: Capabilities) -> Outcome:
-        async with self._chat_lock(incoming.conversation_key):
+        async with self._locks.hold(incoming.conversation_key):
             extras: dict[str, Any] = {}
             loop = asyncio.get_running_loop()
             try:
@@ -147,22 +147,6 @@ class Engine:
 
     async def put_deploy_state(self, key: str, value: str) -> None:
         await self.store.run(lambda conn: deploy_state.put(conn, key, value))
-
-    @asynccontextmanager
-    async def _chat_lock(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
     # ---- inside the DB thread ------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ import hmac
 import os
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
+
+from bot.services.dates import now
 
 TOKEN = re.compile(r"[0-9a-f]{40}")
 EXPIRING = re.compile(r"([0-9a-f]{40})\.([0-9]{1,12})\.([0-9a-f]{32})")
@@ -39,13 +41,13 @@ class MediaStore:
         temporary.write_bytes(png)
         os.replace(temporary, path)  # readers never see half a file
 
-    def expiring_name(self, token: str, until: datetime) -> str:
-        """A name for the picture that works until ``until`` (for messengers that fetch pictures by URL): the
+    def expiring_name(self, token: str, lifetime: timedelta) -> str:
+        """A name for the picture that works for ``lifetime`` (for messengers that fetch pictures by URL): the
         token, the deadline and a MAC over both, nothing personal."""
-        deadline = int(until.replace(tzinfo=UTC).timestamp())
+        deadline = int((now() + lifetime).timestamp())
         return f"{token}.{deadline}.{self._mac(token, deadline)}"
 
-    def get_expiring(self, name: str, now: datetime) -> bytes | None:
+    def get_expiring(self, name: str) -> bytes | None:
         """The picture behind an expiring name, if the name is genuine and not past its deadline."""
         match = EXPIRING.fullmatch(name)
         if match is None:
@@ -53,7 +55,7 @@ class MediaStore:
         token, deadline = match.group(1), int(match.group(2))
         if not hmac.compare_digest(match.group(3), self._mac(token, deadline)):
             return None
-        if deadline < now.replace(tzinfo=UTC).timestamp():
+        if deadline < now().timestamp():
             return None
         return self.get(token)
 

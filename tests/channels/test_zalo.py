@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -25,14 +26,15 @@ from bot.channels.zalo import runtime
 from bot.channels.zalo.core import ZaloChannel
 from bot.channels.zalo.text import messages, split
 from bot.engine import Choice, Reply
-from bot.services import conversations, credentials, doses
+from bot.services import conversations, credentials, doses, staff
 from bot.services.dates import FixedClock, now, use_clock
+from bot.services.phones import parse_mobile
 from bot.services.qr_reader import QR_ONLY
 from handlers.registration import DETAILS
 from tests.conftest import cheap_settings
 from tests.fakes.zalo_api import FakeZalo, Limits
-from tests.helpers import PASSWORD, Chat, read_sms, signup
-from tests.scripts import Button, details, in_order
+from tests.helpers import PASSWORD, Chat, answer_form, read_sms, send_form, signup
+from tests.scripts import Button, details, history, in_order
 
 SECRET = "zalo-webhook-secret-for-tests"
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]+)")
@@ -380,3 +382,78 @@ async def test_pushes_to_many_chats_keep_zalos_pace_and_obey_a_429(tmp_path: Pat
         await api.close()
         await fake.stop()
         app.close()
+
+
+async def test_the_password_page_in_a_real_browser(zalo: Zalo, tmp_path: Path) -> None:
+    """The page a Zalo user opens from the link, in Debian's headless Chromium on a phone-sized screen."""
+    from playwright.async_api import async_playwright, expect
+
+    from tests.channels.test_webchat_page import CHROMIUM, FLAGS
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    await zalo.say("/start")
+    await zalo.pick("signup")
+    for text in ("Đặng Thu Thảo", "0912345678"):
+        await zalo.say(text)
+    await zalo.say(await read_sms(zalo.app.engine, "0912345678"))
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(zalo.link())
+        await expect(page.locator("main")).to_contain_text("đặt mật khẩu")
+        field = page.get_by_label("Mật khẩu")
+        await expect(field).to_have_attribute("type", "password")
+        await expect(field).to_have_attribute("autocomplete", "new-password")
+        await field.fill("ngan")  # too short: said on the page, asked again there
+        await page.get_by_role("button", name="Gửi").click()
+        await expect(page.locator("main")).to_contain_text("Mật khẩu cần ít nhất 8 ký tự")
+        await page.get_by_label("Mật khẩu").fill(PASSWORD)
+        await page.get_by_role("button", name="Gửi").click()
+        await expect(page.locator("main")).to_contain_text("nhập lại mật khẩu")
+        await page.get_by_label("Mật khẩu").fill(PASSWORD)
+        await page.get_by_role("button", name="Gửi").click()
+        await expect(page.locator("main")).to_contain_text("Mời Anh/Chị quay lại Zalo để tiếp tục")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await page.screenshot(path=str(tmp_path / "secret-page.png"))
+        await browser.close()
+    await zalo.channel.idle()
+    assert "Tạo tài khoản thành công" in "\n".join(zalo.texts[-2:])
+    assert not any(PASSWORD in text for text in zalo.fake.sent_texts())
+
+
+async def test_staff_linked_by_code_verify_a_photographed_qr_on_zalo(zalo: Zalo) -> None:
+    """A site officer with an account from the web chat links Zalo by code (no password in Zalo), then checks a
+    citizen's QR photographed with the phone: Zalo hands the picture over as a URL, the bot downloads it."""
+    citizen = Chat(zalo.app.engine, "web-citizen-1", channel=WEB_CHANNEL)
+    await signup(citizen)
+    await citizen.press("register_self")
+    await answer_form(citizen, {**details(), **history()})
+    await send_form(citizen)
+    officer = Chat(zalo.app.engine, "web-officer-1", channel=WEB_CHANNEL)
+    await signup(officer, name="Phạm Bến Thành", phone="0901000003")
+    await zalo.app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000003"), role=staff.SITE_STAFF,
+                                                    site_code="HCM-BT-01"))
+    await officer.send("/menu")
+    await officer.press("link_code")
+    code = re.search(r"Mã liên kết: (\d{3}) (\d{3})", officer.text)
+    assert code
+    await zalo.say("/start")
+    await zalo.say("Lien ket tai khoan co san")
+    await zalo.say(code.group(1) + code.group(2))
+    assert "Xin chào Phạm Bến Thành" in zalo.last and "Xác minh" in zalo.last  # the staff menu, numbered
+
+    with zalo.app.store.engine.connect() as conn:
+        issued = credentials.current(conn, 1)
+    assert issued is not None
+    png = zalo.app.engine.services.qr.media.get(zalo.app.engine.services.qr.ensure(issued, "CHƯA TIÊM"))
+    assert png is not None
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    jpeg = io.BytesIO()
+    image.resize((640, round(image.height * 640 / image.width))).save(jpeg, format="JPEG", quality=60)
+    await zalo.say("/xacminh")
+    assert await zalo.fake.deliver(zalo.fake.photo(zalo.chat, zalo.fake.host_photo(jpeg.getvalue()))) == 200
+    await zalo.channel.idle()
+    assert "✅ HỢP LỆ" in "\n".join(zalo.texts[-2:])

@@ -49,6 +49,7 @@ class FakeZalo:
         self._recent: deque[float] = deque()
         self._last_by_chat: dict[str, float] = {}
         self._pause = (0.0, 0.0)
+        self._hosted: dict[str, bytes] = {}
         self._changed = asyncio.Condition()
         self._notifying: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -58,6 +59,7 @@ class FakeZalo:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._method)
+        app.router.add_get("/cdn/{name}", self._cdn)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -119,6 +121,16 @@ class FakeZalo:
         self._recent.append(now)
         self._last_by_chat[chat_id] = now
         return None
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self._hosted.get(request.match_info["name"])
+        return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+
+    def host_photo(self, data: bytes) -> str:
+        """A picture a user sends is kept by Zalo and handed to the bot as a URL."""
+        name = f"p{next(self._ids)}.jpg"
+        self._hosted[name] = data
+        return f"{self.base_url}/cdn/{name}"
 
     # ---- methods ----------------------------------------------------------------------------------------
 

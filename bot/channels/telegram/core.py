@@ -21,7 +21,7 @@ from aiohttp import web
 from bot import i18n
 from bot.channels.pacing import Pacer, Transient, send_paced
 from bot.channels.telegram.api import Button, Keyboard, TelegramApi
-from bot.engine import Capabilities, Engine, Incoming, Reply
+from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -99,15 +99,13 @@ class Sender:
         self.attempts = attempts
         self.file_ids: dict[str, str] = {}
         self.blocked: set[int] = set()
-        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_locks = KeyedLocks()
 
     async def send(self, chat_id: int, reply: Reply) -> bool:
         """True when delivered; False when the user blocked the bot (marked, and skipped from then on).
 
         One chat's messages go out one at a time, in the order they were handed over."""
-        if len(self._chat_locks) > 10_000:
-            self._chat_locks = {c: lock for c, lock in self._chat_locks.items() if lock.locked()}
-        async with self._chat_locks.setdefault(chat_id, asyncio.Lock()):
+        async with self._chat_locks.hold(chat_id):
             return await self._send(chat_id, reply)
 
     async def _send(self, chat_id: int, reply: Reply) -> bool:

@@ -27,7 +27,6 @@ from aiohttp import web
 from bot import i18n
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, TokenBuckets, retry_after
-from bot.services.dates import utcnow
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -266,7 +265,7 @@ async def media(request: web.Request) -> web.Response:
 
 async def expiring_media(request: web.Request) -> web.Response:
     """A picture a messenger fetches by URL (Zalo): the link names no one and stops working at its deadline."""
-    data = request.app[MEDIA_KEY].get_expiring(request.match_info["name"], utcnow())
+    data = request.app[MEDIA_KEY].get_expiring(request.match_info["name"])
     if data is None:
         raise web.HTTPNotFound()
     return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

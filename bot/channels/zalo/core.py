@@ -28,8 +28,7 @@ from bot import i18n
 from bot.channels.pacing import Pacer, RetryAfter, Transient, send_paced
 from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.text import LIMIT, messages
-from bot.engine import Capabilities, Engine, Incoming, Reply
-from bot.services.dates import utcnow
+from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -100,14 +99,12 @@ class Sender:
         self.public_url = public_url.rstrip("/")
         self.attempts = attempts
         self.blocked: set[str] = set()
-        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._chat_locks = KeyedLocks()
 
     async def send(self, chat_id: str, reply: Reply) -> bool:
         """True when delivered; False when the user blocked the bot (skipped from then on) or the platform
         refused the message for good."""
-        if len(self._chat_locks) > 10_000:
-            self._chat_locks = {c: lock for c, lock in self._chat_locks.items() if lock.locked()}
-        async with self._chat_locks.setdefault(chat_id, asyncio.Lock()):
+        async with self._chat_locks.hold(chat_id):
             return await self._send(chat_id, reply)
 
     async def _send(self, chat_id: str, reply: Reply) -> bool:
@@ -129,7 +126,7 @@ class Sender:
         if self.media.get(token) is None:
             log.error("picture %s missing from the media store", token[:8])
             return None
-        return f"{self.public_url}/media/x/{self.media.expiring_name(token, utcnow() + MEDIA_LIFETIME)}.png"
+        return f"{self.public_url}/media/x/{self.media.expiring_name(token, MEDIA_LIFETIME)}.png"
 
     async def _call(self, chat_id: str, action: Callable[[], Awaitable[object]]) -> bool:
         try:
@@ -149,7 +146,7 @@ class ZaloChannel:
         self.engine = engine
         self.sender = sender
         self._tasks: set[asyncio.Task[None]] = set()
-        self._order: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._order = KeyedLocks()
         self._groups_told: set[str] = set()
 
     async def apply(self, body: Any) -> asyncio.Task[None] | None:
@@ -161,7 +158,7 @@ class ZaloChannel:
         event, raw = parsed
         if event.other == "group":
             return self._later(self._tell_group(event.chat_id))
-        async with self._in_order(event.chat_id):
+        async with self._order.hold(event.chat_id):
             if event.photo is not None:
                 await self._fetch_photo(event, raw)
             work = asyncio.ensure_future(self.engine.handle(event, CAPABILITIES))
@@ -207,20 +204,6 @@ class ZaloChannel:
             return
         self._groups_told.add(chat_id)
         await self.sender.send(chat_id, Reply(i18n.t(i18n.DEFAULT_LOCALE, "zalo.groups")))
-
-    @contextlib.asynccontextmanager
-    async def _in_order(self, chat_id: str) -> Any:
-        lock, users = self._order.get(chat_id, (asyncio.Lock(), 0))
-        self._order[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._order[chat_id]
-            if users <= 1:
-                del self._order[chat_id]
-            else:
-                self._order[chat_id] = (lock, users - 1)
 
     async def _fetch_photo(self, event: Incoming, message: dict[str, Any]) -> None:
         """A picture arrives as a URL; a failed download leaves it empty ("no QR found"), never a crash."""
