@@ -152,6 +152,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_dose_add(args: argparse.Namespace) -> int:
+    if args.action == "import":
+        return cmd_dose_import(args)
+    if not (args.booking_code and args.vaccine and args.lot and args.date):
+        print("dose add needs --booking-code, --vaccine, --lot and --date", file=sys.stderr)
+        return 2
     from bot import i18n
     from bot.app import migrate, signing_key
     from bot.services import doses
@@ -181,6 +186,56 @@ def cmd_dose_add(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"dose {done.dose_number} recorded; new credential {done.credential.id} ({done.credential.level}); "
           f"{done.pushes} chat(s) will receive the new QR")
+    return 0
+
+
+def cmd_dose_import(args: argparse.Namespace) -> int:
+    """A site's dose records (CSV or XLSX) matched to registered people, with a progress bar and a report."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+    from tqdm import tqdm
+
+    from bot import i18n
+    from bot.app import signing_key
+    from bot.services import site_records
+    from bot.services.errors import Invalid
+    from models.tables import Site, table
+
+    if not args.file:
+        print("dose import needs a file: sskdt dose import FILE.csv|FILE.xlsx", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    settings = _settings(args)
+    engine = _database(args)
+    data = path.read_bytes()
+    try:
+        with engine.begin() as conn:
+            site_id = None
+            if args.site:
+                site = table(Site)
+                site_id = conn.execute(select(site.c.id).where(site.c.code == args.site)).scalar()
+                if site_id is None:
+                    print(f"no site with code {args.site} (sskdt site list)", file=sys.stderr)
+                    return 1
+            with tqdm(desc=path.name, unit=" rows", file=sys.stderr, mininterval=0.5) as bar:
+                def progress(done: int) -> None:
+                    bar.update(done - bar.n)
+
+                report = site_records.import_rows(conn, signing_key(settings), site_records.read_table(data, path.name),
+                                                  file_name=path.name, site_id=site_id,
+                                                  progress=progress)
+    except Invalid as bad:
+        print(i18n.t("en", bad.key, **bad.params), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    report_path = Path(args.report) if args.report else path.with_name(path.stem + ".report.csv")
+    report_path.write_bytes(site_records.report_csv("vi", report))
+    print(site_records.summary("en", report))
+    for line in site_records.problem_lines("en", report, limit=20):
+        print("  " + line)
+    print(f"report: {report_path}")
     return 0
 
 
@@ -383,7 +438,8 @@ def parser() -> argparse.ArgumentParser:
         ("migrate", cmd_migrate, "apply database migrations"),
         ("demo-seed", cmd_demo_seed, "load a handful of demo vaccination sites"),
         ("keys", cmd_keys, "keys generate: write a P-256 signing key and self-signed certificate"),
-        ("dose", cmd_dose_add, "dose add: record a dose, re-issue the QR and push it to the citizen"),
+        ("dose", cmd_dose_add, "dose add: record a dose, re-issue the QR and push it to the citizen; "
+                               "dose import FILE: a site's dose records (CSV/XLSX), matched to registered people"),
         ("verify", cmd_verify, "verify a QR (PNG/JPEG file or its text): signature, expiry, superseded"),
         ("site", cmd_site, "site import FILE.csv | site list: the province's vaccination sites"),
         ("staff", cmd_staff, "staff add --phone 09… --role admin|staff|checker [--site CODE] | remove | list"),
@@ -408,13 +464,18 @@ def parser() -> argparse.ArgumentParser:
         elif name == "dose":
             from bot.services.vaccines import VACCINES
 
-            cmd.add_argument("action", choices=["add"])
-            cmd.add_argument("--booking-code", required=True, help="the 16-digit booking code")
-            cmd.add_argument("--vaccine", required=True,
+            cmd.add_argument("action", choices=["add", "import"])
+            cmd.add_argument("file", nargs="?", help="import: a site's dose records, CSV or XLSX, with the columns "
+                             "full name, birth date, sex, ID number, phone, vaccine, lot, date, dose number "
+                             "(Vietnamese headers accepted: Họ và tên, Ngày sinh, Số CCCD, Vắc xin, Ngày tiêm …)")
+            cmd.add_argument("--site", help="import: the site whose records these are (its code)")
+            cmd.add_argument("--report", help="import: where to write the report (default FILE.report.csv)")
+            cmd.add_argument("--booking-code", help="add: the 16-digit booking code")
+            cmd.add_argument("--vaccine",
                              help="the vaccine, by any of its names: " + ", ".join(
                                  sorted({n for v in VACCINES.values() for n in v.names})))
-            cmd.add_argument("--lot", required=True, help="lot number")
-            cmd.add_argument("--date", required=True, help="date given, dd/mm/yyyy")
+            cmd.add_argument("--lot", help="add: lot number")
+            cmd.add_argument("--date", help="add: date given, dd/mm/yyyy")
             cmd.add_argument("--confirm-interval", action="store_true",
                              help="record a dose sooner after the previous one than the vaccine's minimum")
         elif name == "verify":

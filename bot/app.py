@@ -11,6 +11,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,19 @@ from bot.config import Settings
 from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
 from bot.engine.store import Store
-from bot.services import conversations, keys, link_codes, otp, outbox, secret_links, sites, throttle, web_sessions
+from bot.services import (
+    conversations,
+    keys,
+    link_codes,
+    otp,
+    outbox,
+    secret_links,
+    site_records,
+    sites,
+    throttle,
+    web_sessions,
+)
+from bot.services.dates import utcnow
 from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
@@ -57,9 +70,10 @@ class App:
     async def maintain(self, every: timedelta = timedelta(hours=1)) -> None:
         """Housekeeping while the service runs: expire update keys (after 7 days) and stale drafts."""
         ttl, keep = self.engine.services.draft_ttl, timedelta(days=self.settings.transcript_days)
+        records = timedelta(days=self.settings.site_record_days)
         while True:
             try:
-                await self.store.run(lambda conn: housekeeping(conn, draft_ttl=ttl, keep=keep))
+                await self.store.run(partial(housekeeping, draft_ttl=ttl, keep=keep, site_records_for=records))
             except Exception:
                 log.exception("housekeeping failed; retrying later")
             await asyncio.sleep(every.total_seconds())
@@ -85,10 +99,12 @@ class App:
         self.cpu.shutdown(wait=False, cancel_futures=True)
 
 
-def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = timedelta(days=30)) -> None:
+def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = timedelta(days=30),
+                 site_records_for: timedelta = timedelta(days=365)) -> None:
     """Forget update keys after 7 days, stale drafts after their lifetime, undeliverable pushes after 7 days,
     web chat sessions unused for 30 days, password throttles after a day; transcripts and idle conversations
-    after ``keep`` (``SSKDT_TRANSCRIPT_DAYS``), abandoned sign-ups after a day."""
+    after ``keep`` (``SSKDT_TRANSCRIPT_DAYS``), abandoned sign-ups after a day; a site's records that matched
+    no one after ``site_records_for`` (``SSKDT_SITE_RECORD_DAYS``)."""
     conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=draft_ttl)
     outbox.expire_stale(conn, timedelta(days=7))
     web_sessions.expire(conn)
@@ -96,6 +112,7 @@ def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = ti
     otp.expire(conn)
     secret_links.expire(conn)
     link_codes.expire(conn)
+    site_records.forget_old(conn, (utcnow() - site_records_for).date())
     conversations.forget_old(conn, keep=keep, signup_flow=names.SIGNUP)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, Option, stored, summary_fields, summary_lines
 from bot.engine.types import Choice
-from bot.services import credentials, places, registrations, screening
+from bot.services import credentials, places, registrations, screening, site_records
 from bot.services.dates import age_on, today
 from bot.services.errors import Invalid
 from handlers import names
@@ -161,7 +161,11 @@ def _submit(ctx: Ctx) -> Go:
         "registration.pool_notice", province=places.province(ctx.get(PROVINCE) or 0).name
     )
     earlier = (ctx.get(DOSE_NUMBER) or 1) - 1  # declared doses show on the QR once a site confirms them
-    notes = "\n\n".join(n for n in (pool, ctx.t("success.declared_doses", count=earlier) if earlier else "") if n)
+    # Doses a site recorded before this person had an account: theirs now, and on the QR from the start.
+    found = site_records.match_registered(ctx.conn, person_id)
+    notes = "\n\n".join(n for n in (
+        pool, ctx.t("success.site_doses", count=found) if found else "",
+        ctx.t("success.declared_doses", count=earlier) if earlier and not found else "") if n)
     ctx.say("success.done", code=code, summary=summary_text(ctx, masked=True), notes=notes,
             name=ctx.get(FULL_NAME) or "")
     ctx.say("success.priority_notice")

@@ -245,6 +245,65 @@ class LinkCode(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class Appointment(Base):
+    """A slot a site gave a waiting registration: day and session, and what the person answered. While it is
+    booked or confirmed ``open_key`` holds the registration's id: the unique index makes double booking
+    impossible, whoever allocates at the same moment."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_site_day", "site_id", "day", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    day: Mapped[date] = mapped_column(Date)
+    session: Mapped[str] = mapped_column(String(10))  # morning / afternoon / all_day
+    state: Mapped[str] = mapped_column(String(12))  # booked → confirmed / declined / cancelled
+    open_key: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ImportBatch(Base):
+    """One file of dose records a site imported, and its report."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SiteRecord(Base):
+    """A site's dose record that matched no one, or more than one person: kept to be matched when that person
+    registers (then recorded as a dose and deleted); never merged on a guess."""
+
+    __tablename__ = "site_record"
+    __table_args__ = (Index("ix_site_record_name", "name_key", "birth_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    full_name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    id_number: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    vaccine: Mapped[str] = mapped_column(String(20))
+    lot: Mapped[str] = mapped_column(String(40))
+    given_on: Mapped[date] = mapped_column(Date)
+    dose_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(10))  # unmatched / ambiguous
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class Staff(Base):
     """An account that works for the campaign: ``staff`` of one site, ``admin`` of all, ``checker`` (a
     checkpoint: verifies QR codes only)."""
@@ -304,12 +363,12 @@ class Outbox(Base):
     chat_id: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(10))  # pending / sent / failed
+    state: Mapped[str] = mapped_column(String(10))  # pending / sent / blocked / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-
+    batch: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)  # an announcement's id
 
 
 class DeployState(Base):

@@ -11,9 +11,9 @@ from bot.services import credentials, outbox, vaccines
 from bot.services.dates import today, utcnow
 from bot.services.errors import Invalid
 from bot.services.keys import SigningKey
-from models.tables import Dose, Person, Registration, table
+from models.tables import Appointment, Dose, Person, Registration, table
 
-DOSE, PERSON, REGISTRATION = table(Dose), table(Person), table(Registration)
+DOSE, PERSON, REGISTRATION, APPOINTMENT = table(Dose), table(Person), table(Registration), table(Appointment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,22 +69,49 @@ def record(
         days = (given_on - last.given_on).days
         if minimum is not None and 0 <= days < minimum:
             raise ShortInterval(days, minimum, last.vaccine)
-    count = len(earlier)
-    conn.execute(
-        insert(DOSE).values(
-            person_id=row.person_id, registration_id=row.id, dose_number=count + 1, vaccine=code, lot=lot[:40],
-            given_on=given_on, site_id=row.site_id, source=source, recorded_by=recorded_by, created_at=utcnow(),
-        )
-    )
-    conn.execute(
-        update(REGISTRATION)
-        .where(REGISTRATION.c.id == row.id, REGISTRATION.c.status.in_(("submitted", "scheduled")))
-        .values(status="done", open_key=None)
-    )
+    number = add(conn, person_id=row.person_id, registration_id=row.id, site_id=row.site_id, vaccine=code, lot=lot,
+                 given_on=given_on, source=source, recorded_by=recorded_by)
     issued = credentials.issue(conn, row.person_id, key)
-    pushes = outbox.enqueue_for_account(
-        conn, row.owner_account_id, kind="dose_qr",
-        payload={"person_id": row.person_id, "credential_id": issued.id, "vaccine": code,
-                 "dose_number": count + 1, "given_on": given_on.isoformat()},
+    pushes = push_new_qr(conn, row.owner_account_id, row.person_id, issued, vaccine=code, number=number,
+                         given_on=given_on)
+    return Recorded(row.person_id, number, issued, pushes)
+
+
+def add(conn: Connection, *, person_id: int, registration_id: int | None, site_id: int | None, vaccine: str,
+        lot: str, given_on: date, source: str, recorded_by: str | None) -> int:
+    """Store a dose (checked by the caller) and close the registration it answers; returns its number in the
+    person's course (doses are numbered by date, so a site's late record of an earlier dose fits in)."""
+    conn.execute(insert(DOSE).values(
+        person_id=person_id, registration_id=registration_id, dose_number=0, vaccine=vaccine, lot=lot[:40],
+        given_on=given_on, site_id=site_id, source=source, recorded_by=recorded_by, created_at=utcnow()))
+    number = 0
+    rows = conn.execute(select(DOSE.c.id, DOSE.c.dose_number, DOSE.c.given_on).where(DOSE.c.person_id == person_id)
+                        .order_by(DOSE.c.given_on, DOSE.c.id)).all()
+    for position, dose in enumerate(rows, 1):
+        if dose.dose_number != position:
+            conn.execute(update(DOSE).where(DOSE.c.id == dose.id).values(dose_number=position))
+        if dose.given_on == given_on:
+            number = position
+    if registration_id is not None:
+        conn.execute(update(REGISTRATION)
+                     .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status.in_(("submitted", "scheduled")))
+                     .values(status="done", open_key=None))
+        appointments_done(conn, registration_id)
+    return number
+
+
+def appointments_done(conn: Connection, registration_id: int) -> None:
+    """A dose given: the registration's open appointment is kept, as attended, and its slot counted as used."""
+    conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.registration_id == registration_id,
+                                           APPOINTMENT.c.open_key.is_not(None))
+                 .values(state="attended", open_key=None))
+
+
+def push_new_qr(conn: Connection, owner_account_id: int, person_id: int, issued: credentials.Issued, *,
+                vaccine: str, number: int, given_on: date) -> int:
+    """Queue the new QR to every chat of the owner's account; returns how many."""
+    return outbox.enqueue_for_account(
+        conn, owner_account_id, kind="dose_qr",
+        payload={"person_id": person_id, "credential_id": issued.id, "vaccine": vaccine, "dose_number": number,
+                 "given_on": given_on.isoformat()},
     )
-    return Recorded(row.person_id, count + 1, issued, pushes)
