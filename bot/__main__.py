@@ -67,6 +67,7 @@ async def _serve(settings: Settings) -> None:
     logging.getLogger("sskdt").info("web chat on http://%s:%d/", settings.host, settings.port)
     housekeeping = asyncio.create_task(app.maintain())
     pushes = asyncio.create_task(app.pusher.run())
+    scheduled = asyncio.create_task(app.schedule())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -76,6 +77,7 @@ async def _serve(settings: Settings) -> None:
     finally:
         housekeeping.cancel()
         pushes.cancel()
+        scheduled.cancel()
         for task in background:
             task.cancel()
         if telegram is not None:
@@ -467,7 +469,7 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("action", choices=["add", "import"])
             cmd.add_argument("file", nargs="?", help="import: a site's dose records, CSV or XLSX, with the columns "
                              "full name, birth date, sex, ID number, phone, vaccine, lot, date, dose number "
-                             "(Vietnamese headers accepted: Họ và tên, Ngày sinh, Số CCCD, Vắc xin, Ngày tiêm …)")
+                             "(the Vietnamese headers too, with or without diacritics: see README)")
             cmd.add_argument("--site", help="import: the site whose records these are (its code)")
             cmd.add_argument("--report", help="import: where to write the report (default FILE.report.csv)")
             cmd.add_argument("--booking-code", help="add: the 16-digit booking code")

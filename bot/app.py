@@ -23,6 +23,7 @@ from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
 from bot.engine.store import Store
 from bot.services import (
+    appointments,
     conversations,
     keys,
     link_codes,
@@ -76,6 +77,16 @@ class App:
                 await self.store.run(partial(housekeeping, draft_ttl=ttl, keep=keep, site_records_for=records))
             except Exception:
                 log.exception("housekeeping failed; retrying later")
+            await asyncio.sleep(every.total_seconds())
+
+    async def schedule(self, every: timedelta = timedelta(minutes=5)) -> None:
+        """Timed work while the service runs: the evening-before reminders of appointments (from 18:00)."""
+        while True:
+            try:
+                if await self.store.run(appointments.remind_due):
+                    self.pusher.wake()
+            except Exception:
+                log.exception("scheduled work failed; retrying later")
             await asyncio.sleep(every.total_seconds())
 
     def web_app(self) -> Any:

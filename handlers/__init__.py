@@ -7,6 +7,7 @@ from bot.services import registrations
 from handlers import names
 from handlers.account import CHANGE, FORGOT, LOGIN, SIGNUP
 from handlers.amend import AMEND
+from handlers.appointments import APPOINTMENTS, PREFIX, answer_button
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
 from handlers.history import HISTORY
@@ -15,16 +16,20 @@ from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
+from handlers.site_work import ALLOCATE, LIST
 from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
-         CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK)
+         CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
+         LIST, ALLOCATE)
+# Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
+ACTIONS = {PREFIX: answer_button}
 
 
 def build_registry() -> Registry:
     """Every flow, with its targets and stored fields checked: a wrong name fails here, not in a chat."""
-    registry = Registry.build(FLOWS, home=names.MENU, language=names.LANGUAGE)
+    registry = Registry.build(FLOWS, home=names.MENU, language=names.LANGUAGE, actions=ACTIONS)
     for flow in FLOWS:
         for step in flow.steps:
             if step.store is not None:

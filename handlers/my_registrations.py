@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go
 from bot.engine.types import Choice
-from bot.services import registrations
+from bot.services import appointments, registrations
 from bot.services.dates import dmy
 from bot.services.errors import Invalid
 from handlers import amend, names
@@ -18,15 +18,20 @@ def _views(ctx: Ctx) -> list[registrations.RegistrationView]:
 
 
 def _listing(ctx: Ctx) -> dict[str, str]:
+    booked = {n.booking_code: n for n in appointments.for_account(ctx.conn, ctx.account_id or 0)}
     items = []
     for view in _views(ctx):
-        items.append(
-            ctx.t(
-                "records.item", name=view.full_name, code=view.booking_code, status=ctx.t(f"status.{view.status}"),
-                site=view.site_name or ctx.t("registration.pool_site"),
-                date=dmy(view.preferred_date), session=ctx.t(f"session.{view.preferred_session}"),
-            )
+        item = ctx.t(
+            "records.item", name=view.full_name, code=view.booking_code, status=ctx.t(f"status.{view.status}"),
+            site=view.site_name or ctx.t("registration.pool_site"),
+            date=dmy(view.preferred_date), session=ctx.t(f"session.{view.preferred_session}"),
         )
+        appointment = booked.get(view.booking_code)
+        if appointment is not None:  # the site's appointment, and whether it was answered
+            item += "\n" + ctx.t("records.appointment", date=dmy(appointment.day), site=appointment.site_name,
+                                 session=ctx.t(f"session.{appointment.session}"),
+                                 state=ctx.t(f"appointment.state_{appointment.state}"))
+        items.append(item)
     return {"items": "\n\n".join(items)}
 
 

@@ -27,6 +27,7 @@ from bot.services.phones import display
 from bot.services.qr_reader import read_codes
 from handlers import names
 from handlers.common import YES_NO
+from handlers.paging import pager
 
 
 def role(ctx: Ctx) -> staff.Role | None:
@@ -58,11 +59,6 @@ def _query(ctx: Ctx, answer: Answer) -> str:
     text = " ".join((answer.text or "").split())
     lookup.parse_query(text)  # understood, or says how to ask
     return text
-
-
-# The page shown and how many were found: kept in passing (never asked), so the buttons need no second search.
-PAGE = Ask[int]("page", "staff.lookup_more", pick=True)
-TOTAL = Ask[int]("total", "staff.lookup_more", pick=True)
 
 
 def _person_text(ctx: Ctx, person: lookup.Found) -> str:
@@ -99,47 +95,19 @@ def _show_page(ctx: Ctx, page: int) -> Go | None:
     ctx.say("staff.lookup_found", total=total, page=page + 1, pages=pages)
     for person in found:
         ctx.say_text(_person_text(ctx, person))
-    ctx.put(PAGE, page)
-    ctx.put(TOTAL, total)
+    PAGES.shown(ctx, page, total)
     return None
 
 
 QUERY = Ask("query", "staff.ask_lookup", _query, then=lambda ctx, _text: _show_page(ctx, 0))
-
-
-def _more_choices(ctx: Ctx) -> list[Choice]:
-    page, total = ctx.get(PAGE) or 0, ctx.get(TOTAL) or 0
-    choices = []
-    if (page + 1) * lookup.PAGE < total:
-        choices.append(Choice(ctx.t("staff.next_page"), "next"))
-    if page > 0:
-        choices.append(Choice(ctx.t("staff.previous_page"), "previous"))
-    return [*choices, Choice(ctx.t("staff.new_lookup"), "again"), Choice(ctx.t("staff.done"), "done")]
-
-
-def _more(ctx: Ctx, answer: Answer) -> str:
-    if answer.payload in {c.payload for c in _more_choices(ctx)}:
-        return answer.payload or ""
-    raise Invalid("common.pick_one")
-
-
-def _after_more(ctx: Ctx, choice: str) -> Go | None:
-    if choice in ("next", "previous"):
-        _show_page(ctx, (ctx.get(PAGE) or 0) + (1 if choice == "next" else -1))
-        return Go(names.LOOKUP, "more")
-    if choice == "again":
-        return Go(names.LOOKUP, fresh=True)
-    return ctx.home()
+PAGES = pager(names.LOOKUP, _show_page, size=lookup.PAGE, again="staff.new_lookup")
 
 
 LOOKUP = Flow(
     names.LOOKUP,
     commands=("tra", "lookup", "tracuu"),
     allowed=may(staff.LOOKUP),
-    steps=(
-        QUERY,
-        Ask("more", "staff.lookup_more", _more, pick=True, choices=_more_choices, then=_after_more),
-    ),
+    steps=(QUERY, PAGES.more),
     back=False,
 )
 
@@ -293,10 +261,10 @@ def seen_by_text(ctx: Ctx) -> str:
     return ctx.t("staff.seen_list", lines="\n".join(lines))
 
 
-STAFF_ACTIONS = (Option("staff.menu_lookup", "staff:lookup"), Option("staff.menu_dose", "staff:dose"),
-                 Option("staff.menu_verify", "staff:verify"))
 STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (names.DOSE, staff.DOSE),
-               "staff:verify": (names.VERIFY, staff.VERIFY)}
+               "staff:verify": (names.VERIFY, staff.VERIFY), "staff:list": (names.SITE_LIST, staff.LIST),
+               "staff:allocate": (names.ALLOCATE, staff.ALLOCATE)}
+STAFF_ACTIONS = tuple(Option(f"staff.menu_{payload.split(':')[1]}", payload) for payload in STAFF_FLOWS)
 
 
 def staff_choices(ctx: Ctx) -> list[Choice]:

@@ -73,7 +73,7 @@ MENU = Flow(
         Ask("choice", _prompt, _parse, choices=_choices, pick=True, params=lambda ctx: {"name": account_name(ctx)},
             then=_route),
     ),
-    exits=(*OPENS.values(), names.RESUME, names.DETAILS, names.LOOKUP, names.DOSE, names.VERIFY),
+    exits=(*OPENS.values(), names.RESUME, names.DETAILS, *(flow for flow, _ in STAFF_FLOWS.values())),
     back=False,
 )
 

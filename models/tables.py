@@ -257,7 +257,7 @@ class Appointment(Base):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     day: Mapped[date] = mapped_column(Date)
-    session: Mapped[str] = mapped_column(String(10))  # morning / afternoon / all_day
+    session: Mapped[str] = mapped_column(String(10))  # morning / afternoon / allday
     state: Mapped[str] = mapped_column(String(12))  # booked → confirmed / declined / cancelled
     open_key: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)

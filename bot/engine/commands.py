@@ -111,9 +111,11 @@ class Commands:
         return None
 
     def _help_commands(self, ctx: Ctx) -> None:
-        """The commands this person may use, and only those (``help.command.<flow>``)."""
+        """The staff commands this person may use, and only those (the flows with a ``help.command.<flow>``;
+        a citizen's commands are in the general help)."""
         lines = [ctx.t(f"help.command.{flow.name}") for flow in self.nav.registry.flows.values()
-                 if flow.commands and (flow.allowed is None or flow.allowed(ctx))]
+                 if flow.commands and i18n.has(f"help.command.{flow.name}")
+                 and (flow.allowed is None or flow.allowed(ctx))]
         if lines:
             ctx.say("help.commands", lines="\n".join(lines))
 

@@ -23,8 +23,8 @@ from sqlalchemy import Connection
 
 from bot import i18n
 from bot.engine.store import Store
-from bot.engine.types import Reply
-from bot.services import conversations, credentials, outbox, qr_codes
+from bot.engine.types import Choice, Reply
+from bot.services import appointments, conversations, credentials, outbox, qr_codes
 from bot.services.credentials import Issued
 from bot.services.dates import dmy
 from bot.services.qr_codes import QrImages
@@ -101,6 +101,8 @@ class Pusher:
     async def _message(self, item: outbox.Item) -> Reply | None:
         if item.kind == "sms":  # text made when queued (a one-time code): sent as it is
             return Reply(str(item.payload.get("text") or ""))
+        if item.kind == "appointment":
+            return await self._appointment(item)
         if item.kind == "notice":  # a catalog message, in the chat's language when it is sent
             locale = await self.store.run(partial(self._locale, item))
             params = item.payload.get("params") or {}
@@ -124,6 +126,26 @@ class Pusher:
         else:
             head = i18n.t(locale, "push.registration_qr")
         return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token, locale=locale)
+
+    async def _appointment(self, item: outbox.Item) -> Reply | None:
+        """A site's appointment (or its reminder), with its two answers; nothing once it is no longer open."""
+        appointment_id = int(item.payload["appointment_id"])
+
+        def read(conn: Connection) -> tuple[str, appointments.Notice | None]:
+            return self._locale(item, conn), appointments.notice(conn, appointment_id)
+
+        locale, found = await self.store.run(read)
+        if found is None or found.state not in appointments.OPEN:
+            await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
+            return None
+        key = "push.appointment_reminder" if item.payload.get("reminder") else "push.appointment"
+        session = i18n.t(locale, f"session.{found.session}")
+        text = i18n.t(locale, key, name=found.full_name, code=found.booking_code, site=found.site_name,
+                      address=found.site_address, date=dmy(found.day), session=session)
+        choices = [Choice(i18n.t(locale, f"appointment.{label}"), appointments.answer_payload(appointment_id,
+                                                                                             coming=coming))
+                   for label, coming in (("coming", True), ("not_coming", False))]
+        return Reply(text, choices=choices, detached=True, locale=locale)
 
     def _locale(self, item: outbox.Item, conn: Connection) -> str:
         key = conversations.conversation_key(item.channel, item.chat_id)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.engine.flow import Flow
+
+if TYPE_CHECKING:
+    from bot.engine.context import Ctx
+
+Action = Callable[["Ctx", str], None]  # a button that works whatever the chat is doing (a pushed notice's)
 
 
 class RegistryError(ValueError):
@@ -18,10 +24,12 @@ class Registry:
     home: str = "menu"
     language: str = "language"  # where /lang leads
     commands: dict[str, str] = field(default_factory=dict)  # command → the flow it starts
+    actions: dict[str, Action] = field(default_factory=dict)  # a payload's prefix ("appt") → what it does
 
     @classmethod
-    def build(cls, flows: Iterable[Flow], *, home: str, language: str) -> Registry:
-        registry = cls(home=home, language=language)
+    def build(cls, flows: Iterable[Flow], *, home: str, language: str,
+              actions: Mapping[str, Action] | None = None) -> Registry:
+        registry = cls(home=home, language=language, actions=dict(actions or {}))
         for flow in flows:
             if flow.name in registry.flows:
                 raise RegistryError(f"flow {flow.name!r} declared twice")
@@ -50,6 +58,9 @@ class Registry:
                 for dependent in step.dependents:
                     if dependent not in names:
                         raise RegistryError(f"{flow.name}.{step.name} invalidates unknown step {dependent!r}")
+
+    def action(self, payload: str | None) -> Action | None:
+        return self.actions.get(payload.split(":", 1)[0]) if payload and ":" in payload else None
 
     def __getitem__(self, name: str) -> Flow:
         return self.flows[name]

@@ -192,6 +192,11 @@ class Engine:
             return False
         incoming = ctx.incoming
         step = nav.current_step(ctx)
+        global_button = self.registry.action(incoming.button)
+        if global_button is not None:  # a pushed notice's button: done, then the conversation goes on where it was
+            global_button(ctx, incoming.button or "")
+            self._ask(ctx)
+            return False
         # What the last choices were for holds for this event only; asking anything sets it anew.
         pending, state.pending = state.pending, ""
         typed_secret = asking.is_secret_text(ctx, step)

@@ -81,3 +81,4 @@ class Reply:
     id: int | None = None  # its place in the transcript, for channels that keep one
     locale: str = ""  # the chat's language (a channel's own words around the reply: menu hints)
     secret_link: str | None = None  # the one-time password page's token (the link is the text's last paragraph)
+    detached: bool = False  # choices that answer this message (a pushed notice), not the chat's current question

@@ -137,10 +137,8 @@ def _fill(conn: Connection, person: Found) -> None:
         .outerjoin(SITE, SITE.c.id == REGISTRATION.c.site_id)
         .where(REGISTRATION.c.person_id == person.person_id).order_by(REGISTRATION.c.id.desc())
     ):
-        answers = r.screening or {}
-        attention = [(q.code, answers[q.code]) for q in screening.QUESTIONS
-                     if answers.get(q.code) in (screening.YES, screening.UNKNOWN)]
-        person.registrations.append(RegistrationLine(r.booking_code, r.status, r.name, r.preferred_date, attention))
+        person.registrations.append(RegistrationLine(r.booking_code, r.status, r.name, r.preferred_date,
+                                                     screening.attention(r.screening or {})))
     for d in conn.execute(
         select(DOSE.c.dose_number, DOSE.c.vaccine, DOSE.c.lot, DOSE.c.given_on, SITE.c.name)
         .outerjoin(SITE, SITE.c.id == DOSE.c.site_id)

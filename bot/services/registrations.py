@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import screening
 from bot.services.dates import age_on, today, utcnow
 from bot.services.text import fold
-from models.tables import Person, Registration, Site, table
+from models.tables import Appointment, Person, Registration, Site, table
 
 PERSON_TABLE = table(Person)
 REGISTRATION_TABLE = table(Registration)
 SITE = table(Site)
+APPOINTMENT = table(Appointment)
 OPEN_STATUSES = ("submitted", "scheduled")
 CONSENT_VERSION = "2026-12-v2"
 
@@ -195,6 +196,11 @@ def cancel(conn: Connection, account_id: int, booking_code: str) -> bool:
         )
         .values(status="cancelled", open_key=None, cancelled_at=utcnow())
     ).rowcount
+    if done:  # its appointment, if any, frees its slot
+        registration_id = select(REGISTRATION_TABLE.c.id).where(REGISTRATION_TABLE.c.booking_code == booking_code)
+        conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.registration_id.in_(registration_id),
+                                               APPOINTMENT.c.open_key.is_not(None))
+                     .values(state="cancelled", open_key=None))
     return bool(done)
 
 

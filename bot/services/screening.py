@@ -45,3 +45,8 @@ def flags(answers: dict[str, str]) -> list[str]:
             raised.append(q.category)
     order = ("contraindicated", "defer", "caution")
     return sorted(raised, key=order.index)
+
+
+def attention(answers: dict[str, str]) -> list[tuple[str, str]]:
+    """(question, "yes" / "unknown"): the answers the site's doctor must look at."""
+    return [(q.code, answers[q.code]) for q in QUESTIONS if answers.get(q.code) in (YES, UNKNOWN)]

@@ -22,9 +22,11 @@ FRESH_LOGIN = timedelta(hours=12)
 
 # What each role may do: the commands' permissions, in one table.
 LOOKUP, DOSE, VERIFY = "lookup", "dose", "verify"
+LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE = "list", "allocate", "import", "export", "stats", "announce"
+SITE_WORK = frozenset({LOOKUP, DOSE, VERIFY, LIST, ALLOCATE, IMPORT, EXPORT, STATS})
 MAY: dict[str, frozenset[str]] = {
-    ADMIN: frozenset({LOOKUP, DOSE, VERIFY}),
-    SITE_STAFF: frozenset({LOOKUP, DOSE, VERIFY}),
+    ADMIN: SITE_WORK | {ANNOUNCE},
+    SITE_STAFF: SITE_WORK,
     CHECKER: frozenset({VERIFY}),
 }
 

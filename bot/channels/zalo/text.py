@@ -15,7 +15,7 @@ BOUNDARIES = (re.compile(r"(\n{2,})"), re.compile(r"(\n)"), re.compile(r"((?<=[.
 
 def menu(reply: Reply) -> str:
     """"1. Đăng ký tiêm chủng …", answered by number or label; "Quay lại" and "Bỏ qua" by their words."""
-    if not reply.choices:
+    if not reply.choices or reply.detached:  # a notice's answers: its text says which command answers it
         return ""
     locale = reply.locale or i18n.DEFAULT_LOCALE
     numbered = [c.label for c in reply.choices if c.payload not in UNNUMBERED]

@@ -1,0 +1,56 @@
+"""Long answers a page at a time (a look-up's people, a site's waiting list): "Trang sau", "Trang trước",
+"again" and "Xong", with the page and the total kept in passing so a button needs no second count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Ask, Go
+from bot.engine.types import Choice
+from bot.services.errors import Invalid
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """The fields and the "more" question of a paged flow; ``show(ctx, page)`` says a page and calls
+    :meth:`shown`."""
+
+    page: Ask[int]
+    total: Ask[int]
+    more: Ask[str]
+
+    def shown(self, ctx: Ctx, page: int, total: int) -> None:
+        ctx.put(self.page, page)
+        ctx.put(self.total, total)
+
+
+def pager(flow: str, show: Callable[[Ctx, int], object], *, size: int, again: str) -> Pager:
+    page_field = Ask[int]("page", "staff.lookup_more", pick=True)
+    total_field = Ask[int]("total", "staff.lookup_more", pick=True)
+
+    def choices(ctx: Ctx) -> list[Choice]:
+        page, total = ctx.get(page_field) or 0, ctx.get(total_field) or 0
+        found = []
+        if (page + 1) * size < total:
+            found.append(Choice(ctx.t("staff.next_page"), "next"))
+        if page > 0:
+            found.append(Choice(ctx.t("staff.previous_page"), "previous"))
+        return [*found, Choice(ctx.t(again), "again"), Choice(ctx.t("staff.done"), "done")]
+
+    def parse(ctx: Ctx, answer: Answer) -> str:
+        if answer.payload in {c.payload for c in choices(ctx)}:
+            return answer.payload or ""
+        raise Invalid("common.pick_one")
+
+    def after(ctx: Ctx, choice: str) -> Go | None:
+        if choice in ("next", "previous"):
+            show(ctx, (ctx.get(page_field) or 0) + (1 if choice == "next" else -1))
+            return Go(flow, "more")
+        if choice == "again":
+            return Go(flow, fresh=True)
+        return ctx.home()
+
+    more = Ask("more", "staff.lookup_more", parse, pick=True, choices=choices, then=after)
+    return Pager(page_field, total_field, more)

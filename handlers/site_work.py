@@ -1,0 +1,190 @@
+"""A site's campaign work in the chat (issue 12): its waiting list and giving slots by priority.
+
+    /danhsach [dd/mm/yyyy] [sáng|chiều] ─▶ the waiting registrations, a page at a time, in allocation order
+    /phanbo <dd/mm/yyyy> <số suất> [sáng|chiều] ─▶ who would be chosen ─ "Có" ─▶ booked; each person told
+                                                                        └ "Không" ─▶ nothing changes
+
+Both need a staff role with a site (an admin without one is asked to use a site's account) and write what
+they show or do to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Ask, Flow, Go
+from bot.engine.types import Choice
+from bot.services import appointments, audit, staff
+from bot.services.dates import age_on, dmy, parse_dmy, today
+from bot.services.errors import Invalid
+from bot.services.text import fold
+from handlers import names
+from handlers.common import YES_NO
+from handlers.paging import pager
+from handlers.staff import may, role
+
+SESSION_WORDS = {"sang": "morning", "buoi sang": "morning", "morning": "morning", "chieu": "afternoon",
+                 "buoi chieu": "afternoon", "afternoon": "afternoon", "ca ngay": "allday", "all day": "allday",
+                 "allday": "allday"}
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    day: date | None
+    session: str | None
+
+
+def site_role(ctx: Ctx) -> staff.Role:
+    """The staff member's role, which must be a site's."""
+    found = role(ctx)
+    if found is None:
+        raise Invalid("staff.session_expired")
+    if found.site_id is None:
+        raise Invalid("site_work.needs_site")
+    return found
+
+
+def _read_filter(text: str, *, need_day: bool = False) -> tuple[Filter, list[str]]:
+    """A date and a session anywhere among the words; the rest is returned (a number of slots)."""
+    day, session, rest = None, None, []
+    words = text.split()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        pair = fold(" ".join(words[index:index + 2]))
+        if pair in SESSION_WORDS and index + 1 < len(words):
+            session, index = SESSION_WORDS[pair], index + 2
+            continue
+        if fold(word) in SESSION_WORDS:
+            session = SESSION_WORDS[fold(word)]
+        elif any(ch in word for ch in "/.-") and word[:1].isdigit():
+            day = parse_dmy(word)
+        else:
+            rest.append(word)
+        index += 1
+    if need_day and day is None:
+        raise Invalid("site_work.allocate_help")
+    return Filter(day, session), rest
+
+
+# ---- /danhsach ------------------------------------------------------------------------------------------------
+
+
+def _list_filter(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+    site_role(ctx)
+    if answer.payload == "all":
+        return {"day": None, "session": None}
+    found, rest = _read_filter(answer.text or "")
+    if rest:
+        raise Invalid("site_work.list_help")
+    return {"day": found.day.isoformat() if found.day else None, "session": found.session}
+
+
+def _line(ctx: Ctx, n: int, person: appointments.Waiting) -> str:
+    attention = "; ".join(f"{q[1:]}. {ctx.t(f'history.short_{q}')} "
+                          f"({ctx.t('common.yes' if a == 'yes' else 'common.unknown')})" for q, a in person.attention)
+    line = ctx.t("site_work.list_line", n=n, name=person.full_name, age=age_on(person.birth_date, today()),
+                 group=person.priority_group, group_name=ctx.t(f"priority.short.{person.priority_group}"),
+                 code=person.booking_code, registered=dmy(person.created_at.date()),
+                 preferred=dmy(person.preferred_date), session=ctx.t(f"session.{person.preferred_session}"))
+    return line + ("\n   " + ctx.t("site_work.list_attention", attention=attention) if attention else "")
+
+
+def _show_list(ctx: Ctx, page: int) -> Go | None:
+    who = site_role(ctx)
+    chosen = ctx.get(LIST_FILTER) or {}
+    day = date.fromisoformat(chosen["day"]) if chosen.get("day") else None
+    found, total = appointments.waiting(ctx.conn, who.site_id or 0, day=day, session=chosen.get("session"),
+                                        page=page)
+    for person in found:
+        audit.record(ctx.conn, who, "list", person_id=person.person_id, how="waiting list")
+    if not found:
+        ctx.say("site_work.list_none")
+        LIST_PAGES.shown(ctx, 0, 0)
+        return None
+    pages = (total + appointments.PAGE - 1) // appointments.PAGE
+    scope = ", ".join(p for p in (dmy(day) if day else "", ctx.t(f"session.{chosen['session']}")
+                                  if chosen.get("session") else "") if p) or ctx.t("site_work.all_days")
+    lines = [_line(ctx, page * appointments.PAGE + n, p) for n, p in enumerate(found, 1)]
+    ctx.say("site_work.list_head", total=total, scope=scope, page=page + 1, pages=pages, lines="\n".join(lines))
+    LIST_PAGES.shown(ctx, page, total)
+    return None
+
+
+LIST_FILTER = Ask("filter", "site_work.ask_list", _list_filter,
+                  choices=lambda ctx: [Choice(ctx.t("site_work.all_days"), "all")],
+                  then=lambda ctx, _value: _show_list(ctx, 0))
+LIST_PAGES = pager(names.SITE_LIST, _show_list, size=appointments.PAGE, again="site_work.other_list")
+
+LIST = Flow(
+    names.SITE_LIST,
+    commands=("danhsach", "list"),
+    allowed=may(staff.LIST),
+    steps=(LIST_FILTER, LIST_PAGES.more),
+    back=False,
+)
+
+# ---- /phanbo --------------------------------------------------------------------------------------------------
+
+
+def _allocation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+    """"<dd/mm/yyyy> <số suất> [sáng|chiều]": the plan, shown before anything is booked."""
+    who = site_role(ctx)
+    found, rest = _read_filter(answer.text or "", need_day=True)
+    if len(rest) != 1 or not rest[0].isdigit() or not 1 <= int(rest[0]) <= 5000:
+        raise Invalid("site_work.allocate_help")
+    day = found.day
+    assert day is not None
+    if day < today():
+        raise Invalid("site_work.allocate_past")
+    session = found.session or "allday"
+    chosen = appointments.plan(ctx.conn, who.site_id or 0, day, int(rest[0]), session)
+    return {"day": day.isoformat(), "session": session, "asked": int(rest[0]), "left": chosen.capacity_left,
+            "ids": [p.registration_id for p in chosen.chosen],
+            "lines": [ctx.t("site_work.plan_line", n=n, name=p.full_name, age=age_on(p.birth_date, today()),
+                            group=p.priority_group) for n, p in enumerate(chosen.chosen, 1)]}
+
+
+def _after_plan(ctx: Ctx, plan: dict[str, Any]) -> Go | None:
+    if not plan["ids"]:
+        ctx.say("site_work.allocate_nobody" if plan["left"] else "site_work.allocate_full",
+                date=dmy(date.fromisoformat(plan["day"])))
+        return ctx.home()
+    return None
+
+
+def _plan_params(ctx: Ctx) -> dict[str, Any]:
+    plan = ctx.get(PLAN) or {}
+    lines = plan.get("lines", [])
+    shown = lines[:30] + ([ctx.t("site_work.plan_more", count=len(lines) - 30)] if len(lines) > 30 else [])
+    return {"count": len(plan.get("ids", [])), "asked": plan.get("asked", 0), "left": plan.get("left", 0),
+            "date": dmy(date.fromisoformat(plan["day"])) if plan.get("day") else "",
+            "session": ctx.t(f"session.{plan.get('session', 'allday')}"), "lines": "\n".join(shown)}
+
+
+def _book(ctx: Ctx, answer: str) -> Go:
+    plan = ctx.get(PLAN) or {}
+    if answer != "yes" or not plan:
+        ctx.say("site_work.allocate_cancelled")
+        return ctx.home()
+    who = site_role(ctx)
+    day = date.fromisoformat(plan["day"])
+    done = appointments.book(ctx.conn, who, who.site_id or 0, day, plan["session"], plan["ids"])
+    ctx.pushes_queued()
+    ctx.say("site_work.allocated", count=done.appointments, date=dmy(day), session=ctx.t(f"session.{plan['session']}"),
+            told=done.people, skipped=done.skipped)
+    return ctx.home()
+
+
+PLAN = Ask("plan", "site_work.ask_allocate", _allocation, then=_after_plan)
+
+ALLOCATE = Flow(
+    names.ALLOCATE,
+    commands=("phanbo", "allocate"),
+    allowed=may(staff.ALLOCATE),
+    steps=(PLAN, Ask("confirm", "site_work.confirm_allocate", options=YES_NO, params=_plan_params, then=_book)),
+    back=False,
+)
