@@ -36,6 +36,7 @@ from bot.services import (
     web_sessions,
 )
 from bot.services.dates import utcnow
+from bot.services.files import FileStore
 from bot.services.keys import SigningKey
 from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
@@ -75,6 +76,8 @@ class App:
         while True:
             try:
                 await self.store.run(partial(housekeeping, draft_ttl=ttl, keep=keep, site_records_for=records))
+                if self.engine.services.files is not None:
+                    self.engine.services.files.expire()
             except Exception:
                 log.exception("housekeeping failed; retrying later")
             await asyncio.sleep(every.total_seconds())
@@ -168,6 +171,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
         draft_ttl=timedelta(days=settings.draft_days), pepper=hmac.new(pepper, b"otp", hashlib.sha256).digest(),
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        files=FileStore(settings.data_dir / "files"),
         chat_linking=bool(settings.zalo_token),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,

@@ -10,6 +10,7 @@ they show or do to the audit log.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go
 from bot.engine.types import Choice
-from bot.services import appointments, audit, staff
+from bot.services import appointments, audit, exports, site_records, sites, staff, stats
 from bot.services.dates import age_on, dmy, parse_dmy, today
 from bot.services.errors import Invalid
 from bot.services.text import fold
@@ -186,5 +187,111 @@ ALLOCATE = Flow(
     commands=("phanbo", "allocate"),
     allowed=may(staff.ALLOCATE),
     steps=(PLAN, Ask("confirm", "site_work.confirm_allocate", options=YES_NO, params=_plan_params, then=_book)),
+    back=False,
+)
+
+# ---- /nhap: a site's dose records ---------------------------------------------------------------------------
+
+CHAT_IMPORT_ROWS = 20_000  # larger files: `sskdt dose import` on the server, with its progress bar
+
+
+def _import_prompt(ctx: Ctx) -> str:
+    return "site_work.ask_import" if ctx.caps.documents else "site_work.import_not_here"
+
+
+def _import(ctx: Ctx, answer: Answer) -> int:
+    who = site_role(ctx)
+    if not ctx.caps.documents:
+        return 0
+    if answer.document is None:
+        raise Invalid("site_work.send_file")
+    if not answer.document:
+        raise Invalid("site_work.file_unreadable")
+    with ctx.conn.begin_nested():  # a file refused half-way leaves nothing behind
+        report = site_records.import_rows(
+            ctx.conn, ctx.services.signing_key, site_records.read_table(answer.document, answer.document_name),
+            file_name=answer.document_name, site_id=who.site_id, role=who, limit=CHAT_IMPORT_ROWS)
+    ctx.pushes_queued()
+    lines = site_records.problem_lines(ctx.locale, report, limit=10)
+    more = len(report.problems) - len(lines)
+    text = "\n".join([site_records.summary(ctx.locale, report), *lines,
+                      *([ctx.t("site_work.import_more", count=more)] if more > 0 else [])])
+    if report.problems:
+        ctx.say_document(text, site_records.report_csv(ctx.locale, report),
+                         f"bao-cao-nhap-{report.batch_id}.csv")
+    else:
+        ctx.say_text(text)
+    return report.batch_id or 0
+
+
+IMPORT = Flow(
+    names.IMPORT,
+    commands=("nhap", "import"),
+    allowed=may(staff.IMPORT),
+    steps=(Ask("file", _import_prompt, _import, document=True),),
+    back=False,
+)
+
+# ---- /xuat: the site's list as a workbook -------------------------------------------------------------------
+
+
+def _export(ctx: Ctx, answer: Answer) -> str:
+    who = site_role(ctx)
+    day = None
+    if answer.payload != "all":
+        found, rest = _read_filter(answer.text or "")
+        if rest or found.day is None:
+            raise Invalid("site_work.export_help")
+        day = found.day
+    rows = exports.site_list_rows(ctx.conn, who.site_id or 0, day, ctx.locale)
+    if not rows:
+        raise Invalid("site_work.export_none")
+    for person in appointments.people_of(ctx.conn, [r["booking_code"] for r in rows]):
+        audit.record(ctx.conn, who, "export", person_id=person, how="site list")
+    title = dmy(day).replace("/", "-") if day else ctx.t("site_work.all_days")
+    data: bytes = ctx.compute(f"xlsx:{title}", exports.workbook, rows, ctx.locale, title)
+    site = sites.get(ctx.conn, who.site_id or 0)
+    ctx.say_document(ctx.t("site_work.exported", count=len(rows)), data,
+                     f"danh-sach-{site.code if site else who.site_id}-{title}.xlsx")
+    return title
+
+
+EXPORT = Flow(
+    names.EXPORT,
+    commands=("xuat", "export"),
+    allowed=may(staff.EXPORT),
+    steps=(Ask("day", "site_work.ask_export", _export,
+               choices=lambda ctx: [Choice(ctx.t("site_work.all_days"), "all")]),),
+    back=False,
+)
+
+# ---- /thongke: figures and a chart ----------------------------------------------------------------------------
+
+
+def _stats(ctx: Ctx) -> Go:
+    who = role(ctx)
+    if who is None:
+        ctx.say("staff.session_expired")
+        return ctx.home()
+    site = sites.get(ctx.conn, who.site_id) if who.site_id else None
+    scope = site.name if site is not None else ctx.t("stats.all_sites")
+    found = stats.figures(ctx.conn, who.site_id)
+    audit.record(ctx.conn, who, "stats", how="site" if who.site_id else "province")
+    ctx.say_text(stats.text(ctx.locale, found, scope))
+    png: bytes = ctx.compute("stats_chart", stats.chart, ctx.locale, found)
+    media = ctx.services.qr.media
+    token = media.token(f"stats:{hashlib.sha256(png).hexdigest()}")
+    media.put(token, png)
+    ctx.say_text(ctx.t("stats.chart_caption", days=stats.DAYS, scope=scope), image_key=token)
+    return ctx.home()
+
+
+STATS = Flow(
+    names.STATS,
+    commands=("thongke", "stats"),
+    allowed=may(staff.STATS),
+    # Nothing is asked: the command shows the figures and the chart, and the menu follows.
+    steps=(Ask("nothing", "stats.all_sites", when=lambda _ctx: False),),
+    done=_stats,
     back=False,
 )

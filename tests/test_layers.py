@@ -22,7 +22,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "handlers": ("handlers", "bot.engine.flow", "bot.engine.context", "bot.engine.types", "bot.engine.registry",
                  "bot.services", *SHARED),
     "bot/engine": ("bot.engine", "bot.services", "models.db", "models.tables", *SHARED),
-    "bot/channels": ("bot.channels", "bot.engine", "bot.services.media", "bot.config", *SHARED),
+    "bot/channels": ("bot.channels", "bot.engine", "bot.services.media", "bot.services.files", "bot.config", *SHARED),
 }
 
 

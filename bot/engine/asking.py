@@ -84,6 +84,8 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
         return Answer(payload=incoming.button[:200])
     if incoming.contact_phone is not None:
         return Answer(contact_phone=incoming.contact_phone, contact_is_own=incoming.contact_is_own)
+    if incoming.document is not None:
+        return Answer(document=incoming.document, document_name=incoming.document_name)
     if incoming.photo is not None:
         return Answer(photo=incoming.photo, photo_fallbacks=incoming.photo_fallbacks)
     raw = incoming.text or ""

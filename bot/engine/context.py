@@ -21,6 +21,7 @@ from bot.engine.types import Capabilities, Choice, Incoming, Reply
 from bot.services import accounts, outbox
 from bot.services.conversations import FAMILY, SELF, Draft, State
 from bot.services.dates import utcnow
+from bot.services.files import FileStore
 from bot.services.keys import SigningKey
 from bot.services.passwords import Passwords
 from bot.services.qr_codes import QrImages
@@ -51,6 +52,7 @@ class Services:
     preferred_date_window_days: int = 180
     public_url: str = ""  # where people reach this service (the one-time password page's links)
     chat_linking: bool = False  # a channel without in-chat passwords is served: chats link by code (Zalo)
+    files: FileStore | None = None  # files handed to a chat (exports, reports)
 
 
 class Ctx:
@@ -142,6 +144,13 @@ class Ctx:
 
     def say_text(self, text: str, choices: list[Choice] | None = None, image_key: str | None = None) -> None:
         self.replies.append(Reply(text, choices=choices or [], image_key=image_key))
+
+    def say_document(self, text: str, data: bytes, name: str) -> None:
+        """A file for this chat (kept an hour, readable by this conversation only), with ``text`` beside it."""
+        if self.services.files is None:
+            raise RuntimeError("no file store configured")
+        token = self.services.files.put(data, name, owner=self.state.key)
+        self.replies.append(Reply(text, document_key=token, document_name=name))
 
     # ---- the account and the chat -------------------------------------------------------------------
 

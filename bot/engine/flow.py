@@ -38,6 +38,8 @@ class Answer:
     contact_is_own: bool = False
     photo: bytes | None = None
     photo_fallbacks: tuple[bytes, ...] = ()  # smaller sizes of the same picture, where the channel has them
+    document: bytes | None = None  # a file (a site's export)
+    document_name: str = ""
 
 
 class Offer(Exception):
@@ -105,6 +107,7 @@ class Ask[T]:
     secret: bool = False
     contact: bool = False
     photo: bool = False  # a photo is an answer here (a QR to verify); elsewhere it is politely refused
+    document: bool = False  # a file is an answer here (a site's records); elsewhere it is politely refused
     # The keyboard a page should open: "numeric" for digits and dates, "tel" for a phone number.
     keypad: str | Callable[[Ctx], str | None] | None = None
     then: Callable[[Ctx, T], Go | None] | None = None  # after accepting: may move elsewhere

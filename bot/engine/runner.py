@@ -215,7 +215,8 @@ class Engine:
             if wait:  # password guessing at a rate no person types: said, not hashed
                 self._ask(ctx, error=ctx.t("common.slow_down", seconds=retry_after(wait)))
                 return secret
-        if (incoming.photo is not None and not step.photo) or incoming.other is not None:
+        if ((incoming.photo is not None and not step.photo) or (incoming.document is not None and not step.document)
+                or incoming.other is not None):
             self._ask(ctx, error=ctx.t("common.unsupported_input"))
             return secret
         answer = asking.read_answer(ctx, step, pending)

@@ -24,6 +24,7 @@ class Capabilities:
     delete_messages: bool = False
     photo_upload: bool = True
     max_text: int = 4096
+    documents: bool = True  # people can send files here (Zalo's bots receive none)
 
     @property
     def secrets_by_link(self) -> bool:
@@ -47,6 +48,8 @@ class Incoming:
     contact_is_own: bool = False
     photo: bytes | None = None
     photo_fallbacks: tuple[bytes, ...] = ()  # smaller sizes of the same picture (Telegram sends several)
+    document: bytes | None = None  # a file sent (a site's CSV or XLSX)
+    document_name: str = ""
     command: str | None = None
     other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
     source: str = ""  # who is typing, as far as the channel can tell (the client address on the web)
@@ -82,3 +85,5 @@ class Reply:
     locale: str = ""  # the chat's language (a channel's own words around the reply: menu hints)
     secret_link: str | None = None  # the one-time password page's token (the link is the text's last paragraph)
     detached: bool = False  # choices that answer this message (a pushed notice), not the chat's current question
+    document_key: str | None = None  # a file for this chat (an export, a report), kept a while in the file store
+    document_name: str | None = None

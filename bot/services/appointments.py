@@ -263,3 +263,11 @@ def day_list(conn: Connection, site_id: int, day: date | None) -> list[dict[str,
                                 and_(APPOINTMENT.c.id.is_(None), REGISTRATION.c.preferred_date == day)))
     rows = conn.execute(query.order_by(*_order()))
     return [dict(r._mapping) for r in rows]
+
+
+def people_of(conn: Connection, booking_codes: list[str]) -> list[int]:
+    """The people behind these registrations (for the audit log of an export)."""
+    if not booking_codes:
+        return []
+    return list(conn.execute(select(REGISTRATION.c.person_id).where(
+        REGISTRATION.c.booking_code.in_(booking_codes))).scalars())

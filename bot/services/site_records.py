@@ -286,7 +286,7 @@ Progress = Callable[[int], None]
 
 def import_rows(
     conn: Connection, key: SigningKey, rows: Iterable[list[Any]], *, file_name: str, site_id: int | None,
-    role: Role | None = None, progress: Progress | None = None,
+    role: Role | None = None, progress: Progress | None = None, limit: int = MAX_ROWS,
 ) -> Report:
     """Import a table whose first row is its header, for ``role`` (a staff member in the chat; None from the
     command line). The caller's transaction holds everything: a crash keeps nothing of a half-read file.
@@ -308,8 +308,8 @@ def import_rows(
     number = 1
     for values in iterator:
         number += 1
-        if number - 1 > MAX_ROWS:
-            raise BadFile("import.too_many_rows", limit=MAX_ROWS)
+        if number - 1 > limit:
+            raise BadFile("import.too_many_rows", limit=limit)
         if not any(v not in (None, "") for v in values):
             continue  # a blank line
         report.rows += 1

@@ -85,6 +85,7 @@ class FakeTelegram:
             async for part in reader:
                 if part.filename:  # type: ignore[union-attr]
                     params[part.name or "file"] = bytes(await part.read())  # type: ignore[union-attr]
+                    params[f"{part.name or 'file'}_filename"] = part.filename  # type: ignore[union-attr]
                 else:
                     params[part.name or ""] = await part.text()  # type: ignore[union-attr]
         elif request.can_read_body:
@@ -247,7 +248,10 @@ class FakeTelegram:
 
     async def _m_senddocument(self, p: dict[str, Any]) -> Any:
         size = self._store_file(p["document"]) if isinstance(p["document"], bytes) else {"file_id": p["document"]}
-        return self._message(int(p["chat_id"]), document={**size, "file_name": "file"})
+        extra: dict[str, Any] = {"document": {**size, "file_name": p.get("document_filename", "file")}}
+        if p.get("caption"):
+            extra["caption"] = p["caption"]
+        return self._message(int(p["chat_id"]), **extra)
 
     async def _m_editmessagetext(self, p: dict[str, Any]) -> Any:
         return self._message(int(p["chat_id"]), text=p["text"])
@@ -316,6 +320,13 @@ class FakeTelegram:
         for i, size in enumerate(stored):
             size["width"] = size["height"] = 90 * (i + 1)
         return {"message": self._user_message(chat_id, photo=stored)}
+
+    def document(self, chat_id: int, data: bytes, name: str) -> dict[str, Any]:
+        """A file sent by the user (a site's CSV or XLSX export)."""
+        stored = self._store_file(data)
+        document = {"file_id": stored["file_id"], "file_unique_id": stored["file_unique_id"], "file_name": name,
+                    "file_size": len(data), "mime_type": "text/csv"}
+        return {"message": self._user_message(chat_id, document=document)}
 
     def sticker(self, chat_id: int) -> dict[str, Any]:
         sticker = {"file_id": "STK", "file_unique_id": "STKu", "type": "regular", "width": 512, "height": 512,

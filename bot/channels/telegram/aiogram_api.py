@@ -72,6 +72,9 @@ class AiogramApi:
         message = await self._do(self.bot.send_photo(chat_id, file, caption=caption, reply_markup=_markup(keyboard)))
         return str(message.photo[-1].file_id) if message.photo else ""
 
+    async def send_document(self, chat_id: int, data: bytes, name: str, caption: str | None) -> None:
+        await self._do(self.bot.send_document(chat_id, BufferedInputFile(data, filename=name), caption=caption))
+
     async def delete_message(self, chat_id: int, message_id: int) -> None:
         await self._do(self.bot.delete_message(chat_id, message_id))
 

@@ -22,17 +22,19 @@ from bot import i18n
 from bot.channels.pacing import Pacer, Transient, send_paced
 from bot.channels.telegram.api import Button, Keyboard, TelegramApi
 from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply
+from bot.services.files import FileStore
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what getFile serves
 CAPABILITIES = Capabilities(buttons=True, request_contact=True, delete_messages=True, photo_upload=True, max_text=4096)
 CAPTION_MAX = 1024
 CALLBACK_MAX = 64
-OTHER_KINDS = ("sticker", "voice", "audio", "video", "video_note", "animation", "location", "venue", "document",
-               "poll", "dice", "game")
+OTHER_KINDS = ("sticker", "voice", "audio", "video", "video_note", "animation", "location", "venue", "poll", "dice",
+               "game")
 COMMANDS = ("start", "menu", "quaylai", "huy", "help", "lang")
 TYPING_AFTER = 0.3  # seconds without an answer before "typing…" is shown (a QR render, a password hash)
 
@@ -74,6 +76,8 @@ def _incoming(update: dict[str, Any]) -> tuple[Incoming, dict[str, Any]] | None:
         return event(contact_phone=str(contact.get("phone_number", "")), contact_is_own=own), message
     if "photo" in message:
         return event(photo=b""), message  # the picture itself is fetched only by flows that read it
+    if isinstance(message.get("document"), dict):
+        return event(document=b"", document_name=str(message["document"].get("file_name") or "file")[:200]), message
     return event(other=next((k for k in OTHER_KINDS if k in message), "unknown")), message
 
 
@@ -92,10 +96,12 @@ def keyboard(reply: Reply) -> Keyboard | None:
 class Sender:
     """Every outgoing message: paced, retried, photos uploaded once and then re-sent by ``file_id``."""
 
-    def __init__(self, api: TelegramApi, pacer: Pacer, media: MediaStore, attempts: int = 6) -> None:
+    def __init__(self, api: TelegramApi, pacer: Pacer, media: MediaStore, attempts: int = 6,
+                 files: FileStore | None = None) -> None:
         self.api = api
         self.pacer = pacer
         self.media = media
+        self.files = files
         self.attempts = attempts
         self.file_ids: dict[str, str] = {}
         self.blocked: set[int] = set()
@@ -112,6 +118,8 @@ class Sender:
         if chat_id in self.blocked:
             return False
         markup = keyboard(reply)
+        if reply.document_key:
+            return await self._document(chat_id, reply)
         if reply.image_key:
             caption = reply.text if len(reply.text) <= CAPTION_MAX else None
             if caption is None:
@@ -124,6 +132,16 @@ class Sender:
                     chat_id, c, m)):
                 return False
         return True
+
+    async def _document(self, chat_id: int, reply: Reply) -> bool:
+        found = self.files.get(reply.document_key or "", owner_prefix=f"{CHANNEL}:{chat_id}") if self.files else None
+        if found is None:
+            log.error("a document for a chat is missing from the file store")
+            return await self._call(chat_id, lambda: self.api.send_message(chat_id, reply.text[:4096], None))
+        caption = reply.text if len(reply.text) <= CAPTION_MAX else None
+        if caption is None:
+            await self._call(chat_id, lambda: self.api.send_message(chat_id, reply.text[:4096], None))
+        return await self._call(chat_id, lambda: self.api.send_document(chat_id, found[0], found[1], caption))
 
     async def _photo(self, chat_id: int, token: str, caption: str | None, markup: Keyboard | None) -> bool:
         cached = self.file_ids.get(token)
@@ -183,6 +201,8 @@ class TelegramChannel:
                 await self.api.answer_callback(str(raw["id"]))
         if event.photo is not None:
             await self._fetch_photo(event, raw)
+        if event.document is not None:
+            await self._fetch_document(event, raw)
         chat_id = int(event.chat_id)
         work = asyncio.ensure_future(self.engine.handle(event, CAPABILITIES))
         done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
@@ -211,6 +231,17 @@ class TelegramChannel:
                 log.warning("a photo could not be downloaded")
         if pictures:
             event.photo, event.photo_fallbacks = pictures[0], tuple(pictures[1:])
+
+    async def _fetch_document(self, event: Incoming, message: dict[str, Any]) -> None:
+        """A file (a site's records) is fetched with ``getFile``; too large or failed: left empty, and the flow
+        says it could not read it."""
+        document = message.get("document") or {}
+        if not document.get("file_id") or int(document.get("file_size") or 0) > MAX_DOCUMENT_BYTES:
+            return
+        try:
+            event.document = await self.api.download(str(document["file_id"]))
+        except Exception:  # the reason may name the file
+            log.warning("a document could not be downloaded")
 
     async def _answer(self, chat_id: int, raw: dict[str, Any], replies: list[Reply]) -> None:
         try:

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n
+from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, TokenBuckets, retry_after
 from bot.services.media import MediaStore
@@ -159,15 +160,17 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
         reader = await request.multipart()
         async for part in reader:
             name = getattr(part, "name", None)
-            if name == "photo":
+            if name in ("photo", "document"):
                 data = await part.read()  # type: ignore[union-attr]
                 if len(data) > MAX_PHOTO:
-                    raise _bad("photo too large")
-                fields["photo"] = bytes(data)
+                    raise _bad(f"{name} too large")
+                fields[name] = bytes(data)
+                if name == "document":
+                    fields["document_name"] = str(getattr(part, "filename", None) or "file")[:200]
             elif name == "client_id":
                 client_id = (await part.text())[:64]  # type: ignore[union-attr]
-        if "photo" not in fields:
-            raise _bad("multipart needs a 'photo' part")
+        if "photo" not in fields and "document" not in fields:
+            raise _bad("multipart needs a 'photo' or a 'document' part")
     else:
         # JSON only: a cross-site form or text/plain POST (no CORS preflight) is refused, not processed.
         if request.content_type != "application/json":
@@ -220,6 +223,17 @@ async def post_message(request: web.Request) -> web.Response:
     return response
 
 
+async def get_file(request: web.Request) -> web.Response:
+    """A file made for this session's chat (an export, a report): anyone else gets a 404."""
+    token = request.cookies.get(COOKIE)
+    chat_id = await request.app[ENGINE_KEY].sessions.chat_of(token) if token else None
+    store = request.app[ENGINE_KEY].services.files
+    found = store.get(request.match_info["token"], owner_prefix=f"{CHANNEL}:{chat_id}") if chat_id and store else None
+    if found is None or found[2] != f"{CHANNEL}:{chat_id}":
+        raise _not_found()
+    return file_response(found[0], found[1])
+
+
 async def get_messages(request: web.Request) -> web.Response:
     chat_id = await _chat_id(request)
     text = request.query.get("after", "0")
@@ -235,7 +249,7 @@ async def get_messages(request: web.Request) -> web.Response:
 
 def _page(locale: str, info: PageInfo) -> str:
     template = files("bot.channels.webchat").joinpath("static/index.html").read_text(encoding="utf-8")
-    for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden", "hotline_label"):
+    for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden", "hotline_label", "attach"):
         template = template.replace("{{" + key + "}}", html.escape(i18n.t(locale, f"web.{key}")))
     template = template.replace("{{privacy_link}}", html.escape(i18n.t(locale, "privacy.link")))
     hotline = info.hotline or i18n.t(locale, "web.hotline_default")
@@ -334,4 +348,5 @@ def create_web_app(
     app.router.add_post("/api/sessions", open_session)
     app.router.add_post("/api/chats/{chat_id}/messages", post_message)
     app.router.add_get("/api/chats/{chat_id}/messages", get_messages)
+    app.router.add_get("/api/files/{token}", get_file)
     return app

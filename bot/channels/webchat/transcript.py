@@ -17,6 +17,9 @@ def render(reply: Reply) -> dict[str, Any]:
         "secret_prompt": reply.secret_prompt,
         "request_contact": reply.request_contact,
         "keypad": reply.keypad,
+        "detached": reply.detached,
+        "document_url": f"/api/files/{reply.document_key}" if reply.document_key else None,
+        "document_name": reply.document_name,
     }
 
 

@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 MESSENGER = "Zalo"
 CAPABILITIES = Capabilities(buttons=False, request_contact=False, delete_messages=False, photo_upload=False,
-                            max_text=LIMIT)
+                            max_text=LIMIT, documents=False)
 MEDIA_LIFETIME = timedelta(hours=1)  # long enough for Zalo to fetch the picture; nothing personal in the URL
 TYPING_AFTER = 0.3
 MAX_WEBHOOK_BODY = 64 * 1024
@@ -110,6 +111,9 @@ class Sender:
     async def _send(self, chat_id: str, reply: Reply) -> bool:
         if chat_id in self.blocked:
             return False
+        if reply.document_key:  # no files on Zalo: a link to ours, unguessable, for an hour
+            reply = replace(reply, text=f"{reply.text}\n\n📎 {reply.document_name}: "
+                                        f"{self.public_url}/files/z/{reply.document_key}")
         texts = messages(reply)
         photo = self.photo_url(reply.image_key) if reply.image_key else None
         caption = ""

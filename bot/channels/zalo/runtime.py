@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 
 from bot.channels import secret_page
+from bot.channels.downloads import file_response
 from bot.channels.pacing import Pacer
 from bot.channels.secrets import webhook_secret
 from bot.channels.zalo.api import ZaloApi
@@ -30,6 +31,15 @@ async def start_zalo(
     channel = ZaloChannel(api, engine, Sender(api, pacer, media, engine.services.public_url))
     pusher.deliverers[CHANNEL] = channel.deliver_push
     secret_page.register(web_app, CHANNEL, secret_page.PageChannel(MESSENGER, CAPABILITIES, channel.hand_over))
+    files = engine.services.files
+
+    async def download(request: web.Request) -> web.Response:
+        found = files.get(request.match_info["token"], owner_prefix=f"{CHANNEL}:") if files else None
+        if found is None:
+            raise web.HTTPNotFound()
+        return file_response(found[0], found[1])
+
+    web_app.router.add_get("/files/z/{token}", download)
     if settings.zalo_webhook_url:
         channel.webhook_route(web_app, WEBHOOK_PATH, webhook_secret(settings, "zalo", settings.zalo_webhook_secret))
     return channel

@@ -29,10 +29,16 @@
       img.onload = () => div.scrollIntoView({block: "end"});
       div.appendChild(img);
     }
+    if (reply.document_url) {
+      const a = document.createElement("a"); a.href = reply.document_url; a.download = reply.document_name || "";
+      a.className = "document"; a.textContent = "📎 " + (reply.document_name || reply.document_url);
+      div.appendChild(a);
+    }
     if (reply.choices && reply.choices.length) {
-      // Only a new question retires the old buttons: a push (a new QR) leaves the current ones usable.
-      document.querySelectorAll(".choices").forEach(c => c.remove());
-      const box = document.createElement("div"); box.className = "choices";
+      // Only a new question retires the old buttons: a push (a new QR) leaves the current ones usable, and a
+      // notice's own answers ("Tôi sẽ đến") stay with the notice.
+      if (!reply.detached) document.querySelectorAll(".choices:not(.detached)").forEach(c => c.remove());
+      const box = document.createElement("div"); box.className = reply.detached ? "choices detached" : "choices";
       for (const c of reply.choices) {
         const b = document.createElement("button"); b.type = "button"; b.textContent = c.label;
         b.onclick = () => send({button: c.payload}, c.label); box.appendChild(b);
@@ -70,6 +76,26 @@
       if (r.ok) (await r.json()).messages.forEach(show);
     } catch (e) { /* offline for a moment: the next poll catches up */ }
   }
+  // A picture (a QR to verify) or a file (a site's records) goes as it is; the answer comes like any other.
+  const attach = document.getElementById("attach");
+  attach.addEventListener("change", () => {
+    const file = attach.files && attach.files[0];
+    if (!file) return;
+    const part = file.type.startsWith("image/") ? "photo" : "document";
+    bubble("📎 " + file.name, "me");
+    pending += 1; busy = true;
+    queue = queue.then(async () => {
+      try {
+        const form = new FormData();
+        form.append(part, file, file.name);
+        form.append("client_id", crypto.randomUUID());
+        const r = await fetch(api, {method: "POST", body: form});
+        const data = await r.json();
+        (data.replies || []).forEach(show);
+      } catch (e) { /* the next poll shows what the server answered */ }
+      finally { pending -= 1; busy = pending > 0; attach.value = ""; }
+    });
+  });
   document.getElementById("form").addEventListener("submit", ev => {
     ev.preventDefault();
     const text = input.value;
