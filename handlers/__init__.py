@@ -16,13 +16,13 @@ from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
-from handlers.site_work import ALLOCATE, EXPORT, IMPORT, LIST, STATS
+from handlers.site_work import ALLOCATE, ANNOUNCE, EXPORT, IMPORT, LIST, STATS
 from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
-         LIST, ALLOCATE, IMPORT, EXPORT, STATS)
+         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
 ACTIONS = {PREFIX: answer_button}
 

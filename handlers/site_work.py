@@ -16,9 +16,9 @@ from datetime import date
 from typing import Any
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go
+from bot.engine.flow import Answer, Ask, Flow, Go, Offer, Option, text_of
 from bot.engine.types import Choice
-from bot.services import appointments, audit, exports, site_records, sites, staff, stats
+from bot.services import announcements, appointments, audit, exports, places, site_records, sites, staff, stats
 from bot.services.dates import age_on, dmy, parse_dmy, today
 from bot.services.errors import Invalid
 from bot.services.text import fold
@@ -248,7 +248,7 @@ def _export(ctx: Ctx, answer: Answer) -> str:
         raise Invalid("site_work.export_none")
     for person in appointments.people_of(ctx.conn, [r["booking_code"] for r in rows]):
         audit.record(ctx.conn, who, "export", person_id=person, how="site list")
-    title = dmy(day).replace("/", "-") if day else ctx.t("site_work.all_days")
+    title = dmy(day).replace("/", "-") if day else fold(ctx.t("site_work.all_days")).replace(" ", "-")
     data: bytes = ctx.compute(f"xlsx:{title}", exports.workbook, rows, ctx.locale, title)
     site = sites.get(ctx.conn, who.site_id or 0)
     ctx.say_document(ctx.t("site_work.exported", count=len(rows)), data,
@@ -294,4 +294,91 @@ STATS = Flow(
     steps=(Ask("nothing", "stats.all_sites", when=lambda _ctx: False),),
     done=_stats,
     back=False,
+)
+
+# ---- /thongbao: an announcement (the province's administrators) -----------------------------------------------
+
+
+def _audience_target(ctx: Ctx, answer: Answer) -> int:
+    """The ward ("Phường Bến Thành, Hồ Chí Minh"), the site (its code) or the priority group (1–16)."""
+    kind = ctx.get(AUDIENCE) or "all"
+    text = answer.text or ""
+    if kind == "group":
+        if not (text.isdigit() and 1 <= int(text) <= 16):
+            raise Invalid("announce.group_help")
+        return int(text)
+    if kind == "site":
+        site = sites.by_code(ctx.conn, text)
+        if site is None:
+            raise Invalid("announce.site_help")
+        return site.id
+    if answer.payload and answer.payload.startswith("ward:") and answer.payload[5:].isdigit():
+        return int(answer.payload[5:])
+    ward_part, _, province_part = text.rpartition(",")
+    provinces = places.search_provinces(province_part) if ward_part else []
+    wards = places.search_wards(provinces[0].code, ward_part) if provinces else []
+    if not wards:
+        raise Invalid("announce.ward_help")
+    if len(wards) == 1 or fold(wards[0].name).endswith(fold(ward_part)):
+        return wards[0].code
+    raise Offer("announce.ward_pick", [Choice(w.name, f"ward:{w.code}") for w in wards])
+
+
+def _audience(ctx: Ctx) -> announcements.Audience:
+    kind = ctx.get(AUDIENCE) or "all"
+    return announcements.Audience(kind, 0 if kind == "all" else ctx.get(TARGET) or 0)
+
+
+def _preview(ctx: Ctx) -> dict[str, Any]:
+    audience = _audience(ctx)
+    if audience.kind == "ward":
+        who = places.ward(audience.value).name
+    elif audience.kind == "site":
+        site = sites.get(ctx.conn, audience.value)
+        who = site.name if site else "-"
+    elif audience.kind == "group":
+        who = ctx.t(f"priority.short.{audience.value}")
+    else:
+        who = ctx.t("announce.everyone")
+    return {"count": announcements.count(ctx.conn, audience), "audience": who, "text": ctx.get(TEXT) or ""}
+
+
+def _announce(ctx: Ctx, answer: str) -> Go:
+    if answer != "yes":
+        ctx.say("announce.cancelled")
+        return ctx.home()
+    who = role(ctx)
+    if who is None:
+        ctx.say("staff.session_expired")
+        return ctx.home()
+    audience = _audience(ctx)
+    _, chats = announcements.send(ctx.conn, audience, ctx.get(TEXT) or "",
+                                  report_to=(ctx.incoming.channel, ctx.incoming.chat_id))
+    audit.record(ctx.conn, who, "announce", how=f"{audience.kind}:{audience.value}, {chats} chats")
+    ctx.pushes_queued()
+    ctx.say("announce.queued", count=chats)
+    return ctx.home()
+
+
+TEXT = Ask("text", "announce.ask_text", text_of(1500, min_len=5))
+AUDIENCE: Ask[str] = Ask("audience", "announce.ask_audience", options=(
+    Option("announce.everyone", "all"), Option("announce.by_ward", "ward"), Option("announce.by_site", "site"),
+    Option("announce.by_group", "group")), pick=True)
+def _narrowed(ctx: Ctx) -> bool:
+    return ctx.get(AUDIENCE) not in (None, "all")
+
+
+def _target_prompt(ctx: Ctx) -> str:
+    kind = ctx.get(AUDIENCE) or "all"
+    return f"announce.ask_{kind}"
+
+
+TARGET = Ask("target", _target_prompt, _audience_target, when=_narrowed)
+
+ANNOUNCE = Flow(
+    names.ANNOUNCE,
+    commands=("thongbao", "announce"),
+    allowed=may(staff.ANNOUNCE),
+    steps=(TEXT, AUDIENCE, TARGET,
+           Ask("confirm", "announce.confirm", options=YES_NO, params=_preview, then=_announce)),
 )

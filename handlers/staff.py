@@ -264,7 +264,8 @@ def seen_by_text(ctx: Ctx) -> str:
 STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (names.DOSE, staff.DOSE),
                "staff:verify": (names.VERIFY, staff.VERIFY), "staff:list": (names.SITE_LIST, staff.LIST),
                "staff:allocate": (names.ALLOCATE, staff.ALLOCATE), "staff:import": (names.IMPORT, staff.IMPORT),
-               "staff:export": (names.EXPORT, staff.EXPORT), "staff:stats": (names.STATS, staff.STATS)}
+               "staff:export": (names.EXPORT, staff.EXPORT), "staff:stats": (names.STATS, staff.STATS),
+               "staff:announce": (names.ANNOUNCE, staff.ANNOUNCE)}
 STAFF_ACTIONS = tuple(Option(f"staff.menu_{payload.split(':')[1]}", payload) for payload in STAFF_FLOWS)
 
 

@@ -24,14 +24,16 @@ from sqlalchemy import Connection
 from bot import i18n
 from bot.engine.store import Store
 from bot.engine.types import Choice, Reply
-from bot.services import appointments, conversations, credentials, outbox, qr_codes
+from bot.services import announcements, appointments, conversations, credentials, outbox, qr_codes
 from bot.services.credentials import Issued
 from bot.services.dates import dmy
 from bot.services.qr_codes import QrImages
 
 log = logging.getLogger(__name__)
+REPORT_WAIT = timedelta(seconds=5)  # how often an announcement's report looks whether its batch is through
 
-Deliverer = Callable[[str, Reply], Awaitable[None]]  # sends a reply to a chat id; raises when it could not
+# Sends a reply to a chat id: False when the person blocked the bot; raises when it could not be sent.
+Deliverer = Callable[[str, Reply], Awaitable[bool | None]]
 Render = Callable[[Reply], dict[str, Any]]
 
 
@@ -89,7 +91,10 @@ class Pusher:
             if render is not None:
                 await self.store.run(partial(self._into_transcript, item, render(reply)))
             else:
-                await self.deliverers[item.channel](item.chat_id, reply)
+                delivered = await self.deliverers[item.channel](item.chat_id, reply)
+                if delivered is False:
+                    await self.store.run(lambda conn: outbox.mark_blocked(conn, item.id))
+                    return 0
                 # A sent SMS forgets its text (it carries a one-time code).
                 await self.store.run(lambda conn: outbox.mark_sent(conn, item.id, forget=item.kind == "sms"))
             return 1
@@ -103,6 +108,11 @@ class Pusher:
             return Reply(str(item.payload.get("text") or ""))
         if item.kind == "appointment":
             return await self._appointment(item)
+        if item.kind == announcements.KIND:
+            locale = await self.store.run(partial(self._locale, item))
+            return Reply(i18n.t(locale, "push.announcement", text=str(item.payload.get("text") or "")), locale=locale)
+        if item.kind == announcements.REPORT:
+            return await self._report(item)
         if item.kind == "notice":  # a catalog message, in the chat's language when it is sent
             locale = await self.store.run(partial(self._locale, item))
             params = item.payload.get("params") or {}
@@ -146,6 +156,20 @@ class Pusher:
                                                                                              coming=coming))
                    for label, coming in (("coming", True), ("not_coming", False))]
         return Reply(text, choices=choices, detached=True, locale=locale)
+
+    async def _report(self, item: outbox.Item) -> Reply | None:
+        """An announcement's delivery count, once every message of its batch is through."""
+        batch = str(item.payload["batch"])
+
+        def read(conn: Connection) -> tuple[str, dict[str, int]]:
+            return self._locale(item, conn), announcements.progress(conn, batch)
+
+        locale, counts = await self.store.run(read)
+        if counts["pending"]:
+            await self.store.run(lambda conn: outbox.postpone(conn, item.id, REPORT_WAIT))
+            return None
+        return Reply(i18n.t(locale, "push.announcement_report", total=int(item.payload.get("total", 0)), **counts),
+                     locale=locale)
 
     def _locale(self, item: outbox.Item, conn: Connection) -> str:
         key = conversations.conversation_key(item.channel, item.chat_id)

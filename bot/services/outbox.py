@@ -72,6 +72,16 @@ def mark_sent(conn: Connection, item_id: int, *, forget: bool = False) -> None:
     conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(**values))
 
 
+def mark_blocked(conn: Connection, item_id: int) -> None:
+    """Not delivered: the person blocked the bot (counted apart from failures)."""
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(state="blocked", sent_at=utcnow()))
+
+
+def postpone(conn: Connection, item_id: int, delay: timedelta) -> None:
+    """Not yet due (a report waiting for its batch), without counting an attempt."""
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(not_before=utcnow() + delay))
+
+
 def retry_later(conn: Connection, *, item: Item, delay: timedelta) -> None:
     state = "failed" if item.attempts + 1 >= MAX_ATTEMPTS else "pending"
     conn.execute(

@@ -37,6 +37,11 @@ def for_place(conn: Connection, province_code: int, ward_code: int, limit: int =
     return (in_ward + rest)[:limit]
 
 
+def by_code(conn: Connection, code: str) -> SiteView | None:
+    found = _views(conn, SITE.c.code == code.strip().upper())
+    return found[0] if found else None
+
+
 def get(conn: Connection, site_id: int) -> SiteView | None:
     found = _views(conn, SITE.c.id == site_id)
     return found[0] if found else None

@@ -75,7 +75,8 @@ async def tg(request: pytest.FixtureRequest, sqlite_app: App) -> AsyncIterator[H
     api = make_api(request.param, fake.token, fake.base_url)
     await api.start()
     media = sqlite_app.engine.services.qr.media
-    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000), media))
+    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000), media,
+                                                             files=sqlite_app.engine.services.files))
     sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
     runner, url = await _serve(channel)
     await api.set_webhook(url, SECRET)
@@ -260,3 +261,22 @@ async def test_staff_commands_on_telegram_and_a_photographed_qr_fetched_with_get
     assert status == 200
     assert "✅ HỢP LỆ" in tg.fake.texts(6001)[-2] or "✅ HỢP LỆ" in tg.fake.texts(6001)[-1]
     assert any(name == "getFile" for name, _ in tg.fake.calls)
+
+
+async def test_a_site_file_sent_as_a_document_is_imported_and_the_report_comes_back_as_one(tg: Harness) -> None:
+    await _signup(tg)
+    await _register(tg)
+    officer = await _staff_chat(tg, 6002, "0901000005", staff.SITE_STAFF, "HCM-BT-01")
+    await officer.say("/nhap")
+    rows = ["Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Vắc xin,Số lô,Ngày tiêm,Mũi số",
+            f"Nguyễn Văn An,01/07/1990,Nam,001090123456,,Moderna,M1,{(date.today()).strftime('%d/%m/%Y')},1",
+            "Ai Đó,01/01/1980,Nam,001080000001,,Moderna,M1,30/02/2021,1"]
+    _, status = await tg.fake.deliver(tg.fake.document(6002, "\r\n".join(rows).encode(), "tiem-chung.csv"))
+    assert status == 200
+    assert any(name == "getFile" for name, _ in tg.fake.calls)
+    [report] = [m for m in tg.fake.sent[6002] if "document" in m]
+    assert "Đã đọc 2 dòng: 1 mũi được ghi nhận" in report["caption"]
+    assert report["document"]["file_name"].endswith(".csv")
+    assert "ngày tiêm không hợp lệ" in tg.fake.files[report["document"]["file_id"]].decode("utf-8-sig")
+    assert await tg.app.pusher.run_once() >= 1
+    assert "ghi nhận mũi 1 (Moderna (Spikevax))" in tg.fake.last(tg.chat)["caption"]

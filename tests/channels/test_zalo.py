@@ -457,3 +457,36 @@ async def test_staff_linked_by_code_verify_a_photographed_qr_on_zalo(zalo: Zalo)
     assert await zalo.fake.deliver(zalo.fake.photo(zalo.chat, zalo.fake.host_photo(jpeg.getvalue()))) == 200
     await zalo.channel.idle()
     assert "✅ HỢP LỆ" in "\n".join(zalo.texts[-2:])
+
+
+async def test_files_on_zalo_are_links_and_a_file_cannot_be_sent_to_zalo(zalo: Zalo) -> None:
+    citizen = Chat(zalo.app.engine, "web-citizen-2", channel=WEB_CHANNEL)
+    await signup(citizen)
+    await citizen.press("register_self")
+    await answer_form(citizen, {**details(), **history()})
+    await send_form(citizen)
+    officer = Chat(zalo.app.engine, "web-officer-2", channel=WEB_CHANNEL)
+    await signup(officer, name="Phạm Bến Thành", phone="0901000003")
+    await zalo.app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000003"), role=staff.SITE_STAFF,
+                                                    site_code="HCM-BT-01"))
+    await officer.send("/menu")
+    await officer.press("link_code")
+    code = re.search(r"Mã liên kết: (\d{3}) (\d{3})", officer.text)
+    assert code
+    await zalo.say("/start")
+    await zalo.say("Liên kết tài khoản có sẵn")
+    await zalo.say(code.group(1) + code.group(2))
+    await zalo.say("/nhap")
+    assert "Zalo không gửi được tệp cho hệ thống" in zalo.last
+    await zalo.say("/xuat")
+    await zalo.say("Tất cả")
+    link = re.search(r"📎 (\S+\.xlsx): (http://\S+/files/z/[A-Za-z0-9_-]+)", "\n".join(zalo.texts[-2:]))
+    assert link, zalo.texts[-2:]
+    async with zalo.http.get(link.group(2)) as response:
+        assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+        assert (await response.read())[:2] == b"PK"  # an XLSX workbook
+    await officer.send("/xuat")
+    await officer.press("all")
+    [web_file] = [r for r in officer.last if r.document_key]
+    async with zalo.http.get(link.group(2).rsplit("/", 1)[0] + f"/{web_file.document_key}") as response:
+        assert response.status == 404  # a web chat's file is not served by Zalo's route

@@ -93,6 +93,7 @@ class FakeTelegram:
         for key, value in list(params.items()):  # aiogram sends files as "attach://<part name>"
             if isinstance(value, str) and value.startswith("attach://"):
                 params[key] = params.get(value.removeprefix("attach://"), value)
+                params[f"{key}_filename"] = params.get(f"{value.removeprefix('attach://')}_filename")
         for key in ("reply_markup", "commands"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])

@@ -78,7 +78,7 @@ async def test_import_export_and_statistics_in_the_chat(app: App) -> None:
     await officer.press("all")
     [export] = [r for r in officer.last if r.document_key]
     data, name = _file(app, export.document_key or "", f"{WEB}:{officer.chat_id}")
-    assert name == "danh-sach-HCM-BT-01-Tất cả.xlsx"
+    assert name == "danh-sach-HCM-BT-01-tat-ca.xlsx"
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     header = [c.value for c in sheet[1]]

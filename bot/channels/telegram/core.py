@@ -253,9 +253,9 @@ class TelegramChannel:
         except Exception:
             log.exception("sending an answer on telegram failed")
 
-    async def deliver_push(self, chat_id: str, reply: Reply) -> None:
-        """Outbox delivery: sent (or skipped for a blocked user); the pusher then marks it sent."""
-        await self.sender.send(int(chat_id), reply)
+    async def deliver_push(self, chat_id: str, reply: Reply) -> bool:
+        """Outbox delivery: True when sent, False for a user who blocked the bot (the pusher counts them)."""
+        return await self.sender.send(int(chat_id), reply)
 
     async def poll(self) -> None:
         """Long polling: updates of one chat are handed over in order; the engine keeps them in order."""

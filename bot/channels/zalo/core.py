@@ -136,9 +136,9 @@ class Sender:
         try:
             if await send_paced(self.pacer, chat_id, action, attempts=self.attempts):
                 return True
-        except ZaloError as refused:
-            log.warning("zalo refused a message (error %d); it is dropped", refused.code)
-            return False
+        except ZaloError as refused:  # not retried; a push counts as failed, an answer is logged
+            log.warning("zalo refused a message (error %d)", refused.code)
+            raise
         self.blocked.add(chat_id)
         log.info("a Zalo user blocked the bot; their messages are skipped")
         return False
@@ -192,9 +192,9 @@ class ZaloChannel:
         while pending := [task for task in self._tasks if not task.done()]:
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def deliver_push(self, chat_id: str, reply: Reply) -> None:
-        """Outbox delivery: sent (or skipped for a blocked user); the pusher then marks it sent."""
-        await self.sender.send(chat_id, reply)
+    async def deliver_push(self, chat_id: str, reply: Reply) -> bool:
+        """Outbox delivery: True when sent, False for a user who blocked the bot (the pusher counts them)."""
+        return await self.sender.send(chat_id, reply)
 
     def _later(self, work: Awaitable[None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(work)
