@@ -241,6 +241,37 @@ def cmd_dose_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """A site's list as an XLSX workbook (the same as /xuat in the chat)."""
+    from pathlib import Path
+
+    from bot.services import appointments, audit, exports, sites
+    from bot.services.dates import parse_dmy
+    from bot.services.errors import Invalid
+
+    engine = _database(args)
+    try:
+        day = parse_dmy(args.date) if args.date else None
+        with engine.begin() as conn:
+            site = sites.by_code(conn, args.site)
+            if site is None:
+                print(f"no site with code {args.site} (sskdt site list)", file=sys.stderr)
+                return 1
+            rows = exports.site_list_rows(conn, site.id, day, args.locale)
+            for person in appointments.people_of(conn, [r["booking_code"] for r in rows]):
+                audit.record(conn, None, "export", person_id=person, how="command line")
+    except Invalid:
+        print("--date must be dd/mm/yyyy", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    title = day.strftime("%d-%m-%Y") if day else "all"
+    target = Path(args.output or f"danh-sach-{site.code}-{title}.xlsx")
+    target.write_bytes(exports.workbook(rows, args.locale, title))
+    print(f"{len(rows)} registrations written to {target}")
+    return 0
+
+
 def _database(args: argparse.Namespace) -> Any:
     """The migrated database of the settings, for the administrative commands."""
     from bot.app import migrate
@@ -446,6 +477,7 @@ def parser() -> argparse.ArgumentParser:
         ("site", cmd_site, "site import FILE.csv | site list: the province's vaccination sites"),
         ("staff", cmd_staff, "staff add --phone 09… --role admin|staff|checker [--site CODE] | remove | list"),
         ("audit", cmd_audit, "print the audit log: who looked up, changed or verified whose record"),
+        ("export", cmd_export, "export --site CODE [--date dd/mm/yyyy]: a site's list as an XLSX workbook"),
         ("flows", cmd_flows, "list the conversation's flows; --mermaid prints the state diagram (docs/flows.md)"),
     )
     for name, fn, help_text in commands:
@@ -497,6 +529,11 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--staff", help="only this staff member's actions (phone number)")
             cmd.add_argument("--person", help="only actions on this person's record (ID number)")
             cmd.add_argument("--since", help="from this day on (dd/mm/yyyy)")
+        elif name == "export":
+            cmd.add_argument("--site", required=True, help="the site's code")
+            cmd.add_argument("--date", help="only this day's appointments and preferences (dd/mm/yyyy)")
+            cmd.add_argument("--output", "-o", help="the file to write (default danh-sach-CODE-DATE.xlsx)")
+            cmd.add_argument("--locale", default="vi", choices=["vi", "en"], help="the headers' language")
         elif name == "flows":
             cmd.add_argument("--mermaid", action="store_true", help="print the Mermaid state diagram (Markdown)")
     return top

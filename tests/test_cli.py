@@ -66,3 +66,41 @@ async def test_staff_add_list_remove_and_the_audit(data_dir: Path, capsys: pytes
     capsys.readouterr()
     assert _run(data_dir, "staff", "list") == 0
     assert "+84901000003" not in capsys.readouterr().out
+
+
+async def test_dose_import_with_a_progress_bar_then_export_the_site_list(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    from tests.helpers import answer_form, send_form
+    from tests.scripts import details, history
+
+    app: App = build(cheap_settings(data_dir))
+    try:
+        chat = Chat(app.engine, "cli-citizen")
+        await signup(chat)
+        await chat.press("register_self")
+        await answer_form(chat, {**details(), **history()})
+        await send_form(chat)
+    finally:
+        app.close()
+    records = data_dir / "ho-so-tiem.csv"
+    records.write_text("Họ và tên;Ngày sinh;Số CCCD;Vắc xin;Số lô;Ngày tiêm\n"
+                       "Nguyễn Văn An;01/07/1990;001090123456;Pfizer;P1;01/08/2021\n"
+                       "Lê Văn Mới;02/02/1992;001092000333;Pfizer;P1;01/08/2021\n"
+                       "Sai Ngày;02/02/1992;001092000444;Pfizer;P1;32/08/2021\n", encoding="utf-8-sig")
+    assert _run(data_dir, "dose", "import", str(records), "--site", "HCM-BT-01") == 0
+    captured = capsys.readouterr()
+    assert "Read 3 rows: 1 doses recorded for registered people" in captured.out
+    assert "Row 4: rejected – invalid vaccination date (32/08/2021)" in captured.out
+    assert "3/3" in captured.err or "3 rows" in captured.err  # the progress bar, on stderr
+    report = data_dir / "ho-so-tiem.report.csv"
+    assert "ngày tiêm không hợp lệ (32/08/2021)" in report.read_text(encoding="utf-8-sig")
+    target = data_dir / "list.xlsx"
+    assert _run(data_dir, "export", "--site", "HCM-BT-01", "-o", str(target)) == 0
+    sheet = load_workbook(target).active
+    assert sheet is not None and sheet.cell(row=2, column=2).value == "Nguyễn Văn An"
+    assert "1 registrations written" in capsys.readouterr().out
+    assert _run(data_dir, "audit") == 0
+    audit_out = capsys.readouterr().out
+    assert "import" in audit_out and "export" in audit_out

@@ -209,6 +209,8 @@ def answer(conn: Connection, account_id: int, appointment_id: int, *, coming: bo
     if coming:
         conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
                      .values(state="confirmed", answered_at=utcnow()))
+        audit.record(conn, None, "confirmed", how=f"appointment {found.day.isoformat()}",
+                     actor_account_id=account_id)
         return found
     row = conn.execute(select(APPOINTMENT.c.registration_id, APPOINTMENT.c.site_id, PERSON.c.id.label("person_id"))
                        .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)

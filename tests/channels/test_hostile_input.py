@@ -20,7 +20,7 @@ NESTED = "[" * 20_000 + "]" * 20_000  # 40 KB: under the size cap, past any pars
 
 def _multipart_without_photo() -> aiohttp.FormData:
     form = aiohttp.FormData()
-    form.add_field("document", b"%PDF-1.4", filename="a.pdf", content_type="application/pdf")
+    form.add_field("attachment", b"%PDF-1.4", filename="a.pdf", content_type="application/pdf")
     return form
 
 WEB_CASES = [
@@ -33,7 +33,7 @@ WEB_CASES = [
     ("a body over 64 KB", {"json": {"text": "a" * 70_000}}, 413),
     ("a JSON array", {"json": ["text"]}, 400),
     ("text as an object", {"json": {"text": {"a": 1}}}, 400),
-    ("a multipart without a photo", {"data": _multipart_without_photo()}, 400),
+    ("a multipart with neither a photo nor a document", {"data": _multipart_without_photo()}, 400),
     ("a body over 64 KB of nesting", {"data": "[" * 40_000 + "]" * 40_000,
                                       "headers": {"Content-Type": "application/json"}}, 413),
 ]
