@@ -224,9 +224,9 @@ def cmd_dose_import(args: argparse.Namespace) -> int:
                 def progress(done: int) -> None:
                     bar.update(done - bar.n)
 
-                report = site_records.import_rows(conn, signing_key(settings), site_records.read_table(data, path.name),
-                                                  file_name=path.name, site_id=site_id,
-                                                  progress=progress)
+                rows = site_records.parse_table(site_records.read_table(data, path.name))
+                report = site_records.import_rows(conn, signing_key(settings), rows, file_name=path.name,
+                                                  site_id=site_id, progress=progress)
     except Invalid as bad:
         print(i18n.t("en", bad.key, **bad.params), file=sys.stderr)
         return 1

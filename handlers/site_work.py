@@ -207,10 +207,13 @@ def _import(ctx: Ctx, answer: Answer) -> int:
         raise Invalid("site_work.send_file")
     if not answer.document:
         raise Invalid("site_work.file_unreadable")
-    with ctx.conn.begin_nested():  # a file refused half-way leaves nothing behind
-        report = site_records.import_rows(
-            ctx.conn, ctx.services.signing_key, site_records.read_table(answer.document, answer.document_name),
-            file_name=answer.document_name, site_id=who.site_id, role=who, limit=CHAT_IMPORT_ROWS)
+    # Reading and checking the file is CPU work: done off the database thread, which only records the rows.
+    parsed = ctx.compute("import_rows", site_records.parse_file, answer.document, answer.document_name,
+                         CHAT_IMPORT_ROWS)
+    if isinstance(parsed, site_records.BadFile):
+        raise parsed
+    report = site_records.import_rows(ctx.conn, ctx.services.signing_key, parsed, file_name=answer.document_name,
+                                      site_id=who.site_id, role=who)
     ctx.pushes_queued()
     lines = site_records.problem_lines(ctx.locale, report, limit=10)
     more = len(report.problems) - len(lines)

@@ -242,7 +242,7 @@ def remind_due(conn: Connection) -> int:
         .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
         .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
         .where(APPOINTMENT.c.day == tomorrow, APPOINTMENT.c.state.in_(OPEN), APPOINTMENT.c.reminded_at.is_(None))
-        .with_for_update(skip_locked=True)).all()
+        .with_for_update(of=APPOINTMENT, skip_locked=True)).all()
     for row in due:
         conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == row.id).values(reminded_at=utcnow()))
         outbox.enqueue_for_account(conn, row.owner_account_id, kind="appointment",

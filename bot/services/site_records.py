@@ -284,20 +284,37 @@ def match(row: Row, by_id: dict[str, list[Candidate]],
 Progress = Callable[[int], None]
 
 
-def import_rows(
-    conn: Connection, key: SigningKey, rows: Iterable[list[Any]], *, file_name: str, site_id: int | None,
-    role: Role | None = None, progress: Progress | None = None, limit: int = MAX_ROWS,
-) -> Report:
-    """Import a table whose first row is its header, for ``role`` (a staff member in the chat; None from the
-    command line). The caller's transaction holds everything: a crash keeps nothing of a half-read file.
-    ``progress`` is told how many rows were read so far. The import and each person whose record changed are
-    written to the audit log."""
-    recorded_by = role.account_id if role is not None else None
+def parse_table(rows: Iterable[list[Any]], limit: int = MAX_ROWS) -> Iterator[Row | Problem]:
+    """A table whose first row is its header, read row by row (blank lines skipped). Raises
+    :class:`BadFile` for an empty table, missing columns, or more than ``limit`` rows."""
     iterator = iter(rows)
     header = next(iterator, None)
     if header is None:
         raise BadFile("import.empty")
     where = columns(header)
+    for number, values in enumerate(iterator, 2):
+        if number - 1 > limit:
+            raise BadFile("import.too_many_rows", limit=limit)
+        if any(v not in (None, "") for v in values):
+            yield parse_row(number, list(values), where)
+
+
+def parse_file(data: bytes, file_name: str, limit: int = MAX_ROWS) -> list[Row | Problem] | BadFile:
+    """The whole file parsed (no database: the chat runs this off the database thread), or why it cannot be."""
+    try:
+        return list(parse_table(read_table(data, file_name), limit))
+    except BadFile as bad:
+        return bad
+
+
+def import_rows(
+    conn: Connection, key: SigningKey, rows: Iterable[Row | Problem], *, file_name: str, site_id: int | None,
+    role: Role | None = None, progress: Progress | None = None,
+) -> Report:
+    """Record parsed rows (:func:`parse_table`) for ``role`` (a staff member in the chat; None from the command
+    line). The caller's transaction holds everything: a crash keeps nothing of a half-read file. ``progress`` is
+    told how many rows were read so far. The import and each person whose record changed are audited."""
+    recorded_by = role.account_id if role is not None else None
     report = Report()
     batch_id = conn.execute(insert(BATCH).values(site_id=site_id, file_name=file_name[:200], counts={},
                                                  created_by=recorded_by, created_at=utcnow())
@@ -305,15 +322,10 @@ def import_rows(
     report.batch_id = batch_id
     changed: dict[int, tuple[Candidate, Row]] = {}
     chunk: list[Row] = []
-    number = 1
-    for values in iterator:
-        number += 1
-        if number - 1 > limit:
-            raise BadFile("import.too_many_rows", limit=limit)
-        if not any(v not in (None, "") for v in values):
-            continue  # a blank line
+    read = 0
+    for parsed in rows:
         report.rows += 1
-        parsed = parse_row(number, list(values), where)
+        read = parsed.number - 1
         if isinstance(parsed, Problem):
             report.rejected += 1
             report.problems.append(parsed)
@@ -323,11 +335,11 @@ def import_rows(
             _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, by=recorded_by)
             chunk = []
             if progress is not None:
-                progress(number - 1)
+                progress(read)
     if chunk:
         _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, by=recorded_by)
     if progress is not None:
-        progress(number - 1)
+        progress(read)
     for person, row in changed.values():  # one new credential and one push per person, the latest dose named
         audit.record(conn, role, "dose", person_id=person.id, how="import")
         issued = credentials.issue(conn, person.id, key)

@@ -44,7 +44,7 @@ def _csv(rows: list[list[str]]) -> bytes:
 async def _import(app: App, data: bytes, name: str = "site.csv") -> site_records.Report:
     key = app.engine.services.signing_key
     return await app.store.run(lambda conn: site_records.import_rows(
-        conn, key, site_records.read_table(data, name), file_name=name, site_id=1))
+        conn, key, site_records.parse_table(site_records.read_table(data, name)), file_name=name, site_id=1))
 
 
 async def _level(app: App, id_number: str) -> str:
