@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from bench import floors, growth, http_surge, qr_render, surge, telegram_fanout
+from bench import floors, growth, http_surge, qr_render, surge, telegram_fanout, telegram_reply_latency
 from bench.common import RESULTS
 
 
@@ -31,6 +31,8 @@ def main() -> None:
     qr_render.main(50 if quick else 200)
     print("== fanout")
     asyncio.run(telegram_fanout.main(2000 if quick else 10_000, 500 if quick else 1000, 300, 10, "aiogram"))
+    print("== a two-message reply on Telegram (target: the last message within 150 ms)")
+    asyncio.run(telegram_reply_latency.main(30 if quick else 100))
     runs = json.loads((RESULTS / "surge.json").read_text())["runs"]
     fast = [r for r in runs if r["argon2"] == "trivial"]
     print("\n== our cost per update as a multiple of the floors (no-hash surges)")

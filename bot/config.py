@@ -44,12 +44,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = Field("", description="webhook secret; empty = generated into the data dir")
     telegram_rate_global: float = Field(30, description="messages per second the bot sends overall")
     telegram_rate_per_chat: float = Field(1, description="messages per second the bot sends to one chat")
+    telegram_burst_per_chat: int = Field(3, description="messages one chat may get at once before that rate")
     zalo_token: str = Field("", description="Zalo Bot token (Zalo Bot Manager); empty = no Zalo")
     zalo_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot API server (or a fake)")
     zalo_webhook_url: str = Field("", description="public HTTPS URL of the Zalo webhook; empty = polling")
     zalo_webhook_secret: str = Field("", description="Zalo webhook secret; empty = generated into the data dir")
     zalo_rate_global: float = Field(10, description="Zalo messages per second the bot sends overall")
     zalo_rate_per_chat: float = Field(1, description="Zalo messages per second the bot sends to one chat")
+    zalo_burst_per_chat: int = Field(1, description="Zalo messages one chat may get at once before that rate")
 
     @property
     def effective_database_url(self) -> str:

@@ -38,13 +38,18 @@ class Transient(Exception):
 
 
 class Pacer:
-    def __init__(self, global_per_second: float = 30, per_chat_per_second: float = 1) -> None:
+    """Per chat a token bucket: ``per_chat_burst`` messages at once (a greeting and its menu arrive together),
+    then ``per_chat_per_second``. A token is spent when the request's answer is back, so the server, which
+    counts arrivals, never sees more than we counted."""
+
+    def __init__(self, global_per_second: float = 30, per_chat_per_second: float = 1, per_chat_burst: int = 1) -> None:
         self.global_limit = max(int(global_per_second), 1)
-        self.chat_gap = 1.0 / per_chat_per_second
+        self.chat_rate = per_chat_per_second
+        self.chat_burst = max(int(per_chat_burst), 1)
         self._finished: deque[float] = deque()
         self._in_flight: set[Hashable] = set()
         self._in_flight_count = 0
-        self._next_by_chat: dict[Hashable, float] = {}
+        self._buckets: dict[Hashable, tuple[float, float]] = {}  # chat → (tokens, when counted)
         self._paused_until = 0.0
 
     @asynccontextmanager
@@ -55,6 +60,7 @@ class Pacer:
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
+        tokens = self._tokens(chat_id, time.monotonic())
         self._in_flight.add(chat_id)
         self._in_flight_count += 1
         try:
@@ -64,14 +70,18 @@ class Pacer:
             self._in_flight.discard(chat_id)
             self._in_flight_count -= 1
             self._finished.append(now)
-            self._next_by_chat[chat_id] = now + self.chat_gap
-            if len(self._next_by_chat) > 10_000:
-                self._next_by_chat = {c: t for c, t in self._next_by_chat.items() if t > now}
+            self._buckets[chat_id] = (tokens - 1, now)
+            if len(self._buckets) > 10_000:  # chats whose bucket is full again need no entry
+                self._buckets = {c: b for c, b in self._buckets.items() if self._tokens(c, now) < self.chat_burst}
+
+    def _tokens(self, chat_id: Hashable, now: float) -> float:
+        tokens, counted = self._buckets.get(chat_id, (float(self.chat_burst), now))
+        return min(float(self.chat_burst), tokens + (now - counted) * self.chat_rate)
 
     def _wait(self, chat_id: Hashable, now: float) -> float:
         while self._finished and now - self._finished[0] >= 1.0:
             self._finished.popleft()
-        waits = [self._paused_until - now, self._next_by_chat.get(chat_id, 0.0) - now]
+        waits = [self._paused_until - now, (1.0 - self._tokens(chat_id, now)) / self.chat_rate]
         if chat_id in self._in_flight:
             waits.append(POLL)
         if self._in_flight_count + len(self._finished) >= self.global_limit:

@@ -30,6 +30,7 @@ BOT_USER = {"id": 42, "is_bot": True, "first_name": "SSKDT", "username": "sskdt_
 class WebPolicy:
     per_chat_per_second: float
     global_per_second: float
+    per_chat_burst: int = 1  # messages a chat may receive at once before the per-chat rate applies
 
 
 @dataclass
@@ -51,7 +52,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._recent: deque[float] = deque()
-        self._last_by_chat: dict[int, float] = {}
+        self._chat_buckets: dict[int, tuple[float, float]] = {}
         self._blocked_until: dict[int | None, tuple[float, float]] = {}
         self.blocked_by_user: set[int] = set()
         self._runner: web.AppRunner | None = None
@@ -150,10 +151,11 @@ class FakeTelegram:
         if len(self._recent) >= self.limits.global_per_second:
             wait = max(wait, 1.0 - (now - self._recent[0]))
             scope: int | None = None
-        gap = 1.0 / self.limits.per_chat_per_second
-        last = self._last_by_chat.get(chat_id)
-        if last is not None and now - last < gap:
-            wait = max(wait, gap - (now - last))
+        rate, burst = self.limits.per_chat_per_second, self.limits.per_chat_burst
+        tokens, counted = self._chat_buckets.get(chat_id, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - counted) * rate)
+        if tokens < 1:
+            wait = max(wait, (1 - tokens) / rate)
             scope = chat_id
         if wait > 0:
             self.too_many += 1
@@ -164,7 +166,7 @@ class FakeTelegram:
                  "parameters": {"retry_after": retry_after}}, status=429,
             )
         self._recent.append(now)
-        self._last_by_chat[chat_id] = now
+        self._chat_buckets[chat_id] = (tokens - 1, now)
         return None
 
     async def _file(self, request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ async def start_zalo(
     """Connect and hook into the web server: the webhook (if configured), the pushes, the password page."""
     api = ZaloApi(settings.zalo_token, settings.zalo_api_url)
     await api.start()
-    pacer = Pacer(settings.zalo_rate_global, settings.zalo_rate_per_chat)
+    pacer = Pacer(settings.zalo_rate_global, settings.zalo_rate_per_chat, settings.zalo_burst_per_chat)
     channel = ZaloChannel(api, engine, Sender(api, pacer, media, engine.services.public_url))
     pusher.deliverers[CHANNEL] = channel.deliver_push
     secret_page.register(web_app, CHANNEL, secret_page.PageChannel(MESSENGER, CAPABILITIES, channel.hand_over))
