@@ -11,7 +11,7 @@ from playwright.async_api import async_playwright, expect
 
 from bot.app import App
 from bot.services import conversations
-from tests.helpers import PASSWORD, read_sms
+from tests.helpers import PASSWORD, Chat, read_sms, signup
 from tests.scripts import details, history, registration_bodies
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -132,4 +132,40 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
             timeout=10_000,
         )
         await page.screenshot(path=os.environ.get("SSKDT_SCREENSHOT", str(tmp_path / "qr-in-view.png")))
+        await browser.close()
+
+
+async def test_a_site_officer_sends_a_file_from_the_page_and_downloads_the_report(page_url: str, sqlite_app: App,
+                                                                                   tmp_path: Path) -> None:
+    """The 📎 button: a site's CSV goes up as a document, the import's report comes back as a download link."""
+    from bot.services import staff
+
+    officer = Chat(sqlite_app.engine, "officer-page", channel="web")
+    await signup(officer, name="Phạm Bến Thành", phone="0901000003")
+    await sqlite_app.store.run(lambda conn: staff.add(conn, phone="+84901000003", role=staff.SITE_STAFF,
+                                                      site_code="HCM-BT-01"))
+    records = tmp_path / "ho-so.csv"
+    records.write_text("Họ và tên,Ngày sinh,Số CCCD,Vắc xin,Số lô,Ngày tiêm\n"
+                       "Lê Văn Mới,02/02/1992,001092000333,Pfizer,P1,01/08/2021\n"
+                       "Sai Ngày,02/02/1992,001092000444,Pfizer,P1,32/08/2021\n", encoding="utf-8")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+        await page.goto(page_url)
+        await page.get_by_role("button", name="Đăng nhập").click()
+        box = page.locator("#input")
+        for text in ("0901000003", PASSWORD, "/nhap"):
+            await box.fill(text)
+            await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("gửi tệp CSV hoặc Excel")
+        await page.locator("#attach").set_input_files(str(records))
+        link = page.locator("a.document").last
+        await expect(link).to_contain_text(".csv", timeout=10_000)
+        await expect(page.locator(".bot").filter(has=link)).to_contain_text("1 dòng bị loại")
+        async with page.expect_download() as download_info:
+            await link.click()
+        download = await download_info.value
+        saved = tmp_path / "report.csv"
+        await download.save_as(saved)
+        assert "ngày tiêm không hợp lệ (32/08/2021)" in saved.read_text(encoding="utf-8-sig")
         await browser.close()
