@@ -130,9 +130,9 @@ class Engine:
                 return None
             state = conversations.load(conn, target.conversation_key, default_locale=self.default_locale, lock=False)
             flow_name, _, step_name = target.step.partition(".")
-            if flow_name not in self.registry.flows:
-                return None
-            flow = self.registry[flow_name]
+            flow = self.registry.flows.get(flow_name)
+            if flow is None or step_name not in {s.name for s in flow.steps}:
+                return None  # a question a newer version no longer has
             step = flow.step(step_name)
             key = step.prompt if isinstance(step.prompt, str) else "secret_page.title"
             channel, _, chat_id = target.conversation_key.partition(":")
