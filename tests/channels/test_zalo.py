@@ -486,3 +486,39 @@ async def test_files_on_zalo_are_links_and_a_file_cannot_be_sent_to_zalo(zalo: Z
     [web_file] = [r for r in officer.last if r.document_key]
     async with zalo.http.get(link.group(2).rsplit("/", 1)[0] + f"/{web_file.document_key}") as response:
         assert response.status == 404  # a web chat's file is not served by Zalo's route
+
+
+async def test_sskdt_run_serves_zalo_by_webhook(tmp_path: Path) -> None:
+    """The real server process with a Zalo token: the webhook is registered once, events are answered."""
+    import os
+    import subprocess
+    import sys
+
+    fake = FakeZalo()
+    await fake.start()
+    port = _free_port()
+    env = dict(os.environ, SSKDT_ZALO_TOKEN=fake.token, SSKDT_ZALO_API_URL=fake.base_url,
+               SSKDT_ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo/webhook", SSKDT_ZALO_WEBHOOK_SECRET=SECRET,
+               SSKDT_PUBLIC_URL=f"http://127.0.0.1:{port}", SSKDT_LOG_LEVEL="WARNING")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir", str(tmp_path)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        await fake.wait_calls("setWebhook", 1, timeout=60)
+        assert fake.webhook == {"url": f"http://127.0.0.1:{port}/zalo/webhook", "secret_token": SECRET}
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)  # waiting for the port to open, not for an outcome
+        assert await fake.deliver(fake.text("z-proc", "xin chào")) == 200
+        greeting, menu = await fake.wait_sent("z-proc", 2)
+        assert "Xin chào Anh/Chị" in greeting["text"]
+        assert "1. Đăng ký tài khoản" in menu["text"] and "3. Liên kết tài khoản có sẵn" in menu["text"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        await fake.stop()
