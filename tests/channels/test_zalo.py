@@ -522,3 +522,16 @@ async def test_sskdt_run_serves_zalo_by_webhook(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=20)
         await fake.stop()
+
+
+async def test_a_wrong_token_stops_the_start_with_a_plain_reason(tmp_path: Path) -> None:
+    fake = FakeZalo()
+    await fake.start()
+    settings = cheap_settings(tmp_path).model_copy(update={"zalo_token": "123:wrong", "zalo_api_url": fake.base_url})
+    app = build(settings)
+    try:
+        with pytest.raises(SystemExit, match="SSKDT_ZALO_TOKEN was refused by the Zalo Bot API"):
+            await runtime.start_zalo(settings, app.engine, app.pusher, app.engine.services.qr.media, app.web_app())
+    finally:
+        app.close()
+        await fake.stop()

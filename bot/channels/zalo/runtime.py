@@ -11,7 +11,7 @@ from bot.channels import secret_page
 from bot.channels.downloads import file_response
 from bot.channels.pacing import Pacer
 from bot.channels.secrets import webhook_secret
-from bot.channels.zalo.api import ZaloApi
+from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.core import CAPABILITIES, CHANNEL, MESSENGER, Sender, ZaloChannel
 from bot.config import Settings
 from bot.engine import Engine, Pusher
@@ -27,6 +27,11 @@ async def start_zalo(
     """Connect and hook into the web server: the webhook (if configured), the pushes, the password page."""
     api = ZaloApi(settings.zalo_token, settings.zalo_api_url)
     await api.start()
+    try:
+        await api.get_me()  # a wrong token stops the start, said plainly
+    except ZaloError as refused:
+        await api.close()
+        raise SystemExit(f"SSKDT_ZALO_TOKEN was refused by the Zalo Bot API (error {refused.code})") from None
     pacer = Pacer(settings.zalo_rate_global, settings.zalo_rate_per_chat, settings.zalo_burst_per_chat)
     channel = ZaloChannel(api, engine, Sender(api, pacer, media, engine.services.public_url))
     pusher.deliverers[CHANNEL] = channel.deliver_push
