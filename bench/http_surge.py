@@ -1,7 +1,10 @@
 """The surge over HTTP on loopback, against a real `sskdt run` process: the web chat API and the Telegram
 webhook (the bot's answers go to a fake Bot API in this process, with pacing set out of the way).
 
-    PYTHONPATH=. .venv/bin/python bench/http_surge.py [chats] [updates_per_chat]
+    PYTHONPATH=. .venv/bin/python bench/http_surge.py [chats] [updates_per_chat] [--fake-process]
+
+With --fake-process the fake Bot API runs in a process of its own (bench/fake_telegram_server.py): the client
+that measures is then not also the server that answers the bot's sends.
 """
 
 from __future__ import annotations
@@ -60,9 +63,16 @@ async def drive(chats: int, per_chat: int, send: Any) -> dict[str, Any]:
     return {"updates": chats * per_chat, "updates_per_s": round(chats * per_chat / wall, 1), **summary(latencies)}
 
 
-async def main(chats: int, per_chat: int) -> None:
-    fake = FakeTelegram()
-    await fake.start()
+async def main(chats: int, per_chat: int, fake_process: bool = False) -> None:
+    fake = FakeTelegram()  # builds the updates; answers the bot's sends unless it has a process of its own
+    fake_proc = None
+    if fake_process:
+        fake_proc = subprocess.Popen([sys.executable, "bench/fake_telegram_server.py"], stdout=subprocess.PIPE,
+                                     env=dict(os.environ, PYTHONPATH="."), text=True)
+        assert fake_proc.stdout is not None
+        fake.base_url = fake_proc.stdout.readline().strip()
+    else:
+        await fake.start()
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="sskdt-http-")
     env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="WARNING",
@@ -105,11 +115,17 @@ async def main(chats: int, per_chat: int) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        await fake.stop()
+        if fake_proc is not None:
+            fake_proc.terminate()
+            fake_proc.wait(timeout=30)
+        else:
+            await fake.stop()
     for name, row in results.items():
         print(f"{name:<16} {row['updates_per_s']:>8} updates/s  p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms")
-    save("http", {"chats": chats, "updates_per_chat": per_chat, **results})
+    save("http", {"chats": chats, "updates_per_chat": per_chat, "fake_process": fake_process, **results})
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, int(sys.argv[2]) if len(sys.argv) > 2 else 20))
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    asyncio.run(main(int(numbers[0]) if numbers else 200, int(numbers[1]) if len(numbers) > 1 else 20,
+                     "--fake-process" in sys.argv))
