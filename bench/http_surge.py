@@ -96,7 +96,8 @@ async def main(chats: int, per_chat: int, fake_process: bool = False) -> None:
 
             async def web_send(c: int, k: int) -> None:
                 token, chat_id = sessions[c]
-                async with http.post(f"{base}/api/chats/{chat_id}/messages", headers={"Cookie": f"sskdt_session={token}"},
+                async with http.post(f"{base}/api/chats/{chat_id}/messages",
+                                     headers={"Cookie": f"sskdt_session={token}"},
                                      json={"text": "/help", "client_id": f"{c}-{k}"}) as response:
                     assert response.status == 200
                     await response.read()
