@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.engine.context import Ctx
@@ -130,6 +130,8 @@ LIST = Flow(
 
 # ---- /phanbo --------------------------------------------------------------------------------------------------
 
+ALLOCATE_DAYS_AHEAD = 180  # slots further ahead than a registration's preferred day may be are a typo
+
 
 def _allocation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     """"<dd/mm/yyyy> <số suất> [sáng|chiều]": the plan, shown before anything is booked."""
@@ -141,6 +143,8 @@ def _allocation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     assert day is not None
     if day < today():
         raise Invalid("site_work.allocate_past")
+    if day > today() + timedelta(days=ALLOCATE_DAYS_AHEAD):
+        raise Invalid("site_work.allocate_too_far", days=ALLOCATE_DAYS_AHEAD)
     session = found.session or "allday"
     chosen = appointments.plan(ctx.conn, who.site_id or 0, day, int(rest[0]), session)
     return {"day": day.isoformat(), "session": session, "asked": int(rest[0]), "left": chosen.capacity_left,

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from bot.app import App
 from bot.engine import Capabilities, Engine, Incoming, Reply
 from bot.services import conversations
+from bot.services.dates import utcnow
 from bot.services.phones import parse_mobile
 from models.tables import Outbox, table
 from tests.scripts import PASSWORD, Button, Script
@@ -136,6 +137,7 @@ def setup_state(
         state = conversations.load(conn, key, default_locale=locale, lock=False)
         state.flow, state.step = target.name, step or target.steps[0].name
         state.answers, state.account_id, state.locale = kept, account_id, locale
+        state.logged_in_at = utcnow() if account_id is not None else None  # logged in just now
         state.subject = conversations.FAMILY if for_family else conversations.SELF
         state.offered, state.editing = [], False
         conversations.save(conn, state)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.app import App, build
 from bot.engine import Incoming
+from bot.services import staff
 from bot.services.conversations import conversation_key, load
 from handlers import FLOWS
 from tests.conftest import cheap_settings
@@ -25,7 +26,9 @@ COMMANDS = ["/start", "/help", "/menu", "/huy", "/cancel", "/quaylai", "/back", 
 PAYLOADS = ["nav:back", "nav:skip", "yes", "no", "ok", "tick", "confirm", "edit:full_name", "edit:q1",
             "group:99", "group:²", "prov:²", "ward:³",
             "prov:99999", "ward:1", "site:pool", "site:999", "cancel:1", "M", "F", "cccd", "x" * 300,
-            "account_phone", "account_name", "person:1", "person:999", "signup", "login", "logout", "records"]
+            "account_phone", "account_name", "person:1", "person:999", "signup", "login", "logout", "records",
+            "all", "next", "previous", "again", "done", "appt:yes:1", "appt:no:999", "appt:x", "ward:26743", "ward:x",
+            "link_chat", "link_code", "staff:allocate", "staff:announce", "group"]
 
 event = st.one_of(
     st.text(max_size=300).map(lambda t: {"text": t}),
@@ -33,6 +36,10 @@ event = st.one_of(
     st.sampled_from(PAYLOADS).map(lambda p: {"button": p}),
     st.integers(1, 25).map(lambda n: {"text": str(n)}),
     st.just({"photo": b"\x89PNG"}),
+    st.just({"document": b"Ho va ten,Ngay sinh\n", "document_name": "a.csv"}),
+    st.just({"document": b"PK\x03\x04 no", "document_name": "a.xlsx"}),
+    st.sampled_from(["05/12/2030 3", "01/01/2020 5 sang", "31/02/2031 2", "99", "Phường Bến Thành, Hồ Chí Minh",
+                     "HCM-BT-01", "123456"]).map(lambda t: {"text": t}),
     st.just({"other": "sticker"}),
     st.just({"contact_phone": "0912345678", "contact_is_own": False}),
     st.just({"contact_phone": "0912345678", "contact_is_own": True}),
@@ -65,6 +72,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
             state = load(conn, conversation_key(chat.channel, chat.chat_id), default_locale="vi", lock=False)
         await send_form(chat)
         assert state.account_id is not None
+        # The holder also works for a site, as an administrator: the staff commands are fuzzed for real too.
+        with app.store.engine.begin() as conn:
+            staff.add(conn, phone="+84912345678", role=staff.ADMIN, site_code="HCM-BT-01")
         return World(app, state.account_id, state.answers)
 
     return asyncio.run(prepare())
