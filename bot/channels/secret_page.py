@@ -17,6 +17,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -94,11 +95,8 @@ async def submit(request: web.Request) -> web.Response:
     channel = request.app[CHANNELS_KEY].get(page.channel) if page else None
     if page is None or channel is None:
         return _gone(request)
-    if (request.content_length or 0) > MAX_BODY:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length or 0)
-    form = await request.post()
-    password = form.get("password")
-    if not isinstance(password, str) or not password:
+    password = await _password(request)
+    if not password:
         return _form(request, page.locale, token, page.question, channel.messenger,
                      new_password=page.new_password, error=i18n.t(page.locale, "secret_page.empty"), status=400)
     event = Incoming(channel=page.channel, chat_id=page.chat_id, user_id=page.chat_id,
@@ -119,6 +117,21 @@ async def submit(request: web.Request) -> web.Response:
         return _form(request, page.locale, follow_up.secret_link, secret_question(follow_up), channel.messenger,
                      new_password=page.new_password, status=200)
     return _page(request, page.locale, i18n.t(page.locale, "secret_page.done", messenger=channel.messenger))
+
+
+async def _password(request: web.Request) -> str:
+    """The form's one field, read by hand: only a URL-encoded UTF-8 body of at most 4 KB is a form here (what
+    the page's form sends); anything else is answered 4xx, never parsed further."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise web.HTTPUnsupportedMediaType(text="send the page's form")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=4, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise web.HTTPBadRequest(text="the form must be UTF-8") from None
+    return (fields.get("password") or [""])[0]
 
 
 def _gone(request: web.Request, locale: str = i18n.DEFAULT_LOCALE, messenger: str = "Zalo", *,

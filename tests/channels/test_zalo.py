@@ -535,3 +535,20 @@ async def test_a_wrong_token_stops_the_start_with_a_plain_reason(tmp_path: Path)
     finally:
         app.close()
         await fake.stop()
+
+
+async def test_a_password_page_post_that_is_not_its_form_is_a_4xx_and_uses_nothing_up(zalo: Zalo) -> None:
+    await zalo.say("/start")
+    await zalo.say("Đăng nhập")
+    await zalo.say("0912345678")
+    link = zalo.link()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for body, headers, status in (
+            (b"\xff\xfe=\xff", form, 400), (b"password=%ff%fe", form, 400), (b"a=1&" * 10, form, 400),
+            (b"--x\r\nbroken", {"Content-Type": "multipart/form-data; boundary=x"}, 415),
+            (b'{"password": "x"}', {"Content-Type": "application/json"}, 415),
+            (b"password=" + b"a" * 5000, form, 413)):
+        async with zalo.http.post(link, data=body, headers=headers) as response:
+            assert response.status == status, body[:20]
+    status, page = await zalo.type_password(link, "sai-mat-khau-1")  # the link still works
+    assert status == 200 and "không đúng" in page
