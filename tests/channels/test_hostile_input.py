@@ -34,6 +34,12 @@ WEB_CASES = [
     ("a JSON array", {"json": ["text"]}, 400),
     ("text as an object", {"json": {"text": {"a": 1}}}, 400),
     ("a multipart with neither a photo nor a document", {"data": _multipart_without_photo()}, 400),
+    ("a multipart with a broken part", {"data": b"--x\r\nbroken",
+                                        "headers": {"Content-Type": "multipart/form-data; boundary=x"}}, 400),
+    ("a multipart without a boundary", {"data": b"", "headers": {"Content-Type": "multipart/form-data"}}, 400),
+    ("a multipart client_id not in UTF-8", {"data": b"--x\r\nContent-Disposition: form-data; name=\"client_id\""
+                                                   b"\r\n\r\n\xff\xfe\r\n--x--\r\n",
+                                           "headers": {"Content-Type": "multipart/form-data; boundary=x"}}, 400),
     ("a body over 64 KB of nesting", {"data": "[" * 40_000 + "]" * 40_000,
                                       "headers": {"Content-Type": "application/json"}}, 413),
 ]

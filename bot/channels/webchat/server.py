@@ -23,6 +23,7 @@ from importlib.resources import files
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import i18n
 from bot.channels.downloads import file_response
@@ -153,22 +154,33 @@ def _bad(message: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
 
 
+async def _multipart(request: web.Request, fields: dict[str, Any]) -> str | None:
+    """A picture or a file, and the client id, from a multipart body (into ``fields``); returns the client id."""
+    client_id: str | None = None
+    reader = await request.multipart()
+    async for part in reader:
+        name = getattr(part, "name", None)
+        if name in ("photo", "document"):
+            data = await part.read()  # type: ignore[union-attr]
+            if len(data) > MAX_PHOTO:
+                raise _bad(f"{name} too large")
+            fields[name] = bytes(data)
+            if name == "document":
+                fields["document_name"] = str(getattr(part, "filename", None) or "file")[:200]
+        elif name == "client_id":
+            client_id = (await part.text())[:64]  # type: ignore[union-attr]
+    return client_id
+
+
 async def _incoming(request: web.Request, chat_id: str) -> Incoming:
     client_id: str | None = None
     fields: dict[str, Any] = {}
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        async for part in reader:
-            name = getattr(part, "name", None)
-            if name in ("photo", "document"):
-                data = await part.read()  # type: ignore[union-attr]
-                if len(data) > MAX_PHOTO:
-                    raise _bad(f"{name} too large")
-                fields[name] = bytes(data)
-                if name == "document":
-                    fields["document_name"] = str(getattr(part, "filename", None) or "file")[:200]
-            elif name == "client_id":
-                client_id = (await part.text())[:64]  # type: ignore[union-attr]
+        try:
+            client_id = await _multipart(request, fields)
+        except (ValueError, UnicodeDecodeError, AssertionError, HttpProcessingError) as exc:
+            # no boundary, a part's headers broken or cut short, a text part not in UTF-8
+            raise _bad("malformed multipart body") from exc
         if "photo" not in fields and "document" not in fields:
             raise _bad("multipart needs a 'photo' or a 'document' part")
     else:
