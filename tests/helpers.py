@@ -142,3 +142,23 @@ def setup_state(
         state.offered, state.editing = [], False
         conversations.save(conn, state)
     chat.flow, chat.step, chat.last = state.flow, state.step, []
+
+
+def photographed_qr(app: App, person_id: int, width: int = 640) -> bytes:
+    """A person's current QR as a phone's photo of it: a JPEG ``width`` pixels wide, at quality 60."""
+    import io
+
+    from PIL import Image
+
+    from bot.services import credentials
+
+    with app.store.engine.connect() as conn:
+        issued = credentials.current(conn, person_id)
+    assert issued is not None
+    qr = app.engine.services.qr
+    png = qr.media.get(qr.ensure(issued, "CHƯA TIÊM"))
+    assert png is not None
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    jpeg = io.BytesIO()
+    image.resize((width, round(image.height * width / image.width))).save(jpeg, format="JPEG", quality=60)
+    return jpeg.getvalue()

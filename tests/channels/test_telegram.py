@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +12,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from PIL import Image
 
 from bot.app import App
 from bot.channels.pacing import Pacer
@@ -21,11 +19,11 @@ from bot.channels.telegram.api import TelegramApi
 from bot.channels.telegram.core import Sender, TelegramChannel
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
-from bot.services import credentials, doses, staff
+from bot.services import doses, staff
 from bot.services.phones import parse_mobile
 from handlers.registration import DETAILS
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
-from tests.helpers import PASSWORD, read_sms
+from tests.helpers import PASSWORD, photographed_qr, read_sms
 from tests.scripts import Button, details, in_order
 
 SECRET = "webhook-secret-for-tests"
@@ -246,19 +244,9 @@ async def test_staff_commands_on_telegram_and_a_photographed_qr_fetched_with_get
     officer = await _staff_chat(tg, 6001, "0901000003", staff.SITE_STAFF, "HCM-BT-01")
     await officer.say("/tra 001090123456")
     assert any("Phan Văn Tài" in t or "Nguyễn Văn An" in t for t in tg.fake.texts(6001)[-4:])
-    with tg.app.store.engine.connect() as conn:
-        issued = credentials.current(conn, 1)
-    assert issued is not None
-    png = tg.app.engine.services.qr.media.get(tg.app.engine.services.qr.ensure(issued, "CHƯA TIÊM"))
-    assert png is not None
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    image = image.resize((640, round(image.height * 640 / image.width)))
-    jpeg = io.BytesIO()
-    image.save(jpeg, format="JPEG", quality=60)
-    thumbnail = io.BytesIO()
-    image.resize((90, 90)).save(thumbnail, format="JPEG")
+    jpeg, thumbnail = photographed_qr(tg.app, 1), photographed_qr(tg.app, 1, width=90)
     await officer.say("/xacminh")
-    _, status = await tg.fake.deliver(tg.fake.photo(6001, thumbnail.getvalue(), jpeg.getvalue()))
+    _, status = await tg.fake.deliver(tg.fake.photo(6001, thumbnail, jpeg))
     assert status == 200
     assert "✅ HỢP LỆ" in tg.fake.texts(6001)[-2] or "✅ HỢP LỆ" in tg.fake.texts(6001)[-1]
     assert any(name == "getFile" for name, _ in tg.fake.calls)
