@@ -264,7 +264,11 @@ def match(row: Row, by_id: dict[str, list[Candidate]],
     """(the one person, "") or (None, "unmatched" | a reason key for an ambiguous row)."""
     if row.id_number and row.id_number in by_id:
         found = by_id[row.id_number]
-        return (found[0], "") if len(found) == 1 else (None, "import.reason_several_id")
+        if len(found) > 1:
+            return None, "import.reason_several_id"
+        if found[0].birth_date != row.birth_date:  # a mistyped ID must not credit someone else's record
+            return None, "import.reason_birth_differs"
+        return found[0], ""
     if row.phone is None:
         return None, "unmatched"
     found = [c for c in by_name.get((row.name_key, row.birth_date), []) if c.phone == row.phone]

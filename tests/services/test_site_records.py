@@ -136,6 +136,15 @@ async def test_a_file_that_is_not_a_dose_table_is_refused_with_what_is_missing(a
         await _import(app, b"PK\x03\x04 not really a workbook", "x.xlsx")
 
 
+async def test_an_id_that_fits_someone_born_another_day_is_not_merged(app: App) -> None:
+    await _register(app, "an", "0912345678")  # Nguyễn Văn An, 001090123456, 01/07/1990
+    report = await _import(app, _csv([
+        ["Nguyễn Văn An", "01/07/1991", "Nam", "001090123456", "", "Pfizer", "P1", _dmy(D1), "1"]]))
+    assert (report.matched, report.ambiguous) == (0, 1)
+    assert [p.reason for p in report.problems] == ["import.reason_birth_differs"]
+    assert await _level(app, "001090123456") == "none"
+
+
 def test_headers_in_vietnamese_english_and_without_diacritics() -> None:
     for header in (HEADER, ["full_name", "dob", "sex", "id_number", "phone", "vaccine", "lot", "date", "dose"],
                    ["HO TEN", "NGAY SINH", "GIOI TINH", "CCCD/CMND", "SDT", "LOAI VAC XIN", "SO LO", "NGAY TIEM",
