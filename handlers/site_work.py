@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
+from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, Offer, Option, text_of
 from bot.engine.types import Choice
@@ -27,9 +29,12 @@ from handlers.common import YES_NO
 from handlers.paging import pager
 from handlers.staff import may, role
 
-SESSION_WORDS = {"sang": "morning", "buoi sang": "morning", "morning": "morning", "chieu": "afternoon",
-                 "buoi chieu": "afternoon", "afternoon": "afternoon", "ca ngay": "allday", "all day": "allday",
-                 "allday": "allday"}
+
+@cache
+def _session_words() -> dict[str, str]:
+    """"sáng", "buoi chieu", "all day" … → the session, from the catalogs' everyday answers (folded)."""
+    return {fold(word): code for code in ("morning", "afternoon", "allday") for locale in i18n.LOCALES
+            for word in (i18n.t(locale, f"session.{code}"), *i18n.words(locale, f"answers.alias.{code}"))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +60,13 @@ def _read_filter(text: str, *, need_day: bool = False) -> tuple[Filter, list[str
     index = 0
     while index < len(words):
         word = words[index]
+        sessions = _session_words()
         pair = fold(" ".join(words[index:index + 2]))
-        if pair in SESSION_WORDS and index + 1 < len(words):
-            session, index = SESSION_WORDS[pair], index + 2
+        if pair in sessions and index + 1 < len(words):
+            session, index = sessions[pair], index + 2
             continue
-        if fold(word) in SESSION_WORDS:
-            session = SESSION_WORDS[fold(word)]
+        if fold(word) in sessions:
+            session = sessions[fold(word)]
         elif any(ch in word for ch in "/.-") and word[:1].isdigit():
             day = parse_dmy(word)
         else:
