@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from bot.app import App, build
-from bot.config import Settings
 from bot.channels.webchat.server import CAPABILITIES as WEB
+from bot.config import Settings
 from bot.engine import Incoming
 from tests.helpers import sms_code
 from tests.scripts import Button, as_body, details, history, registration_bodies
+
 RESULTS = Path(__file__).parent / "results"
 PASSWORD = "mat-khau-bench-1"
 _keys = itertools.count()

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from bot.app import build
-from bot.config import Settings
 from bot.channels.webchat.server import CAPABILITIES as WEB
+from bot.config import Settings
 from bot.engine import Incoming
 
 

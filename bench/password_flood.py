@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from bench.common import Citizen, make_app, save
-from tests.helpers import sms_code
 from bot.engine.limits import CpuGate
+from tests.helpers import sms_code
 
 
 async def main(flooders: int, *, gate: bool = True) -> dict[str, Any]:

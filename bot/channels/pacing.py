@@ -74,6 +74,16 @@ class Pacer:
             if len(self._buckets) > 10_000:  # chats whose bucket is full again need no entry
                 self._buckets = {c: b for c, b in self._buckets.items() if self._tokens(c, now) < self.chat_burst}
 
+    def take_now(self, chat_id: Hashable) -> bool:
+        """Count a message the platform sends on our behalf right now (a webhook's answer) when the limits
+        allow it without waiting; False when it must wait its turn through :meth:`sending` instead."""
+        now = time.monotonic()
+        if self._wait(chat_id, now) > 0:
+            return False
+        self._finished.append(now)
+        self._buckets[chat_id] = (self._tokens(chat_id, now) - 1, now)
+        return True
+
     def _tokens(self, chat_id: Hashable, now: float) -> float:
         tokens, counted = self._buckets.get(chat_id, (float(self.chat_burst), now))
         return min(float(self.chat_burst), tokens + (now - counted) * self.chat_rate)

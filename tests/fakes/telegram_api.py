@@ -44,6 +44,7 @@ class FakeTelegram:
     webhook: dict[str, Any] | None = None
     too_many: int = 0  # 429 answers given
     ignored_retry_after: int = 0  # requests that came before the retry_after we gave had passed
+    answered_in_webhook: int = 0  # methods the bot put in its webhook answers (run by "Telegram")
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -106,8 +107,9 @@ class FakeTelegram:
     async def _method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
-        method = request.match_info["method"]
-        params = await self._params(request)
+        return await self._invoke(request.match_info["method"], await self._params(request))
+
+    async def _invoke(self, method: str, params: dict[str, Any]) -> web.Response:
         self.calls.append((method, params))
         handler = getattr(self, "_m_" + method.lower(), None)
         if handler is None:
@@ -299,6 +301,12 @@ class FakeTelegram:
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
         async with aiohttp.ClientSession() as http, http.post(self.webhook["url"], json=update,
                                                                 headers=headers) as response:
+            if response.status == 200 and response.content_type == "application/json":
+                # The answer may carry one method, which Telegram runs as if the bot had called it.
+                params = await response.json()
+                if isinstance(params, dict) and isinstance(params.get("method"), str):
+                    self.answered_in_webhook += 1
+                    await self._invoke(params.pop("method"), params)
             return update, response.status
 
     def text(self, chat_id: int, text: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The Telegram channel over either runtime: Bot API updates in, engine replies out through one pacer.
 
-    getUpdates / webhook ──▶ incoming() ──▶ Engine.handle ──▶ Sender (pacer, file_id cache, 403/429/5xx)
-    outbox (a new QR) ─────────────────────────────────────▶ Sender
+    getUpdates / webhook ──▶ incoming() ──▶ Engine.handle ──▶ merge() ──▶ Sender (pacer, file_id cache,
+                                                                           403/429/5xx)
+    webhook, one message, no upload ──────────────────────────────────▶ the webhook's HTTP answer
+    outbox (a new QR) ─────────────────────────────────────────────────▶ Sender
 
 Choices become inline keyboards whose callback data is the payload (a code, never text, ≤ 64 bytes); the
 phone question gets a reply keyboard with the contact button (only the sender's own contact is accepted);
@@ -13,13 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from aiohttp import web
 
 from bot import i18n
+from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, Transient, send_paced
+from bot.channels.telegram import methods
 from bot.channels.telegram.api import Button, Keyboard, TelegramApi
 from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply
 from bot.services.files import FileStore
@@ -189,16 +195,36 @@ class TelegramChannel:
             await sending
 
     async def apply_update(self, update: dict[str, Any]) -> asyncio.Task[None] | None:
-        """Apply the update (committed when this returns) and start sending the answers in the background.
+        """Apply the update (committed when this returns) and start sending the answers in the background
+        (polling hands updates over without waiting for the answers)."""
+        applied = await self._apply(update)
+        if applied is None:
+            return None
+        return self._later(self._answer(*applied))
 
-        Polling hands updates over without waiting for the answers; the webhook waits for them too."""
+    async def answer_webhook(self, update: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply the update; an answer of one message that needs no upload goes back in the webhook's HTTP
+        response (Telegram sends it: no request of ours, no library, no wait); anything else is sent before the
+        webhook is answered, so a crash before the 200 makes Telegram deliver the update again."""
+        applied = await self._apply(update)
+        if applied is None:
+            return None
+        chat_id, raw, replies = applied
+        answer = self._inline(chat_id, replies)
+        if answer is None:
+            await self._answer(chat_id, raw, replies)
+            return None
+        if replies[0].delete_incoming and "message_id" in raw:
+            self._later(self._delete(chat_id, int(raw["message_id"])))
+        return answer
+
+    async def _apply(self, update: dict[str, Any]) -> tuple[int, dict[str, Any], list[Reply]] | None:
         parsed = incoming(update)
         if parsed is None:
             return None
         event, raw = parsed
-        if event.button is not None:
-            with contextlib.suppress(Exception):  # only stops the button's spinner
-                await self.api.answer_callback(str(raw["id"]))
+        if event.button is not None:  # stops the button's spinner; never holds the answer up
+            self._later(self._quietly(self.api.answer_callback(str(raw["id"]))))
         if event.photo is not None:
             await self._fetch_photo(event, raw)
         if event.document is not None:
@@ -212,10 +238,43 @@ class TelegramChannel:
         outcome = await work
         if outcome.duplicate or not outcome.replies:
             return None
-        task = asyncio.create_task(self._answer(chat_id, raw, outcome.replies))
+        return chat_id, raw, merge(outcome.replies, CAPABILITIES.max_text)
+
+    def _inline(self, chat_id: int, replies: list[Reply]) -> dict[str, Any] | None:
+        """The webhook answer for ``replies``, or None when they must be sent by us (several messages, an
+        upload, a document, a chat whose pacing says wait)."""
+        if len(replies) != 1 or chat_id in self.sender.blocked:
+            return None
+        reply = replies[0]
+        if reply.document_key or len(reply.text) > CAPABILITIES.max_text:
+            return None
+        file_id = self.sender.file_ids.get(reply.image_key) if reply.image_key else None
+        if reply.image_key and (file_id is None or len(reply.text) > CAPTION_MAX):
+            return None
+        try:
+            markup = keyboard(reply)
+        except ValueError:
+            return None  # the sender logs it
+        if not self.sender.pacer.take_now(chat_id):
+            return None
+        if file_id is not None:
+            return methods.send_photo(chat_id, file_id, reply.text, markup)
+        return methods.send_message(chat_id, reply.text, markup)
+
+    def _later(self, work: Awaitable[None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    @staticmethod
+    async def _quietly(call: Awaitable[None]) -> None:
+        with contextlib.suppress(Exception):
+            await call
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        # Best effort: the password is never stored anyway.
+        await self._quietly(self.api.delete_message(chat_id, message_id))
 
     async def _fetch_photo(self, event: Incoming, message: dict[str, Any]) -> None:
         """A photo (a QR to verify) is fetched with ``getFile``: the largest size, and the next one for when the
@@ -246,8 +305,7 @@ class TelegramChannel:
     async def _answer(self, chat_id: int, raw: dict[str, Any], replies: list[Reply]) -> None:
         try:
             if replies[0].delete_incoming and "message_id" in raw:
-                with contextlib.suppress(Exception):  # best effort: the password is never stored anyway
-                    await self.api.delete_message(chat_id, int(raw["message_id"]))
+                await self._delete(chat_id, int(raw["message_id"]))
             for reply in replies:
                 await self.sender.send(chat_id, reply)
         except Exception:
@@ -269,9 +327,7 @@ class TelegramChannel:
                 continue
             for update in updates:
                 offset = max(offset, int(update["update_id"]) + 1)
-                task = asyncio.create_task(self._safe(update))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._later(self._safe(update))
 
     async def _safe(self, update: dict[str, Any]) -> None:
         try:
@@ -293,7 +349,9 @@ class TelegramChannel:
                 log.warning("a malformed webhook update was dropped")
                 return web.Response(text="ok")
             # Answered after the commit and the replies (a crash before the commit makes Telegram retry).
-            await self.handle_update(update)
-            return web.Response(text="ok")
+            answer = await self.answer_webhook(update)
+            if answer is None:
+                return web.Response(text="ok")
+            return web.Response(body=json.dumps(answer, ensure_ascii=False).encode(), content_type="application/json")
 
         app.router.add_post(path, receive)

@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n
+from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, RetryAfter, Transient, send_paced
 from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.text import LIMIT, messages
@@ -178,7 +179,7 @@ class ZaloChannel:
     async def deliver(self, chat_id: str, replies: list[Reply]) -> None:
         """Send an event's answers in order (also the answers to a password typed on the page)."""
         try:
-            for reply in replies:
+            for reply in merge(replies, CAPABILITIES.max_text):  # one chat gets one message a second
                 await self.sender.send(chat_id, reply)
         except Exception:
             log.exception("sending an answer on zalo failed")
