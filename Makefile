@@ -29,5 +29,6 @@ test: setup
 
 # Benchmarks (bench/, not part of the tests): results in bench/results/*.json and tables on stdout.
 bench: setup
+	$(BIN)/pip install -q -e '.[test,bench]'
 	bash scripts/test-services.sh
 	PYTHONPATH=. $(BIN)/python bench/run_all.py

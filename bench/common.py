@@ -6,8 +6,8 @@ import itertools
 import json
 import statistics
 import tempfile
+import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from bot.app import App, build
 from bot.channels.webchat.server import CAPABILITIES as WEB
 from bot.config import Settings
-from bot.engine import Incoming
+from bot.engine import Incoming, Reply
 from tests.helpers import sms_code
 from tests.scripts import Button, as_body, details, history, registration_bodies
 
@@ -72,45 +72,42 @@ def make_app(backend: str, *, owasp_hash: bool, postgres_url: str = "postgresql+
     return app, cleanup
 
 
-@dataclass
-class Citizen:
-    """Types like a person who knows the form: the full path from account to consent."""
+class Script:
+    """Types like a person who knows the form: the full path from account to consent, over any transport
+    (:class:`Citizen` calls the engine in this process; ``bench/open_loop.py``'s goes through the web chat API)."""
 
-    app: App
     number: int
-    latencies: list[float] = field(default_factory=list)
-    hash_latencies: list[float] = field(default_factory=list)
-    last_choices: list[str] = field(default_factory=list)
+    latencies: list[float]
+    hash_latencies: list[float]
 
-    @property
-    def chat(self) -> str:
-        return f"citizen{self.number}"
+    async def post(self, content: dict[str, Any]) -> list[Reply]:
+        raise NotImplementedError
 
-    async def send(self, *, hashed: bool = False, **content: Any) -> list[Any]:
-        import time
+    async def sms(self, phone: str) -> str:
+        raise NotImplementedError
 
-        incoming = Incoming(channel="web", chat_id=self.chat, user_id=self.chat, update_key=f"b{next(_keys)}",
-                            **content)
+    async def send(self, *, hashed: bool = False, **content: Any) -> list[Reply]:
         started = time.perf_counter()
-        outcome = await self.app.engine.handle(incoming, WEB)
+        replies = await self.post(content)
         (self.hash_latencies if hashed else self.latencies).append(time.perf_counter() - started)
-        if outcome.replies:
-            self.last_choices = [c.payload for c in outcome.replies[-1].choices]
-        return outcome.replies
+        return replies
 
-    async def register(self, soon: str) -> str:
+    async def register(self, soon: str, *, relogin: bool = True) -> str:
+        """Sign up, (with ``relogin``) log out and in again, register oneself. Without ``relogin`` the new
+        account goes on logged in: one password hash in the whole registration."""
         phone = f"09{self.number:08d}"
         await self.send(text="/start")
         await self.send(button="signup")
         await self.send(text="Nguyễn Văn Bình")
         await self.send(text=phone)
-        await self.send(text=await self.app.store.run(lambda conn: sms_code(conn, phone)))  # the SMS, read
+        await self.send(text=await self.sms(phone))  # the SMS, read
+        await self.send(text=PASSWORD)  # kept as a keyed fingerprint: not hashed
         await self.send(text=PASSWORD, hashed=True)
-        await self.send(text=PASSWORD, hashed=True)
-        await self.send(button="logout")
-        await self.send(button="login")
-        await self.send(text=phone)
-        await self.send(text=PASSWORD, hashed=True)
+        if relogin:
+            await self.send(button="logout")
+            await self.send(button="login")
+            await self.send(text=phone)
+            await self.send(text=PASSWORD, hashed=True)
         await self.send(button="register_self")
         year = 1950 + self.number % 50
         cccd = f"001{'0' if year < 2000 else '2'}{year % 100:02d}{self.number % 1_000_000:06d}"
@@ -125,3 +122,25 @@ class Citizen:
         if "ĐĂNG KÝ THÀNH CÔNG" not in text_all:
             raise RuntimeError(f"citizen {self.number} did not finish: {text_all[:200]}")
         return text_all
+
+
+class Citizen(Script):
+    """The script through the engine of an app in this process (no HTTP)."""
+
+    def __init__(self, app: App, number: int) -> None:
+        self.app = app
+        self.number = number
+        self.latencies = []
+        self.hash_latencies = []
+
+    @property
+    def chat(self) -> str:
+        return f"citizen{self.number}"
+
+    async def post(self, content: dict[str, Any]) -> list[Reply]:
+        incoming = Incoming(channel="web", chat_id=self.chat, user_id=self.chat, update_key=f"b{next(_keys)}",
+                            **content)
+        return (await self.app.engine.handle(incoming, WEB)).replies
+
+    async def sms(self, phone: str) -> str:
+        return await self.app.store.run(lambda conn: sms_code(conn, phone))

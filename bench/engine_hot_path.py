@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.engine import Incoming
 
 
-async def main(chats: int, rounds: int) -> None:
+async def main(chats: int, rounds: int) -> dict[str, float]:
     app = build(Settings(data_dir=Path(tempfile.mkdtemp()), argon2_memory_kib=1024, argon2_time_cost=1))
     keys = itertools.count()
 
@@ -42,6 +42,8 @@ async def main(chats: int, rounds: int) -> None:
           f"p99 {lat[int(len(lat) * 0.99)] * 1e3:.1f} ms · {cpu / total * 1e3:.2f} ms CPU/update · "
           f"{app.store.jobs / app.store.batches:.0f} events/commit")
     app.close()
+    return {"updates_per_s": round(total / wall, 1), "ms_per_update": round(wall / total * 1e3, 4),
+            "cpu_ms_per_update": round(cpu / total * 1e3, 4)}
 
 
 if __name__ == "__main__":
