@@ -18,11 +18,11 @@ from bot.channels.telegram.core import Sender
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
 from bot.services.media import MediaStore
-from tests.fakes.telegram_api import FakeTelegram, Limits
+from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 
 
 async def main(notices: int, chats: int, global_rate: float, chat_rate: float, runtime: str) -> None:
-    fake = FakeTelegram(limits=Limits(per_chat_per_second=chat_rate, global_per_second=global_rate))
+    fake = FakeTelegram(limits=WebPolicy(per_chat_per_second=chat_rate, global_per_second=global_rate))
     await fake.start()
     api = make_api(runtime, fake.token, fake.base_url)
     await api.start()
