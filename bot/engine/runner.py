@@ -151,10 +151,9 @@ class Engine:
     # ---- inside the DB thread ------------------------------------------------------------------------
 
     def _apply(self, incoming: Incoming, caps: Capabilities, extras: dict[str, Any], conn: Connection) -> Outcome:
-        state = conversations.load(
-            conn, incoming.conversation_key, default_locale=self.default_locale, lock=self.row_locks
-        )
-        if not conversations.claim_update(conn, incoming.update_key):
+        state, fresh = conversations.open_event(conn, incoming.conversation_key, incoming.update_key,
+                                                default_locale=self.default_locale, lock=self.row_locks)
+        if not fresh:
             return Outcome(duplicate=True)
         if incoming.secret_token is not None and not secret_links.use(
                 conn, incoming.secret_token, conversation_key=state.key, step=f"{state.flow}.{state.step}"):
@@ -162,15 +161,13 @@ class Engine:
         ctx = Ctx(conn, incoming, caps, self.services, state, extras, self.registry.home)
         account_before = state.account_id
         secret = self._dispatch(ctx)
-        conversations.save(conn, state)
         replies = ctx.replies
         if secret and replies:
             replies[0].delete_incoming = True
         render = self.transcripts.get(incoming.channel)
-        if render is not None and replies:
-            ids = conversations.append_messages(conn, state.key, [render(r) for r in replies])
-            for reply, reply_id in zip(replies, ids, strict=True):
-                reply.id = reply_id
+        ids = conversations.close_event(conn, state, [render(r) for r in replies] if render is not None else [])
+        for reply, reply_id in zip(replies, ids, strict=False):
+            reply.id = reply_id
         for reply in replies:
             reply.locale = state.locale
         session = "" if state.account_id == account_before else ("logout" if state.account_id is None else "login")

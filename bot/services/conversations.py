@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from bot.services.dates import utcnow
-from models.db import cursor
+from models.db import execute
 from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
 CONVERSATION = table(Conversation)
@@ -92,8 +92,9 @@ class State:
         return json.dumps(data, ensure_ascii=False)
 
 
-# The per-message statements go straight to the DB-API cursor of the connection SQLAlchemy holds (same
-# transaction): building and caching Core statements cost ~0.15 ms each, more than SQLite's own work.
+# The per-message statements go straight to the DB-API connection SQLAlchemy holds (same transaction):
+# building and caching Core statements cost ~0.15 ms each, more than SQLite's own work; on PostgreSQL an
+# event's statements travel together (models.db.execute).
 _LOAD = "SELECT locale, flow, step, data, draft, account_id, version, updated_at FROM conversation WHERE key = ?"
 _INSERT = (
     "INSERT INTO conversation (key, locale, flow, step, data, draft, account_id, version, updated_at) "
@@ -106,10 +107,6 @@ _UPDATE = (
 _CLAIM = "INSERT INTO processed_update (update_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1"
 
 
-def _sql(conn: Connection, statement: str) -> str:
-    return statement.replace("?", "%s") if conn.dialect.name == "postgresql" else statement
-
-
 def _time(conn: Connection, moment: datetime) -> Any:
     # SQLAlchemy's SQLite DateTime is ISO text with a space; PostgreSQL takes the datetime itself.
     return moment if conn.dialect.name == "postgresql" else moment.isoformat(" ")
@@ -119,13 +116,17 @@ def _json(value: Any) -> Any:
     return value if value is None or not isinstance(value, str) else json.loads(value)
 
 
-def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> State:
-    cur = cursor(conn)
-    cur.execute(_sql(conn, _LOAD + (" FOR UPDATE" if lock else "")), (key,))
-    row = cur.fetchone()
-    if row is None:
+Statement = tuple[str, tuple[Any, ...]]
+
+
+def _load_statement(key: str, lock: bool) -> Statement:
+    return _LOAD + (" FOR UPDATE" if lock else ""), (key,)
+
+
+def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
+    if not rows:
         return State(key=key, locale=default_locale, flow="", step="")
-    locale, flow, step, data, draft, account_id, version, updated_at = row
+    locale, flow, step, data, draft, account_id, version, updated_at = rows[0]
     if isinstance(updated_at, str):
         updated_at = datetime.fromisoformat(updated_at)
     data = _json(data) or {}
@@ -144,26 +145,69 @@ def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> Stat
     )
 
 
-def save(conn: Connection, state: State) -> None:
+def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> State:
+    (rows,) = execute(conn, _load_statement(key, lock))
+    return _state(key, rows, default_locale)
+
+
+def _claim_statement(conn: Connection, update_key: str) -> Statement:
+    return _CLAIM, (update_key, _time(conn, utcnow()))
+
+
+def claim_update(conn: Connection, update_key: str) -> bool:
+    """Record the update key; False when it was applied before (a retry or a redelivery)."""
+    (rows,) = execute(conn, _claim_statement(conn, update_key))
+    return bool(rows)
+
+
+def open_event(conn: Connection, key: str, update_key: str, *, default_locale: str,
+               lock: bool) -> tuple[State, bool]:
+    """The chat's state and whether ``update_key`` is new (claimed now): one round trip on PostgreSQL."""
+    rows, claimed = execute(conn, _load_statement(key, lock), _claim_statement(conn, update_key))
+    return _state(key, rows, default_locale), bool(claimed)
+
+
+def _save_statement(conn: Connection, state: State) -> Statement:
     values = (
         state.locale, state.flow, state.step, state.data_json(),
         None if state.draft is None else json.dumps(state.draft.to_json(), ensure_ascii=False), state.account_id,
         state.version + 1, _time(conn, utcnow()),
     )
-    cur = cursor(conn)
     if state.is_new:
-        cur.execute(_sql(conn, _INSERT), (state.key, *values))
-        state.is_new = False
-    else:
-        cur.execute(_sql(conn, _UPDATE), (*values, state.key))
+        return _INSERT, (state.key, *values)
+    return _UPDATE, (*values, state.key)
+
+
+def save(conn: Connection, state: State) -> None:
+    execute(conn, _save_statement(conn, state))
+    state.is_new = False
     state.version += 1
 
 
-def claim_update(conn: Connection, update_key: str) -> bool:
-    """Record the update key; False when it was applied before (a retry or a redelivery)."""
-    cur = cursor(conn)
-    cur.execute(_sql(conn, _CLAIM), (update_key, _time(conn, utcnow())))
-    return cur.fetchone() is not None
+def _append_statement(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> Statement:
+    now = _time(conn, utcnow())
+    rows = ", ".join(["(?, ?, ?)"] * len(payloads))
+    values = tuple(v for p in payloads for v in (key, json.dumps(p, ensure_ascii=False), now))
+    return f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} RETURNING id", values
+
+
+def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """Insert an event's replies in one statement; their ids come back in order."""
+    if not payloads:
+        return []
+    (rows,) = execute(conn, _append_statement(conn, key, payloads))
+    return sorted(int(row[0]) for row in rows or [])
+
+
+def close_event(conn: Connection, state: State, payloads: list[dict[str, Any]]) -> list[int]:
+    """Save the state and keep the event's replies in the transcript (their ids, in order): one round trip."""
+    if not payloads:
+        save(conn, state)
+        return []
+    _, rows = execute(conn, _save_statement(conn, state), _append_statement(conn, state.key, payloads))
+    state.is_new = False
+    state.version += 1
+    return sorted(int(row[0]) for row in rows or [])
 
 
 def expire(conn: Connection, *, updates_after: timedelta, drafts_after: timedelta) -> None:
@@ -192,19 +236,6 @@ def forget_old(conn: Connection, *, keep: timedelta, signup_flow: str) -> None:
         .where(CONVERSATION.c.flow == signup_flow, CONVERSATION.c.updated_at < now - ABANDONED_SIGNUP)
         .values(flow="", step="", data={"answers": {}})
     )
-
-
-def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> list[int]:
-    """Insert an event's replies in one statement; their ids come back in order."""
-    if not payloads:
-        return []
-    now = _time(conn, utcnow())
-    rows = ", ".join(["(?, ?, ?)"] * len(payloads))
-    values = [v for p in payloads for v in (key, json.dumps(p, ensure_ascii=False), now)]
-    cur = cursor(conn)
-    cur.execute(_sql(conn, f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} "
-                           "RETURNING id"), values)
-    return sorted(int(row[0]) for row in cur.fetchall())
 
 
 def messages_after(conn: Connection, key: str, after: int, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:
