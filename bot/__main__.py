@@ -8,16 +8,21 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 
+WORKER_INDEX = "SSKDT_WORKER_INDEX"  # bot/workers.py sets it for each worker it starts
 RUN_OPTIONS = {
     "host": "address to listen on (SSKDT_HOST, default 127.0.0.1)",
     "port": "port to listen on (SSKDT_PORT, default 8080)",
     "database_url": "SQLAlchemy URL (SSKDT_DATABASE_URL; default: SQLite file in the data dir)",
     "data_dir": "folder for keys, media and the default SQLite file (SSKDT_DATA_DIR, default ./data)",
     "log_level": "DEBUG, INFO, WARNING or ERROR (SSKDT_LOG_LEVEL)",
+    "log_format": "text or json (SSKDT_LOG_FORMAT)",
+    "metrics_addr": "host:port of the Prometheus /metrics listener (SSKDT_METRICS_ADDR, default 127.0.0.1:9464; "
+                    "empty: none)",
     "telegram_runtime": "aiogram (default) or ptb (SSKDT_TELEGRAM_RUNTIME); used when SSKDT_TELEGRAM_TOKEN is set",
 }
 
@@ -29,17 +34,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx (python-telegram-bot's client) logs every request URL, and a Bot API URL contains the token.
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _logging(level: str, fmt: str = "text") -> None:
+    from bot.logs import configure
+
+    configure(level, fmt)
 
 
 async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
     from bot.app import build
+    from bot.leadership import Leadership
+    from models.db import is_sqlite
 
     app = build(settings)
     web_app = app.web_app()
@@ -60,14 +66,27 @@ async def _serve(settings: Settings) -> None:
         await zalo_runtime.register_once(settings, app.engine, zalo)
         if not settings.zalo_webhook_url:
             background.append(asyncio.create_task(zalo.poll()))
+    worker = os.environ.get(WORKER_INDEX)  # set by the supervisor of `sskdt run --workers N`
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    # Workers share the port: the kernel spreads connections among them (SO_REUSEPORT).
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=worker is not None)
     await site.start()
-    logging.getLogger("sskdt").info("web chat on http://%s:%d/", settings.host, settings.port)
-    housekeeping = asyncio.create_task(app.maintain())
-    pushes = asyncio.create_task(app.pusher.run())
-    scheduled = asyncio.create_task(app.schedule())
+    logging.getLogger("sskdt").info("web chat on http://%s:%d/%s", settings.host, settings.port,
+                                    f" (worker {worker})" if worker is not None else "")
+    metrics_runner = None
+    if settings.metrics_addr and worker in (None, "0"):  # one listener adds up every worker's counts
+        host, _, port = settings.metrics_addr.rpartition(":")
+        metrics_runner = web.AppRunner(app.metrics_app(), access_log=None)
+        await metrics_runner.setup()
+        await web.TCPSite(metrics_runner, host or "127.0.0.1", int(port)).start()
+        logging.getLogger("sskdt").info("metrics on http://%s/metrics", settings.metrics_addr)
+    leadership = Leadership(None if is_sqlite(settings.effective_database_url) else app.store.engine)
+
+    async def duties() -> None:
+        await asyncio.gather(app.maintain(), app.pusher.run(), app.schedule())
+
+    leading = asyncio.create_task(leadership.run(duties))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -75,9 +94,8 @@ async def _serve(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
-        housekeeping.cancel()
-        pushes.cancel()
-        scheduled.cancel()
+        leading.cancel()
+        leadership.close()
         for task in background:
             task.cancel()
         if telegram is not None:
@@ -85,6 +103,8 @@ async def _serve(settings: Settings) -> None:
         if zalo is not None:
             await zalo.api.close()
         await runner.cleanup()
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         app.close()
 
 
@@ -92,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import production_problems
 
     settings = _settings(args)
-    _logging(settings.log_level)
+    _logging(settings.log_level, settings.log_format)
     if settings.env not in ("development", "production"):
         print("SSKDT_ENV is development or production", file=sys.stderr)
         return 2
@@ -103,15 +123,30 @@ def cmd_run(args: argparse.Namespace) -> int:
             for problem in problems:
                 print(f"  - {problem}", file=sys.stderr)
             return 2
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1:
+        from bot.workers import supervise
+
+        return supervise(settings, workers, _worker_argv(args))
     asyncio.run(_serve(settings))
     return 0
+
+
+def _worker_argv(args: argparse.Namespace) -> list[str]:
+    """The options this ``run`` was given, for its workers (the environment they inherit holds the rest)."""
+    argv = ["run"]
+    for option in RUN_OPTIONS:
+        value = getattr(args, option, None)
+        if value is not None:
+            argv += ["--" + option.replace("_", "-"), str(value)]
+    return argv
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.app import migrate
 
     settings = _settings(args)
-    _logging(settings.log_level)
+    _logging(settings.log_level, settings.log_format)
     migrate(settings)
     print("database is up to date")
     return 0
@@ -167,7 +202,7 @@ def cmd_dose_add(args: argparse.Namespace) -> int:
     from models.db import make_engine
 
     settings = _settings(args)
-    _logging(settings.log_level)
+    _logging(settings.log_level, settings.log_format)
     migrate(settings)
     engine = make_engine(settings.effective_database_url)
     try:
@@ -269,6 +304,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = Path(args.output or f"danh-sach-{site.code}-{title}.xlsx")
     target.write_bytes(exports.workbook(rows, args.locale, title))
     print(f"{len(rows)} registrations written to {target}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from models.backup import BackupError, backup
+
+    settings = _settings(args)
+    try:
+        size = backup(settings.effective_database_url, Path(args.file))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"database copied to {args.file} ({size:,} bytes, readable by you only). The signing keys in "
+          f"{settings.data_dir / 'keys'} are not in it: keep them apart, in the province's key store.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.app import migrate
+    from models.backup import BackupError, restore
+
+    settings = _settings(args)
+    try:
+        restore(settings.effective_database_url, Path(args.file), force=args.force)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    migrate(settings)  # a backup from an older version is brought up to date
+    print(f"database restored from {args.file}; start the service again.")
     return 0
 
 
@@ -479,6 +543,10 @@ def parser() -> argparse.ArgumentParser:
         ("audit", cmd_audit, "print the audit log: who looked up, changed or verified whose record"),
         ("export", cmd_export, "export --site CODE [--date dd/mm/yyyy]: a site's list as an XLSX workbook"),
         ("flows", cmd_flows, "list the conversation's flows; --mermaid prints the state diagram (docs/flows.md)"),
+        ("backup", cmd_backup, "backup FILE: a consistent copy of the SQLite database while the service runs "
+                               "(PostgreSQL: says how, with pg_dump)"),
+        ("restore", cmd_restore, "restore FILE --force: replace the SQLite database with a backup (service "
+                                 "stopped), then migrate"),
     )
     for name, fn, help_text in commands:
         cmd = sub.add_parser(
@@ -491,6 +559,10 @@ def parser() -> argparse.ArgumentParser:
             kind = int if option == "port" else str
             cmd.add_argument("--" + option.replace("_", "-"), dest=option, type=kind, help=option_help)
         cmd.set_defaults(fn=fn)
+        if name == "run":
+            cmd.add_argument("--workers", type=int, default=1,
+                             help="worker processes sharing the port (PostgreSQL and webhooks only; a worker that "
+                                  "dies is started again)")
         if name == "keys":
             cmd.add_argument("action", choices=["generate"])
             cmd.add_argument("--issuer", default="SSKDT demo issuer", help="common name in the certificate")
@@ -534,6 +606,10 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--date", help="only this day's appointments and preferences (dd/mm/yyyy)")
             cmd.add_argument("--output", "-o", help="the file to write (default danh-sach-CODE-DATE.xlsx)")
             cmd.add_argument("--locale", default="vi", choices=["vi", "en"], help="the headers' language")
+        elif name in ("backup", "restore"):
+            cmd.add_argument("file", help="the backup file")
+            if name == "restore":
+                cmd.add_argument("--force", action="store_true", help="replace the database that is there")
         elif name == "flows":
             cmd.add_argument("--mermaid", action="store_true", help="print the Mermaid state diagram (Markdown)")
     return top

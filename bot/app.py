@@ -44,7 +44,7 @@ from bot.services.qr_codes import QrImages
 from bot.services.sms import ConsoleSms, HttpSms, SmsSender
 from handlers import build_registry, names
 from models.db import is_sqlite, make_engine
-from models.migrate import upgrade
+from models.migrate import current_revision, head_revision, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,26 @@ class App:
                 log.exception("scheduled work failed; retrying later")
             await asyncio.sleep(every.total_seconds())
 
+    async def ready(self) -> str | None:
+        """None when the service can serve: the database answers and its schema is the code's; else why not."""
+        from bot.engine import Unavailable
+
+        try:
+            current = await self.store.run(current_revision)
+        except Unavailable:
+            return "database unreachable"
+        head = head_revision()
+        return None if current == head else f"database schema at {current}, the code needs {head}: run sskdt migrate"
+
+    def metrics_app(self) -> Any:
+        from bot.channels.ops import metrics_app
+
+        return metrics_app(self.engine, self.ready)
+
     def web_app(self) -> Any:
         """The web chat (page, API, media, trust list): the embedded default channel."""
         from bot.channels import secret_page
+        from bot.channels.ops import add_health_routes, request_ids
         from bot.channels.webchat.server import PageInfo, WebPolicy, client_address, create_web_app
 
         settings = self.settings
@@ -106,6 +123,8 @@ class App:
                         secure_cookies=settings.env == "production")
         web_app = create_web_app(self.engine, self.engine.services.qr.media, trusted, page, policy)
         secret_page.add_routes(web_app, self.engine, client_address)  # channels without in-chat passwords
+        web_app.middlewares.insert(0, request_ids)
+        add_health_routes(web_app, self.ready)  # for the load balancer
         return web_app
 
     def close(self) -> None:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     rate_per_chat: float = Field(5, description="web API requests a second per chat (burst ×4)")
     trusted_proxies: str = Field("", description="comma-separated proxy addresses whose X-Forwarded-For counts")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: str = Field("text", description="text (lines for a person) or json (one object a line, with the "
+                                                "request id, for a log collector)")
+    metrics_addr: str = Field("127.0.0.1:9464", description="host:port of the Prometheus /metrics listener, kept "
+                                                           "off the public one; empty: none")
     argon2_memory_kib: int = Field(19 * 1024, description="argon2id memory cost (OWASP minimum: 19456)")
     argon2_time_cost: int = Field(2, description="argon2id iterations")
     argon2_parallelism: int = Field(1, description="argon2id lanes")

@@ -23,7 +23,7 @@ from bot.engine.types import Choice
 from bot.services import announcements, appointments, audit, exports, places, site_records, sites, staff, stats
 from bot.services.dates import age_on, dmy, parse_dmy, today
 from bot.services.errors import Invalid
-from bot.services.text import fold
+from bot.services.text import fold, is_number
 from handlers import names
 from handlers.common import YES_NO
 from handlers.paging import pager
@@ -143,7 +143,7 @@ def _allocation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     """"<dd/mm/yyyy> <số suất> [sáng|chiều]": the plan, shown before anything is booked."""
     who = site_role(ctx)
     found, rest = _read_filter(answer.text or "", need_day=True)
-    if len(rest) != 1 or not rest[0].isdigit() or not 1 <= int(rest[0]) <= 5000:
+    if len(rest) != 1 or not is_number(rest[0]) or not 1 <= int(rest[0]) <= 5000:
         raise Invalid("site_work.allocate_help")
     day = found.day
     assert day is not None
@@ -317,7 +317,7 @@ def _audience_target(ctx: Ctx, answer: Answer) -> int:
     kind = ctx.get(AUDIENCE) or "all"
     text = answer.text or ""
     if kind == "group":
-        if not (text.isdigit() and 1 <= int(text) <= 16):
+        if not (is_number(text) and 1 <= int(text) <= 16):
             raise Invalid("announce.group_help")
         return int(text)
     if kind == "site":
@@ -325,7 +325,7 @@ def _audience_target(ctx: Ctx, answer: Answer) -> int:
         if site is None:
             raise Invalid("announce.site_help")
         return site.id
-    if answer.payload and answer.payload.startswith("ward:") and answer.payload[5:].isdigit():
+    if answer.payload and answer.payload.startswith("ward:") and is_number(answer.payload[5:]):
         return int(answer.payload[5:])
     ward_part, _, province_part = text.rpartition(",")
     provinces = places.search_provinces(province_part) if ward_part else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -10,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
@@ -99,7 +102,8 @@ def defer(conn: Connection, statement: str) -> None:
 
 def forget_deferred(conn: Connection) -> None:
     """At COMMIT or ROLLBACK: savepoints end with the transaction, nothing deferred needs sending."""
-    conn.info.pop(_DEFERRED, None)
+    if not conn.invalidated:  # a lost connection's list goes with it
+        conn.info.pop(_DEFERRED, None)
 
 
 def flush_deferred(conn: Connection) -> None:
@@ -154,14 +158,19 @@ def savepoint(conn: Connection, name: str = "sskdt_event") -> Iterator[None]:
     try:
         yield
     except BaseException:
+        if conn.invalidated:
+            raise  # the connection is gone, and the transaction with it
         pending = _deferred(conn)
         if pending and pending[-1] == opening:
             pending.pop()  # nothing of this event reached the database
         else:
-            flush_deferred(conn)
-            raw = cursor(conn)
-            raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            raw.execute(f"RELEASE SAVEPOINT {name}")
+            try:
+                flush_deferred(conn)
+                raw = cursor(conn)
+                raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                raw.execute(f"RELEASE SAVEPOINT {name}")
+            except Exception:
+                log.warning("rolling back an event failed: its connection is lost")
         raise
     pending = _deferred(conn)
     if pending and pending[-1] == opening:

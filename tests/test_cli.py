@@ -104,3 +104,49 @@ async def test_dose_import_with_a_progress_bar_then_export_the_site_list(
     assert _run(data_dir, "audit") == 0
     audit_out = capsys.readouterr().out
     assert "import" in audit_out and "export" in audit_out
+
+
+async def test_backup_then_restore_brings_the_data_back(data_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    app = build(cheap_settings(data_dir))
+    try:
+        await signup(Chat(app.engine, "b1"), "Lê Thị Hoa", "0912000111")
+    finally:
+        app.close()
+    copy = tmp_path_factory.mktemp("backups") / "sskdt-backup.db"
+    assert _run(data_dir, "backup", str(copy)) == 0
+    assert "keys" in capsys.readouterr().out  # the keys are said to be kept apart
+    assert copy.stat().st_mode & 0o077 == 0  # personal data: the owner's alone
+    assert _run(data_dir, "backup", str(copy)) == 2  # a backup is never overwritten
+
+    app = build(cheap_settings(data_dir))
+    try:
+        await app.store.run(lambda conn: conn.execute(text("UPDATE account SET name = 'Đã bị sửa nhầm'")))
+    finally:
+        app.close()
+    assert _run(data_dir, "restore", str(copy)) == 2  # not without --force
+    assert "--force" in capsys.readouterr().err
+    assert _run(data_dir, "restore", str(copy), "--force") == 0
+
+    app = build(cheap_settings(data_dir))
+    try:
+        names = await app.store.run(lambda conn: conn.execute(text("SELECT name FROM account")).scalars().all())
+    finally:
+        app.close()
+    assert names == ["Lê Thị Hoa"]
+
+
+def test_restore_refuses_a_file_that_is_no_backup(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = data_dir / "not-a-backup.db"
+    junk.write_bytes(b"hello, this is not SQLite" * 100)
+    assert _run(data_dir, "restore", str(junk), "--force") == 2
+    assert "not a backup of this service" in capsys.readouterr().err
+
+
+def test_backup_of_postgresql_says_how_with_pg_dump(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = "postgresql://sskdt:secret-pw@db.example:5432/sskdt"
+    assert _run(data_dir, "backup", str(data_dir / "x.dump"), "--database-url", url) == 2
+    said = capsys.readouterr().err
+    assert "pg_dump --format=custom" in said and "pg_restore" in said and "secret-pw" not in said

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ("bot", "handlers", "models")
-SHARED = ("bot.i18n",)  # message catalogs: every layer speaks
+SHARED = ("bot.i18n", "bot.logs")  # message catalogs and log lines: every layer speaks
 
 RULES: dict[str, tuple[str, ...]] = {
     "models": ("models",),

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 
+from bot.engine import metrics
+
 log = logging.getLogger(__name__)
 POLL = 0.005  # re-check while a slot is held by a request still in flight
 
@@ -42,7 +44,9 @@ class Pacer:
     then ``per_chat_per_second``. A token is spent when the request's answer is back, so the server, which
     counts arrivals, never sees more than we counted."""
 
-    def __init__(self, global_per_second: float = 30, per_chat_per_second: float = 1, per_chat_burst: int = 1) -> None:
+    def __init__(self, global_per_second: float = 30, per_chat_per_second: float = 1, per_chat_burst: int = 1,
+                 channel: str = "") -> None:
+        self.channel = channel  # the messenger, for the metrics
         self.global_limit = max(int(global_per_second), 1)
         self.chat_rate = per_chat_per_second
         self.chat_burst = max(int(per_chat_burst), 1)
@@ -109,18 +113,25 @@ async def send_paced(pacer: Pacer, chat_id: Hashable, action: Callable[[], Await
     the bot. A 429 pauses every sender and is retried; a 5xx or a network failure is retried with backoff
     (0.5 s doubling, at most 30 s) and raised after ``attempts``."""
     delay = 0.5
+    sends = metrics.SENDS
     for attempt in range(attempts):
         try:
             async with pacer.sending(chat_id):
                 await action()
+            sends.labels(pacer.channel, "sent").inc()
             return True
         except RetryAfter as limit:
+            metrics.RATE_LIMITED.labels(pacer.channel).inc()
             pacer.pause(limit.seconds)
         except Blocked:
+            sends.labels(pacer.channel, "blocked").inc()
             return False
         except Transient:
             if attempt == attempts - 1:
+                sends.labels(pacer.channel, "failed").inc()
                 raise
+            sends.labels(pacer.channel, "retried").inc()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30)
+    sends.labels(pacer.channel, "failed").inc()
     raise Transient("gave up after repeated 429 answers")

@@ -4,14 +4,16 @@ Channels use only what this package exports: they hand :class:`Incoming` events 
 turn :class:`Reply` objects into platform calls, and register push deliverers with the :class:`Pusher`.
 """
 
+from bot.engine import metrics
 from bot.engine.asking import UNNUMBERED, secret_question
 from bot.engine.keyed_locks import KeyedLocks
 from bot.engine.limits import TokenBuckets, retry_after
 from bot.engine.pushes import Deliverer, Pusher
 from bot.engine.runner import Engine, Outcome, Render, SecretPage
+from bot.engine.store import Unavailable
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 
 __all__ = [
     "UNNUMBERED", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "KeyedLocks", "Outcome", "Pusher",
-    "Render", "Reply", "SecretPage", "TokenBuckets", "retry_after", "secret_question",
+    "Render", "Reply", "SecretPage", "TokenBuckets", "Unavailable", "metrics", "retry_after", "secret_question",
 ]

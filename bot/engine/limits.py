@@ -11,6 +11,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from bot.engine import metrics
+
 
 class TokenBuckets:
     """``rate`` tokens a second, up to ``burst``, per key; the least recently used keys are forgotten."""
@@ -55,7 +57,9 @@ class CpuGate:
         if self.busy >= limit:
             return False
         self.busy += 1
+        metrics.CPU_QUEUE.set(self.busy)
         return True
 
     def leave(self) -> None:
         self.busy -= 1
+        metrics.CPU_QUEUE.set(self.busy)

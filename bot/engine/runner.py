@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot import i18n
-from bot.engine import asking
+from bot.engine import asking, metrics
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Answer, Ask, Offer
@@ -30,9 +31,9 @@ from bot.engine.limits import CpuGate, TokenBuckets, retry_after
 from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
 from bot.engine.sessions import Sessions
-from bot.engine.store import Store
+from bot.engine.store import Store, Unavailable
 from bot.engine.types import Capabilities, Incoming, Reply
-from bot.services import conversations, deploy_state, secret_links
+from bot.services import conversations, deploy_state, outbox, secret_links
 from bot.services.conversations import CONFIRM_CANCEL
 from bot.services.dates import utcnow
 from bot.services.errors import Invalid
@@ -53,6 +54,7 @@ class Outcome:
     step: str = ""
     session: str = ""  # "login" / "logout" when the chat's account changed: a channel with sessions renews them
     refused: bool = False  # a one-time password link that was used, expired, or is not for this question now
+    unavailable: bool = False  # the database could not be reached: nothing was applied ("try again later")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,15 @@ class Engine:
     # ---- the public interface of channels -----------------------------------------------------------
 
     async def handle(self, incoming: Incoming, caps: Capabilities) -> Outcome:
+        started = time.perf_counter()
+        outcome = await self._handle(incoming, caps)
+        result = ("unavailable" if outcome.unavailable else "duplicate" if outcome.duplicate
+                  else "refused" if outcome.refused else "applied")
+        metrics.UPDATES.labels(incoming.channel, result).inc()
+        metrics.LATENCY.labels(incoming.channel).observe(time.perf_counter() - started)
+        return outcome
+
+    async def _handle(self, incoming: Incoming, caps: Capabilities) -> Outcome:
         async with self._locks.hold(incoming.conversation_key):
             extras: dict[str, Any] = {}
             loop = asyncio.get_running_loop()
@@ -107,6 +118,9 @@ class Engine:
                         finally:
                             self.cpu_gate.leave()
                 raise RuntimeError("too many computations for one event")
+            except Unavailable:
+                # Nothing was applied: the person is asked to try again, a messenger to redeliver.
+                return Outcome([Reply(i18n.t(self.default_locale, "common.busy"))], unavailable=True)
             except Exception:
                 # Never the text: it may be a password or an ID number.
                 log.exception("event failed (channel=%s)", incoming.channel)
@@ -140,6 +154,12 @@ class Engine:
                               new_password=any(s.name.endswith("_again") for s in flow.steps))
 
         return await self.store.run(read)
+
+    async def refresh_gauges(self) -> None:
+        """Read what the metrics show from the database (at each scrape, not on every event)."""
+        depth, age = await self.store.run(outbox.backlog)
+        metrics.OUTBOX_DEPTH.set(depth)
+        metrics.OUTBOX_AGE.set(age)
 
     async def deploy_state(self, key: str) -> str | None:
         """A fact every worker of the deployment shares (e.g. which webhook is registered)."""

@@ -5,6 +5,10 @@ statement (~2.6 ms a transaction through the async ORM, DESIGN §3). Here a whol
 the thread takes everything queued, runs each event inside its own SAVEPOINT (so one failure undoes only
 that event), commits once, and only then resolves the callers' futures, so no reply leaves before its
 effects are durable. On PostgreSQL several such threads run, each with its own connection.
+
+With the database unreachable (stopped, restarting, the network down) every waiting event fails at once with
+:class:`Unavailable` (nothing applied; channels say "try again" or let the messenger redeliver), and the
+next batch connects again: the service recovers by itself.
 """
 
 from __future__ import annotations
@@ -12,16 +16,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from models.db import savepoint
 
 log = logging.getLogger(__name__)
+
+
+class Unavailable(Exception):
+    """The database could not be reached: the work was not done (nothing of it is stored)."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A lost or refused connection, as opposed to a fault of the work itself."""
+    import psycopg
+
+    if isinstance(exc, Unavailable):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig or exc
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return True
+    # SQLite: the file cannot be opened or written, or another process holds it past the busy timeout.
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in str(exc) for word in ("unable to open", "disk I/O", "locked", "readonly"))
 
 
 @dataclass(slots=True)
@@ -85,7 +112,7 @@ class Store:
         return batch, False
 
     def _work(self) -> None:
-        conn = self.engine.connect()
+        conn: Connection | None = None
         try:
             while True:
                 first = self._queue.get()
@@ -96,37 +123,50 @@ class Store:
                 if stop:
                     return
         finally:
-            conn.close()
+            self._drop(conn)
 
-    def _run_batch(self, conn: Connection, batch: list[_Job]) -> Connection:
+    def _run_batch(self, conn: Connection | None, batch: list[_Job]) -> Connection | None:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:
+            if conn is None:
+                conn = self.engine.connect()
             with conn.begin():
                 for job in batch:
                     outcomes.append(self._run_one(conn, job))
-        except Exception:
-            # The commit itself failed (disk, lost server, deadlock): redo each event on its own, so one
-            # event's trouble is not everyone's.
+        except Exception as exc:
+            if _unreachable(exc):
+                log.warning("database unreachable: %d events refused (%s)", len(batch), type(exc).__name__)
+                self._drop(conn)
+                self._finish([(job, None, Unavailable()) for job in batch])
+                return None
+            # The commit itself failed (disk, deadlock): redo each event on its own, so one event's trouble is
+            # not everyone's.
             log.exception("batch of %d failed; retrying one by one", len(batch))
-            conn = self._fresh(conn)
+            self._drop(conn)
+            conn = None
             outcomes = []
             for job in batch:
                 try:
+                    conn = conn or self.engine.connect()
                     with conn.begin():
                         outcome = self._run_one(conn, job)
-                except Exception as exc:
-                    conn = self._fresh(conn)
-                    outcome = (job, None, exc)
+                except Exception as one:
+                    self._drop(conn)
+                    conn = None
+                    outcome = (job, None, Unavailable() if _unreachable(one) else one)
                 outcomes.append(outcome)
+        self._finish(outcomes)
+        return conn
+
+    def _finish(self, outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
         self.batches += 1
-        self.jobs += len(batch)
+        self.jobs += len(outcomes)
         # One wake-up of each event loop per batch, not one per event.
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]] = {}
         for outcome in outcomes:
             by_loop.setdefault(outcome[0].loop, []).append(outcome)
         for loop, items in by_loop.items():
             loop.call_soon_threadsafe(_resolve_all, items)
-        return conn
 
     @staticmethod
     def _run_one(conn: Connection, job: _Job) -> tuple[_Job, Any, BaseException | None]:
@@ -134,11 +174,16 @@ class Store:
             with savepoint(conn):
                 return job, job.fn(conn), None
         except Exception as exc:  # handed to the awaiting coroutine, which decides what the user hears
+            if _unreachable(exc) or conn.invalidated:
+                raise Unavailable() from exc  # the whole batch is lost with the connection
             return job, None, exc
 
-    def _fresh(self, conn: Connection) -> Connection:
+    @staticmethod
+    def _drop(conn: Connection | None) -> None:
+        if conn is None:
+            return
         try:
+            conn.invalidate()  # a connection that failed is not put back in the pool
             conn.close()
         except Exception:
             log.warning("closing a broken connection failed", exc_info=True)
-        return self.engine.connect()

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import audit, outbox, screening
 from bot.services.dates import now, to_local, today, utcnow
 from bot.services.staff import Role
+from bot.services.text import is_number
 from models.tables import Appointment, Person, Registration, Site, Staff, table
 
 APPOINTMENT, REGISTRATION, PERSON, SITE, STAFF = (table(Appointment), table(Registration), table(Person),
@@ -39,7 +40,7 @@ def answer_payload(appointment_id: int, *, coming: bool) -> str:
 def read_payload(payload: str) -> tuple[int, bool] | None:
     """(appointment id, coming) from an answer button's payload, or None."""
     parts = payload.split(":")
-    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("yes", "no") or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("yes", "no") or not is_number(parts[2]):
         return None
     return int(parts[2]), parts[1] == "yes"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from bot.services.dates import utcnow
 from models.tables import ChannelIdentity, Outbox, table
@@ -55,6 +55,16 @@ def due(conn: Connection, limit: int = 50, *, lock: bool = False) -> list[Item]:
     if lock:
         query = query.with_for_update(skip_locked=True)
     return [Item(r.id, r.channel, r.chat_id, r.kind, dict(r.payload), r.attempts) for r in conn.execute(query)]
+
+
+def backlog(conn: Connection) -> tuple[int, float]:
+    """How many pushes wait, and for how many seconds the oldest has waited (0 when none)."""
+    count, oldest = conn.execute(
+        select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.state == "pending")
+    ).one()
+    if oldest is None:
+        return 0, 0.0
+    return int(count), max(0.0, (utcnow() - oldest).total_seconds())
 
 
 def still_pending(conn: Connection, item_id: int, *, lock: bool) -> bool:

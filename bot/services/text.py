@@ -23,6 +23,11 @@ def identifier(text: str) -> str:
     return re.sub(r"[\s.\-_/]", "", text).upper()
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: "³" and "٣" pass ``str.isdigit`` but not ``int``."""
+    return text.isascii() and text.isdigit()
+
+
 def fold(text: str) -> str:
     """Matching key: no tones, đ → d, lower case, single spaces. "Thành" and "Thanh" fold alike."""
     return " ".join(vn_text.fold(clean(text)).split())

@@ -27,7 +27,7 @@ from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, Transient, send_paced
 from bot.channels.telegram import methods
 from bot.channels.telegram.api import Button, Keyboard, TelegramApi
-from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply
+from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
 from bot.services.files import FileStore
 from bot.services.media import MediaStore
 
@@ -205,8 +205,9 @@ class TelegramChannel:
     async def answer_webhook(self, update: dict[str, Any]) -> dict[str, Any] | None:
         """Apply the update; an answer of one message that needs no upload goes back in the webhook's HTTP
         response (Telegram sends it: no request of ours, no library, no wait); anything else is sent before the
-        webhook is answered, so a crash before the 200 makes Telegram deliver the update again."""
-        applied = await self._apply(update)
+        webhook is answered, so a crash before the 200 makes Telegram deliver the update again. With the database
+        unreachable this raises :class:`Unavailable` (answered 503: Telegram redelivers)."""
+        applied = await self._apply(update, redeliverable=True)
         if applied is None:
             return None
         chat_id, raw, replies = applied
@@ -218,7 +219,8 @@ class TelegramChannel:
             self._later(self._delete(chat_id, int(raw["message_id"])))
         return answer
 
-    async def _apply(self, update: dict[str, Any]) -> tuple[int, dict[str, Any], list[Reply]] | None:
+    async def _apply(self, update: dict[str, Any], *,
+                     redeliverable: bool = False) -> tuple[int, dict[str, Any], list[Reply]] | None:
         parsed = incoming(update)
         if parsed is None:
             return None
@@ -236,6 +238,8 @@ class TelegramChannel:
             with contextlib.suppress(Exception):
                 await self.api.send_typing(chat_id)
         outcome = await work
+        if outcome.unavailable and redeliverable:
+            raise Unavailable()  # the webhook answers 503: Telegram delivers the update again later
         if outcome.duplicate or not outcome.replies:
             return None
         return chat_id, raw, merge(outcome.replies, CAPABILITIES.max_text)

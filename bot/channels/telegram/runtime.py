@@ -41,7 +41,8 @@ async def start_telegram(
     """Connect, register commands, and hook into the web server (webhook) or return for polling."""
     api = make_api(settings.telegram_runtime, settings.telegram_token, settings.telegram_api_url)
     await api.start()
-    pacer = Pacer(settings.telegram_rate_global, settings.telegram_rate_per_chat, settings.telegram_burst_per_chat)
+    pacer = Pacer(settings.telegram_rate_global, settings.telegram_rate_per_chat, settings.telegram_burst_per_chat,
+                  channel=CHANNEL)
     channel = TelegramChannel(api, engine, Sender(api, pacer, media, files=engine.services.files))
     pusher.deliverers[CHANNEL] = channel.deliver_push
     if settings.telegram_webhook_url:

@@ -28,7 +28,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from bot import i18n
 from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
-from bot.engine import Capabilities, Engine, Incoming, TokenBuckets, retry_after
+from bot.engine import Capabilities, Engine, Incoming, Reply, TokenBuckets, Unavailable, retry_after
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,22 @@ async def _rate_limits(request: web.Request, handler: Any) -> web.StreamResponse
                 headers={"Retry-After": str(retry_after(wait))},
             )
     response: web.StreamResponse = await handler(request)
+    return response
+
+
+RETRY_LATER = "5"  # seconds a client (or a messenger) is asked to wait while the database is unreachable
+
+
+@web.middleware
+async def _database_down(request: web.Request, handler: Any) -> web.StreamResponse:
+    """503 with Retry-After while the database cannot be reached (never a 500): the web page tries again, a
+    messenger redelivers its webhook."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except Unavailable:
+        busy = Reply(i18n.t(i18n.DEFAULT_LOCALE, "common.busy"))  # shown in the chat like an answer
+        return web.json_response({"error": "busy", "replies": [as_json(busy)]}, status=503,
+                                 headers={"Retry-After": RETRY_LATER}, dumps=partial(json.dumps, ensure_ascii=False))
     return response
 
 
@@ -222,6 +238,8 @@ async def post_message(request: web.Request) -> web.Response:
     incoming = await _incoming(request, chat_id)
     engine = request.app[ENGINE_KEY]
     outcome = await engine.handle(incoming, CAPABILITIES)
+    if outcome.unavailable:  # "Hệ thống đang bận…": shown, and nothing was kept (the message may be sent again)
+        raise Unavailable()
     body: dict[str, Any] = {"replies": [as_json(r) for r in outcome.replies], "duplicate": outcome.duplicate}
     token = request.cookies[COOKIE]
     new_token = None
@@ -340,7 +358,7 @@ def create_web_app(
     engine: Engine, media_store: MediaStore, trusted: dict[str, Any], page: PageInfo | None = None,
     policy: WebPolicy | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024, middlewares=[_rate_limits])
+    app = web.Application(client_max_size=MAX_PHOTO + 64 * 1024, middlewares=[_database_down, _rate_limits])
     policy = policy or WebPolicy()
     app[POLICY_KEY] = policy
     app[BUCKETS_KEY] = {"address": TokenBuckets(policy.per_address, policy.address_burst),

@@ -30,7 +30,7 @@ from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, RetryAfter, Transient, send_paced
 from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.text import LIMIT, messages
-from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply
+from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -154,9 +154,11 @@ class ZaloChannel:
         self._order = KeyedLocks()
         self._groups_told: set[str] = set()
 
-    async def apply(self, body: Any) -> asyncio.Task[None] | None:
+    async def apply(self, body: Any, *, redeliverable: bool = False) -> asyncio.Task[None] | None:
         """Apply one event (committed when this returns) and start sending the answers in the background.
-        Events of one chat are applied in the order they arrived; a repeated ``message_id`` is applied once."""
+        Events of one chat are applied in the order they arrived; a repeated ``message_id`` is applied once.
+        With the database unreachable, a ``redeliverable`` event (a webhook's) raises :class:`Unavailable`
+        (answered 503, delivered again later); a polled one is answered "Hệ thống đang bận"."""
         parsed = incoming(body)
         if parsed is None:
             return None
@@ -172,6 +174,8 @@ class ZaloChannel:
                 with contextlib.suppress(Exception):
                     await self.api.send_typing(event.chat_id)
             outcome = await work
+        if outcome.unavailable and redeliverable:
+            raise Unavailable()
         if outcome.duplicate or not outcome.replies:
             return None
         return self._later(self.deliver(event.chat_id, outcome.replies))
@@ -254,7 +258,7 @@ class ZaloChannel:
                 return web.Response(status=413, text="too large")
             try:
                 body = json.loads(await request.read())
-                await self.apply(body)
+                await self.apply(body, redeliverable=True)
             except (Malformed, ValueError, RecursionError):
                 # Answered 200 and dropped: an error status makes the platform send it again, forever.
                 log.warning("a malformed zalo webhook event was dropped")

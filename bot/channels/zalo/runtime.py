@@ -32,7 +32,7 @@ async def start_zalo(
     except ZaloError as refused:
         await api.close()
         raise SystemExit(f"SSKDT_ZALO_TOKEN was refused by the Zalo Bot API (error {refused.code})") from None
-    pacer = Pacer(settings.zalo_rate_global, settings.zalo_rate_per_chat, settings.zalo_burst_per_chat)
+    pacer = Pacer(settings.zalo_rate_global, settings.zalo_rate_per_chat, settings.zalo_burst_per_chat, channel=CHANNEL)
     channel = ZaloChannel(api, engine, Sender(api, pacer, media, engine.services.public_url))
     pusher.deliverers[CHANNEL] = channel.deliver_push
     secret_page.register(web_app, CHANNEL, secret_page.PageChannel(MESSENGER, CAPABILITIES, channel.hand_over))

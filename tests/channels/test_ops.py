@@ -1,0 +1,77 @@
+"""Operations: health and readiness for the load balancer, Prometheus metrics on a listener of their own, and
+a request id on every response and log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.app import App
+from bot.logs import JsonFormatter, new_request_id, request_id
+
+
+@pytest.fixture
+async def metrics_url(sqlite_app: App) -> AsyncIterator[str]:
+    runner = web.AppRunner(sqlite_app.metrics_app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+async def test_health_readiness_and_metrics(sqlite_app: App, web_base_url: str, metrics_url: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        for path in ("/healthz", "/readyz"):
+            async with http.get(web_base_url + path) as response:
+                assert response.status == 200
+        async with http.get(web_base_url + "/metrics") as response:
+            assert response.status == 404  # never on the public listener
+        async with http.post(f"{web_base_url}/api/sessions") as response:
+            chat_id = (await response.json())["chat_id"]
+        for n, words in enumerate(("/start", "/help")):
+            async with http.post(f"{web_base_url}/api/chats/{chat_id}/messages",
+                                 json={"text": words, "client_id": f"c{n}"}) as response:
+                assert response.status == 200
+        async with http.get(metrics_url + "/metrics") as response:
+            assert response.status == 200
+            body = await response.text()
+    applied = next(line for line in body.splitlines()
+                   if line.startswith('sskdt_updates_total{channel="web",outcome="applied"}'))
+    assert float(applied.split()[-1]) >= 2
+    assert "sskdt_update_seconds_bucket" in body and "sskdt_outbox_pending" in body and "sskdt_cpu_queue" in body
+
+
+async def test_readiness_fails_while_the_schema_is_behind_the_code(sqlite_app: App, metrics_url: str) -> None:
+    await sqlite_app.store.run(lambda conn: conn.execute(text("UPDATE alembic_version SET version_num = '0009'")))
+    async with aiohttp.ClientSession() as http, http.get(metrics_url + "/readyz") as response:
+        assert response.status == 503
+        assert "run sskdt migrate" in await response.text()
+
+
+async def test_every_response_carries_a_request_id(web_base_url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(web_base_url + "/healthz", headers={"X-Request-Id": "lb-4f2a"}) as response:
+            assert response.headers["X-Request-Id"] == "lb-4f2a"  # the proxy's, followed through
+        async with http.get(web_base_url + "/healthz", headers={"X-Request-Id": "<script> 0912345678"}) as response:
+            made = response.headers["X-Request-Id"]
+            assert made != "<script> 0912345678" and made.isalnum()  # free text never reaches the logs
+
+
+def test_json_log_lines_name_their_request() -> None:
+    token = request_id.set("-")
+    try:
+        rid = new_request_id()
+        record = logging.LogRecord("bot.engine", logging.WARNING, __file__, 1, "database unreachable: %d events",
+                                   (3,), None)
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert line["request_id"] == rid and line["level"] == "WARNING"
+    assert line["message"] == "database unreachable: 3 events"
