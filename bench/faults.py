@@ -1,0 +1,266 @@
+"""Faults, counted: `sskdt run --workers N` on PostgreSQL, citizens registering through Telegram's webhook (the
+fake Bot API plays Telegram: it redelivers an update until it gets a 200, and runs the method a webhook answer
+carries), while things go wrong. Not part of the tests; each part prints its counts.
+
+    PYTHONPATH=. .venv/bin/python bench/faults.py [citizens]
+
+    duplicates   2 workers; a third of the updates delivered twice at once, and every update delivered again
+                 (stale, out of order) after the next one was applied
+    kill         2 workers; one is SIGKILLed when 40 % of the updates are in: the other finishes, the supervisor
+                 starts it again
+    outage       2 workers; every database connection cut for 3 s when 40 % are in (a proxy in front of
+                 PostgreSQL): the webhook answers 503, the fake redelivers
+    throughput   1 worker and 2 workers, no faults: updates/s
+
+Each part checks, in the database and in what the fake received: every registration exactly once, every
+conversation back at the menu, every chat sent the same number of messages (a reply sent twice shows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from sqlalchemy import create_engine, text
+
+from bench.common import save
+from bot.services.dates import today
+from tests.fakes.tcp_proxy import TcpProxy
+from tests.fakes.telegram_api import FakeTelegram
+from tests.scripts import details, history, registration_bodies
+
+POSTGRES = os.environ.get("SSKDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECRET = "faults-webhook-secret"
+PASSWORD = "mat-khau-faults-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Service:
+    """A fresh schema, the fake Bot API, and `sskdt run --workers N` pointed at both."""
+
+    def __init__(self, workers: int, *, through_proxy: bool = False) -> None:
+        self.workers = workers
+        self.schema = "faults_" + uuid.uuid4().hex[:10]
+        self.url = f"{POSTGRES}?options=-csearch_path%3D{self.schema}"
+        self.proxy: TcpProxy | None = None
+        self.through_proxy = through_proxy
+        self.fake = FakeTelegram()
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sent_updates = 0
+
+    async def __aenter__(self) -> Service:
+        admin = create_engine(POSTGRES)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        admin.dispose()
+        url = self.url
+        if self.through_proxy:
+            real = urlsplit(url)
+            self.proxy = TcpProxy(real.hostname or "127.0.0.1", real.port or 5432)
+            url = url.replace(real.netloc, f"{real.username}@127.0.0.1:{await self.proxy.start()}", 1)
+        await self.fake.start()
+        env = dict(os.environ, SSKDT_DATABASE_URL=url, SSKDT_TELEGRAM_TOKEN=self.fake.token,
+                   SSKDT_TELEGRAM_API_URL=self.fake.base_url,
+                   SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{self.port}/telegram/webhook",
+                   SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_TELEGRAM_RATE_GLOBAL="1000000",
+                   SSKDT_TELEGRAM_RATE_PER_CHAT="1000000", SSKDT_TELEGRAM_BURST_PER_CHAT="1000",
+                   SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_CPU_QUEUE="1000000",
+                   SSKDT_LOG_LEVEL="ERROR", SSKDT_METRICS_ADDR="")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--workers", str(self.workers), "--port",
+                                      str(self.port), "--data-dir", tempfile.mkdtemp(prefix="sskdt-faults-")],
+                                     env=env)
+        async with aiohttp.ClientSession() as http:
+            for _ in range(600):
+                try:
+                    async with http.get(f"http://127.0.0.1:{self.port}/readyz") as response:
+                        if response.status == 200 and self.fake.webhook:
+                            return self
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)  # waiting for the port to open
+        raise RuntimeError("the service did not start")
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        await self.fake.stop()
+        if self.proxy is not None:
+            await self.proxy.close()
+        admin = create_engine(POSTGRES)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+        admin.dispose()
+
+    def workers_pids(self) -> list[int]:
+        assert self.proc is not None
+        found = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True, check=False)
+        return sorted(int(pid) for pid in found.stdout.split())
+
+    def pending_pushes(self) -> int:
+        db = create_engine(self.url)
+        with db.connect() as conn:
+            found = int(conn.execute(text("SELECT count(*) FROM outbox WHERE state = 'pending'")).scalar_one())
+        db.dispose()
+        return found
+
+    def counts(self) -> dict[str, int]:
+        db = create_engine(self.url)
+        with db.connect() as conn:
+            found = {name: int(conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one())
+                     for name in ("account", "person", "registration")}
+            found["conversations_not_at_the_menu"] = int(conn.execute(text(
+                "SELECT count(*) FROM conversation WHERE flow <> 'menu' OR step <> 'choice'")).scalar_one())
+        db.dispose()
+        return found
+
+
+class TelegramCitizen:
+    """Signs up (sharing their own contact), registers themselves: every update through the webhook, retried like
+    Telegram retries (until a 200), some delivered twice or again out of order."""
+
+    def __init__(self, service: Service, number: int, *, duplicates: bool, redeliveries: Counter[str]) -> None:
+        self.service, self.fake = service, service.fake
+        self.chat = 700_000 + number
+        self.number = number
+        self.duplicates = duplicates
+        self.redeliveries = redeliveries
+        self.previous: dict[str, Any] | None = None
+
+    async def _post(self, update: dict[str, Any]) -> None:
+        content = {k: v for k, v in update.items() if k != "update_id"}
+        for _ in range(600):
+            try:
+                _, status = await self.fake.deliver(content, update_id=update["update_id"])
+                if status == 200:
+                    return
+                self.redeliveries[f"HTTP {status}"] += 1
+            except aiohttp.ClientError:
+                self.redeliveries["connection"] += 1
+            await asyncio.sleep(0.2)  # Telegram's redelivery, compressed
+        raise RuntimeError(f"update {update['update_id']} never got a 200")
+
+    async def send(self, content: dict[str, Any]) -> None:
+        update = {"update_id": next(UPDATE_IDS), **content}
+        if self.duplicates and update["update_id"] % 3 == 0:
+            await asyncio.gather(self._post(update), self._post(update))
+        else:
+            await self._post(update)
+        if self.duplicates and self.previous is not None:
+            await self._post(self.previous)  # stale, after a newer one: must change nothing
+        self.previous = update
+        self.service.sent_updates += 1
+
+    async def say(self, words: str) -> None:
+        await self.send(self.fake.text(self.chat, words))
+
+    async def press(self, data: str) -> None:
+        await self.send(self.fake.press(self.chat, data))
+
+    async def register(self, soon: str) -> None:
+        await self.say("/start")
+        await self.press("signup")
+        await self.say("Trần Thị Mai")
+        await self.send(self.fake.contact(self.chat, f"+849{self.number:08d}", own=True))
+        await self.say(PASSWORD)
+        await self.say(PASSWORD)
+        await self.press("register_self")
+        year = 1950 + self.number % 50
+        cccd = f"001{'1' if year < 2000 else '3'}{year % 100:02d}{self.number % 1_000_000:06d}"
+        person = details(full_name="Trần Thị Mai", birth_date=f"01/07/{year}", id_number=cccd,
+                         occupation="Giáo viên", preferred_date=soon)
+        for body in registration_bodies(person, history(female=True)):
+            await (self.press(body["button"]) if "button" in body else self.say(body["text"]))
+        for payload in ("ok", "tick", "confirm"):
+            await self.press(payload)
+
+
+UPDATE_IDS = itertools.count(1)
+
+
+async def surge(service: Service, citizens: int, *, duplicates: bool = False, fault: Any = None
+                ) -> dict[str, Any]:
+    service.sent_updates = 0
+    redeliveries: Counter[str] = Counter()
+    soon = (today() + timedelta(days=10)).strftime("%d/%m/%Y")
+    crowd = [TelegramCitizen(service, n, duplicates=duplicates, redeliveries=redeliveries) for n in range(citizens)]
+    expected = citizens * 30
+    started = time.perf_counter()
+    work = asyncio.gather(*(c.register(soon) for c in crowd))
+    if fault is not None:
+        while service.sent_updates < 0.4 * expected and not work.done():
+            await asyncio.sleep(0.05)  # until 40 % of the updates are in
+        await fault(service)
+    await work
+    wall = time.perf_counter() - started
+    for _ in range(600):  # the QR pictures: pushed by the leading worker from the outbox
+        if service.pending_pushes() == 0:
+            break
+        await asyncio.sleep(0.1)
+    messages = Counter(len(service.fake.sent[c.chat]) for c in crowd)
+    return {"citizens": citizens, "workers": service.workers, "updates": service.sent_updates,
+            "updates_per_s": round(service.sent_updates / wall, 1), "wall_s": round(wall, 1),
+            "redeliveries": dict(redeliveries), "messages_per_chat": dict(messages), **service.counts()}
+
+
+async def kill_one(service: Service) -> None:
+    victim = service.workers_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    print(f"  SIGKILL worker {victim}", flush=True)
+
+
+async def cut_database(service: Service) -> None:
+    assert service.proxy is not None
+    await service.proxy.cut()
+    print("  database connections cut for 3 s", flush=True)
+    await asyncio.sleep(3)  # the outage itself
+    await service.proxy.restore()
+
+
+def verdict(row: dict[str, Any]) -> str:
+    ok = (row["account"] == row["person"] == row["registration"] == row["citizens"]
+          and row["conversations_not_at_the_menu"] == 0 and len(row["messages_per_chat"]) == 1)
+    return "all exactly once" if ok else "NOT CONSISTENT"
+
+
+async def main(citizens: int = 100) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    parts = (
+        ("duplicates", 2, {"duplicates": True}, False),
+        ("kill", 2, {"fault": kill_one}, False),
+        ("outage", 2, {"fault": cut_database}, True),
+        ("throughput, 1 worker", 1, {}, False),
+        ("throughput, 2 workers", 2, {}, False),
+    )
+    for name, workers, options, proxied in parts:
+        async with Service(workers, through_proxy=proxied) as service:
+            row = await surge(service, citizens, **options)
+        results[name] = row
+        print(f"{name:<22} {row['updates_per_s']:>7} updates/s  registrations {row['registration']}/{citizens}  "
+              f"messages per chat {row['messages_per_chat']}  redeliveries {row['redeliveries']}  "
+              f"→ {verdict(row)}", flush=True)
+    save("faults", results)
+    return results
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100))
