@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot import i18n
-from bot.engine.store import Store
-from bot.engine.types import Choice, Reply
+from bot.engine.store import Store, Unavailable
+from bot.engine.types import Choice, Reply, reply_from_payload
 from bot.services import announcements, appointments, conversations, credentials, outbox, qr_codes
 from bot.services.credentials import Issued
 from bot.services.dates import dmy
@@ -59,6 +59,8 @@ class Pusher:
         while True:
             try:
                 await self.run_once()
+            except Unavailable:
+                log.warning("push round skipped: the database is unreachable")
             except Exception:
                 log.exception("push round failed; retrying")
             with contextlib.suppress(TimeoutError):
@@ -106,6 +108,8 @@ class Pusher:
     async def _message(self, item: outbox.Item) -> Reply | None:
         if item.kind == "sms":  # text made when queued (a one-time code): sent as it is
             return Reply(str(item.payload.get("text") or ""))
+        if item.kind == outbox.REPLY:  # an answer whose process died before sending it
+            return reply_from_payload(item.payload)
         if item.kind == "appointment":
             return await self._appointment(item)
         if item.kind == announcements.KIND:

@@ -14,8 +14,10 @@ import asyncio
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -32,7 +34,7 @@ from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
 from bot.engine.sessions import Sessions
 from bot.engine.store import Store, Unavailable
-from bot.engine.types import Capabilities, Incoming, Reply
+from bot.engine.types import Capabilities, Incoming, Reply, reply_payload
 from bot.services import conversations, deploy_state, outbox, secret_links
 from bot.services.conversations import CONFIRM_CANCEL
 from bot.services.dates import utcnow
@@ -40,6 +42,15 @@ from bot.services.errors import Invalid
 from bot.services.text import clean
 
 log = logging.getLogger(__name__)
+def _drain(items: deque[int]) -> list[int]:
+    out = []
+    while items:
+        out.append(items.popleft())
+    return out
+
+
+RECOVER_REPLIES_AFTER = timedelta(seconds=30)  # an answer not marked sent by then was lost with its process
+MARK_SENT_EVERY = 0.05  # seconds: marks of sent answers gathered before they are written
 PRIORITY_WORK = frozenset({"password_ok"})  # checking a log-in's password goes before hashing new ones
 
 Render = Callable[[Reply], dict[str, Any]]
@@ -55,6 +66,7 @@ class Outcome:
     session: str = ""  # "login" / "logout" when the chat's account changed: a channel with sessions renews them
     refused: bool = False  # a one-time password link that was used, expired, or is not for this question now
     unavailable: bool = False  # the database could not be reached: nothing was applied ("try again later")
+    queued: list[int] = field(default_factory=list)  # the replies' outbox rows: mark them sent (replies_sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,10 @@ class Engine:
         self.commands = Commands(self.nav)
         self.sessions = Sessions(store)
         self.transcripts: dict[str, Render] = {}
+        self.durable_replies: set[str] = set()
+        self._sent: deque[int] = deque()  # kept replies sent, to be marked
+        self._flush_due = False
+        self._background: set[asyncio.Task[None]] = set()
         self.after_push: Callable[[], None] | None = None  # set by the app: wakes the pusher
         self._locks = KeyedLocks()
         # argon2 and picture decoding: a bounded queue, two places kept for log-ins.
@@ -125,6 +141,41 @@ class Engine:
                 # Never the text: it may be a password or an ID number.
                 log.exception("event failed (channel=%s)", incoming.channel)
                 return Outcome([Reply(i18n.t(self.default_locale, "common.internal_error"))])
+
+    def keep_replies(self, channel: str) -> None:
+        """Keep this channel's replies in the outbox, in the event's own transaction, until the channel says they
+        were sent (:meth:`replies_sent`): a process that dies between the commit and the send leaves them to the
+        pusher, which sends them ``RECOVER_REPLIES_AFTER`` later, instead of losing them (the messenger's
+        redelivery of the update is a duplicate and gets no answer)."""
+        self.durable_replies.add(channel)
+
+    async def replies_sent(self, queued: list[int]) -> None:
+        """Mark kept replies sent: gathered for ``MARK_SENT_EVERY`` and written together (one small job for many
+        answers, not one per answer)."""
+        self._sent.extend(queued)
+        if self._sent and not self._flush_due:
+            self._flush_due = True
+            asyncio.get_running_loop().call_later(MARK_SENT_EVERY, lambda: self._later(self.flush_replies_sent()))
+
+    async def flush_replies_sent(self) -> None:
+        """Write the marks now; if the database cannot take them, they wait for the next round (never dropped:
+        a dropped mark would send the answer again)."""
+        self._flush_due = False
+        done = _drain(self._sent)
+        if not done:
+            return
+        try:
+            await self.store.run(lambda conn: outbox.mark_all_sent(conn, done))
+        except Exception:
+            self._sent.extendleft(reversed(done))
+            if not self._flush_due:
+                self._flush_due = True
+                asyncio.get_running_loop().call_later(1.0, lambda: self._later(self.flush_replies_sent()))
+
+    def _later(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def keep_transcript(self, channel: str, render: Render) -> None:
         """Keep this channel's bot messages (as ``render`` makes them) for reading back, pushes included."""
@@ -185,13 +236,21 @@ class Engine:
         if secret and replies:
             replies[0].delete_incoming = True
         render = self.transcripts.get(incoming.channel)
-        ids = conversations.close_event(conn, state, [render(r) for r in replies] if render is not None else [])
+        also = []
+        if incoming.channel in self.durable_replies and replies:
+            also.append(outbox.replies_statement(conn, channel=incoming.channel, chat_id=incoming.chat_id,
+                                                 payloads=[reply_payload(r) for r in replies],
+                                                 recover_after=RECOVER_REPLIES_AFTER))
+        ids, queued = conversations.close_event(
+            conn, state, [render(r) for r in replies] if render is not None else [], *also)
         for reply, reply_id in zip(replies, ids, strict=False):
             reply.id = reply_id
         for reply in replies:
             reply.locale = state.locale
         session = "" if state.account_id == account_before else ("logout" if state.account_id is None else "login")
-        return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session)
+        kept = queued[-1] if incoming.channel in self.durable_replies and replies else None
+        return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session,
+                       queued=[int(row[0]) for row in kept or []])
 
     def _dispatch(self, ctx: Ctx) -> bool:
         """Handle the event; True when it was a password (the channel should delete it)."""

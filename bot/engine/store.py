@@ -37,6 +37,7 @@ class Unavailable(Exception):
 def _unreachable(exc: BaseException) -> bool:
     """A lost or refused connection, as opposed to a fault of the work itself."""
     import psycopg
+    from psycopg.errors import DeadlockDetected, SerializationFailure
 
     if isinstance(exc, Unavailable):
         return True
@@ -44,6 +45,8 @@ def _unreachable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         exc = exc.orig or exc
+    if isinstance(exc, (DeadlockDetected, SerializationFailure)):
+        return False  # a deadlock between workers' batches, a serialization failure: retried event by event
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return True
     # SQLite: the file cannot be opened or written, or another process holds it past the busy timeout.

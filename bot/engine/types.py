@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.services.conversations import conversation_key
 
@@ -87,3 +88,29 @@ class Reply:
     detached: bool = False  # choices that answer this message (a pushed notice), not the chat's current question
     document_key: str | None = None  # a file for this chat (an export, a report), kept a while in the file store
     document_name: str | None = None
+
+
+def reply_payload(reply: Reply) -> dict[str, Any]:
+    """A reply as the outbox keeps it until it is sent (what a messenger needs; not the web page's extras)."""
+    payload: dict[str, Any] = {"text": reply.text}
+    if reply.choices:
+        payload["choices"] = [[c.label, c.payload] for c in reply.choices]
+    for name in ("image_key", "contact_label", "document_key", "document_name", "locale"):
+        if getattr(reply, name):
+            payload[name] = getattr(reply, name)
+    if reply.request_contact:
+        payload["request_contact"] = True
+    if reply.detached:
+        payload["detached"] = True
+    return payload
+
+
+def reply_from_payload(payload: dict[str, Any]) -> Reply:
+    return Reply(
+        str(payload.get("text") or ""), choices=[Choice(str(label), str(data)) for label, data in
+                                                 payload.get("choices") or []],
+        image_key=payload.get("image_key"), request_contact=bool(payload.get("request_contact")),
+        contact_label=payload.get("contact_label"), document_key=payload.get("document_key"),
+        document_name=payload.get("document_name"), locale=str(payload.get("locale") or ""),
+        detached=bool(payload.get("detached")),
+    )

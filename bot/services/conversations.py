@@ -199,15 +199,18 @@ def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) 
     return sorted(int(row[0]) for row in rows or [])
 
 
-def close_event(conn: Connection, state: State, payloads: list[dict[str, Any]]) -> list[int]:
-    """Save the state and keep the event's replies in the transcript (their ids, in order): one round trip."""
-    if not payloads:
-        save(conn, state)
-        return []
-    _, rows = execute(conn, _save_statement(conn, state), _append_statement(conn, state.key, payloads))
+def close_event(conn: Connection, state: State, payloads: list[dict[str, Any]],
+                *also: Statement) -> tuple[list[int], list[list[Any] | None]]:
+    """Save the state, keep the event's replies in the transcript (their ids, in order) and run ``also`` (their
+    rows): one round trip on PostgreSQL."""
+    statements = [_save_statement(conn, state), *also]
+    if payloads:
+        statements.append(_append_statement(conn, state.key, payloads))
+    results = execute(conn, *statements)
     state.is_new = False
     state.version += 1
-    return sorted(int(row[0]) for row in rows or [])
+    ids = sorted(int(row[0]) for row in results[-1] or []) if payloads else []
+    return ids, results[1:1 + len(also)]
 
 
 def expire(conn: Connection, *, updates_after: timedelta, drafts_after: timedelta) -> None:

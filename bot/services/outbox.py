@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,30 @@ def enqueue(conn: Connection, *, channel: str, chat_id: str, kind: str, payload:
             not_before=now, created_at=now,
         )
     )
+
+
+REPLY = "reply"  # an answer to an update, kept until the channel says it went out
+
+
+def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads: list[dict[str, Any]],
+                      recover_after: timedelta) -> tuple[str, tuple[Any, ...]]:
+    """An event's answers as outbox rows (``?`` placeholders; their ids come back): the channel sends them at once
+    and marks them sent; rows still pending ``recover_after`` later (the process died in between) are sent by
+    the pusher."""
+    now = utcnow()
+    stamp = now if conn.dialect.name == "postgresql" else now.isoformat(" ")
+    due = now + recover_after
+    due_stamp = due if conn.dialect.name == "postgresql" else due.isoformat(" ")
+    rows = ", ".join(["(?, ?, ?, ?, 'pending', 0, ?, ?)"] * len(payloads))
+    values = tuple(v for p in payloads for v in (channel, chat_id, REPLY, json.dumps(p, ensure_ascii=False),
+                                                 due_stamp, stamp))
+    return (f"INSERT INTO outbox (channel, chat_id, kind, payload, state, attempts, not_before, created_at) "
+            f"VALUES {rows} RETURNING id", values)
+
+
+def mark_all_sent(conn: Connection, item_ids: list[int]) -> None:
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == "pending")
+                 .values(state="sent", sent_at=utcnow()))
 
 
 def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload: dict[str, Any]) -> int:

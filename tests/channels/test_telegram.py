@@ -282,3 +282,40 @@ async def test_a_site_file_sent_as_a_document_is_imported_and_the_report_comes_b
     assert "ngày tiêm không hợp lệ" in tg.fake.files[report["document"]["file_id"]].decode("utf-8-sig")
     assert await tg.app.pusher.run_once() >= 1
     assert "ghi nhận mũi 1 (Moderna (Spikevax))" in tg.fake.last(tg.chat)["caption"]
+
+
+async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_never_again(sqlite_app: App) -> None:
+    """An update committed, then the process dies before its answer goes out: Telegram's redelivery is a
+    duplicate (applied once, so no answer), and the pusher sends the kept answer once it is overdue. An answer
+    that did go out is never sent again."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.channels.telegram.core import CAPABILITIES, incoming
+    from bot.services.dates import FixedClock, use_clock
+
+    clock = FixedClock(datetime.now(UTC))
+    previous = use_clock(clock)
+    try:
+        async with connected("aiogram") as (fake, api):
+            channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000),
+                                                                     sqlite_app.engine.services.qr.media))
+            sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
+            sqlite_app.engine.keep_replies("telegram")
+            update = {"update_id": 4242, **fake.text(7300, "/start")}
+            parsed = incoming(update)
+            assert parsed is not None
+            outcome = await sqlite_app.engine.handle(parsed[0], CAPABILITIES)  # committed; then the crash
+            assert outcome.queued and not fake.sent[7300]
+            await channel.handle_update(update)  # the redelivery
+            assert not fake.sent[7300] and await sqlite_app.pusher.run_once() == 0  # not overdue yet
+            clock.advance(timedelta(seconds=31))
+            assert await sqlite_app.pusher.run_once() == 2  # the greeting and the menu, once
+            assert "Anh/Chị muốn làm gì?" in fake.texts(7300)[-1] and fake.buttons(7300)
+
+            await channel.handle_update({"update_id": 4243, **fake.text(7301, "/start")})  # sent at once
+            assert len(fake.sent[7301]) == 1
+            await sqlite_app.engine.flush_replies_sent()  # within a second, or with the next event
+            clock.advance(timedelta(seconds=31))
+            assert await sqlite_app.pusher.run_once() == 0 and len(fake.sent[7301]) == 1
+    finally:
+        use_clock(previous)

@@ -202,25 +202,25 @@ class TelegramChannel:
             return None
         return self._later(self._answer(*applied))
 
-    async def answer_webhook(self, update: dict[str, Any]) -> dict[str, Any] | None:
+    async def answer_webhook(self, update: dict[str, Any]) -> tuple[dict[str, Any] | None, list[int]]:
         """Apply the update; an answer of one message that needs no upload goes back in the webhook's HTTP
         response (Telegram sends it: no request of ours, no library, no wait); anything else is sent before the
         webhook is answered, so a crash before the 200 makes Telegram deliver the update again. With the database
         unreachable this raises :class:`Unavailable` (answered 503: Telegram redelivers)."""
         applied = await self._apply(update, redeliverable=True)
         if applied is None:
-            return None
-        chat_id, raw, replies = applied
+            return None, []
+        chat_id, raw, replies, queued = applied
         answer = self._inline(chat_id, replies)
         if answer is None:
-            await self._answer(chat_id, raw, replies)
-            return None
+            await self._answer(chat_id, raw, replies, queued)
+            return None, []
         if replies[0].delete_incoming and "message_id" in raw:
             self._later(self._delete(chat_id, int(raw["message_id"])))
-        return answer
+        return answer, queued  # marked sent once the answer is written
 
     async def _apply(self, update: dict[str, Any], *,
-                     redeliverable: bool = False) -> tuple[int, dict[str, Any], list[Reply]] | None:
+                     redeliverable: bool = False) -> tuple[int, dict[str, Any], list[Reply], list[int]] | None:
         parsed = incoming(update)
         if parsed is None:
             return None
@@ -242,7 +242,7 @@ class TelegramChannel:
             raise Unavailable()  # the webhook answers 503: Telegram delivers the update again later
         if outcome.duplicate or not outcome.replies:
             return None
-        return chat_id, raw, merge(outcome.replies, CAPABILITIES.max_text)
+        return chat_id, raw, merge(outcome.replies, CAPABILITIES.max_text), outcome.queued
 
     def _inline(self, chat_id: int, replies: list[Reply]) -> dict[str, Any] | None:
         """The webhook answer for ``replies``, or None when they must be sent by us (several messages, an
@@ -306,14 +306,16 @@ class TelegramChannel:
         except Exception:  # the reason may name the file
             log.warning("a document could not be downloaded")
 
-    async def _answer(self, chat_id: int, raw: dict[str, Any], replies: list[Reply]) -> None:
+    async def _answer(self, chat_id: int, raw: dict[str, Any], replies: list[Reply], queued: list[int]) -> None:
         try:
             if replies[0].delete_incoming and "message_id" in raw:
                 await self._delete(chat_id, int(raw["message_id"]))
             for reply in replies:
                 await self.sender.send(chat_id, reply)
         except Exception:
-            log.exception("sending an answer on telegram failed")
+            log.exception("sending an answer on telegram failed; the pusher sends it later")
+            return
+        await self._quietly(self.engine.replies_sent(queued))
 
     async def deliver_push(self, chat_id: str, reply: Reply) -> bool:
         """Outbox delivery: True when sent, False for a user who blocked the bot (the pusher counts them)."""
@@ -353,9 +355,14 @@ class TelegramChannel:
                 log.warning("a malformed webhook update was dropped")
                 return web.Response(text="ok")
             # Answered after the commit and the replies (a crash before the commit makes Telegram retry).
-            answer = await self.answer_webhook(update)
+            answer, queued = await self.answer_webhook(update)
             if answer is None:
                 return web.Response(text="ok")
-            return web.Response(body=json.dumps(answer, ensure_ascii=False).encode(), content_type="application/json")
+            response = web.Response(body=json.dumps(answer, ensure_ascii=False).encode(),
+                                    content_type="application/json")
+            await response.prepare(request)
+            await response.write_eof()  # handed to Telegram: only now is the answer sent
+            await self._quietly(self.engine.replies_sent(queued))
+            return response
 
         app.router.add_post(path, receive)

@@ -45,6 +45,7 @@ async def start_telegram(
                   channel=CHANNEL)
     channel = TelegramChannel(api, engine, Sender(api, pacer, media, files=engine.services.files))
     pusher.deliverers[CHANNEL] = channel.deliver_push
+    engine.keep_replies(CHANNEL)  # answers survive a crash between the commit and the send
     if settings.telegram_webhook_url:
         secret = webhook_secret(settings)
         channel.webhook_route(web_app, WEBHOOK_PATH, secret)
