@@ -10,6 +10,8 @@ carries), while things go wrong. Not part of the tests; each part prints its cou
                  starts it again
     outage       2 workers; every database connection cut for 3 s when 40 % are in (a proxy in front of
                  PostgreSQL): the webhook answers 503, the fake redelivers
+    errors       2 workers; every 5th message the bot itself sends (pushes, answers that are not a webhook's)
+                 is answered 500 or 429: retried, each delivered once, no request while a 429's pause runs
     throughput   1 worker and 2 workers, no faults: updates/s
 
 Each part checks, in the database and in what the fake received: every registration exactly once, every
@@ -56,13 +58,13 @@ def free_port() -> int:
 class Service:
     """A fresh schema, the fake Bot API, and `sskdt run --workers N` pointed at both."""
 
-    def __init__(self, workers: int, *, through_proxy: bool = False) -> None:
+    def __init__(self, workers: int, *, through_proxy: bool = False, fail_every: int = 0) -> None:
         self.workers = workers
         self.schema = "faults_" + uuid.uuid4().hex[:10]
         self.url = f"{POSTGRES}?options=-csearch_path%3D{self.schema}"
         self.proxy: TcpProxy | None = None
         self.through_proxy = through_proxy
-        self.fake = FakeTelegram()
+        self.fake = FakeTelegram(fail_every=fail_every)
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.sent_updates = 0
@@ -219,7 +221,9 @@ async def surge(service: Service, citizens: int, *, duplicates: bool = False, fa
     messages = Counter(len(service.fake.sent[c.chat]) for c in crowd)
     return {"citizens": citizens, "workers": service.workers, "updates": service.sent_updates,
             "updates_per_s": round(service.sent_updates / wall, 1), "wall_s": round(wall, 1),
-            "redeliveries": dict(redeliveries), "messages_per_chat": dict(messages), **service.counts()}
+            "redeliveries": dict(redeliveries), "messages_per_chat": dict(messages),
+            "messenger_500s": service.fake.server_errors, "messenger_429s": service.fake.too_many,
+            "requests_during_a_429_pause": service.fake.ignored_retry_after, **service.counts()}
 
 
 async def kill_one(service: Service) -> None:
@@ -238,26 +242,29 @@ async def cut_database(service: Service) -> None:
 
 def verdict(row: dict[str, Any]) -> str:
     ok = (row["account"] == row["person"] == row["registration"] == row["citizens"]
-          and row["conversations_not_at_the_menu"] == 0 and len(row["messages_per_chat"]) == 1)
+          and row["conversations_not_at_the_menu"] == 0 and len(row["messages_per_chat"]) == 1
+          and row["requests_during_a_429_pause"] == 0)
     return "all exactly once" if ok else "NOT CONSISTENT"
 
 
 async def main(citizens: int = 100) -> dict[str, Any]:
     results: dict[str, Any] = {}
     parts = (
-        ("duplicates", 2, {"duplicates": True}, False),
-        ("kill", 2, {"fault": kill_one}, False),
-        ("outage", 2, {"fault": cut_database}, True),
-        ("throughput, 1 worker", 1, {}, False),
-        ("throughput, 2 workers", 2, {}, False),
+        ("duplicates", 2, {"duplicates": True}, False, 0),
+        ("kill", 2, {"fault": kill_one}, False, 0),
+        ("outage", 2, {"fault": cut_database}, True, 0),
+        ("errors", 2, {}, False, 5),
+        ("throughput, 1 worker", 1, {}, False, 0),
+        ("throughput, 2 workers", 2, {}, False, 0),
     )
-    for name, workers, options, proxied in parts:
-        async with Service(workers, through_proxy=proxied) as service:
+    for name, workers, options, proxied, fail_every in parts:
+        async with Service(workers, through_proxy=proxied, fail_every=fail_every) as service:
             row = await surge(service, citizens, **options)
         results[name] = row
         print(f"{name:<22} {row['updates_per_s']:>7} updates/s  registrations {row['registration']}/{citizens}  "
               f"messages per chat {row['messages_per_chat']}  redeliveries {row['redeliveries']}  "
-              f"→ {verdict(row)}", flush=True)
+              f"500s {row['messenger_500s']} 429s {row['messenger_429s']} "
+              f"(ignored {row['requests_during_a_429_pause']})  → {verdict(row)}", flush=True)
     save("faults", results)
     return results
 

@@ -1,7 +1,7 @@
 """``sskdt run --workers N``: N worker processes serving one port, watched by this one.
 
     sskdt run --workers 2
-      ├─ migrate (once, before any worker starts)
+      ├─ prepare (once, before any worker starts): migrations, demo sites, the data directory's secrets
       ├─ worker 0  ─┐  each: the whole service on SO_REUSEPORT; per-chat order by the conversation's row lock,
       ├─ worker 1  ─┘  a repeated update applied once (its key); one of them leads (bot/leadership.py)
       └─ watches: a worker that exits is started again (after 1 s, longer if it keeps failing)
@@ -57,9 +57,11 @@ def supervise(settings: Settings, workers: int, argv: list[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    from bot.app import migrate
+    from bot.app import build
 
-    migrate(settings)
+    # Once, before any worker: migrations, the demo sites of an empty database, the secrets and keys of a new
+    # data directory (two workers creating them at once would collide).
+    build(settings).close()
     metrics_dir = Path(tempfile.mkdtemp(prefix="sskdt-metrics-"))
     env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
     stopping = False

@@ -34,10 +34,18 @@ class Unavailable(Exception):
     """The database could not be reached: the work was not done (nothing of it is stored)."""
 
 
+def _conflict(exc: BaseException) -> bool:
+    """Two workers' batches locked the same chats in opposite orders (or a serialization failure): nothing is
+    wrong with the work, it is done again, each event on its own."""
+    from psycopg.errors import DeadlockDetected, SerializationFailure
+
+    found = exc.orig if isinstance(exc, DBAPIError) else exc
+    return isinstance(found, (DeadlockDetected, SerializationFailure))
+
+
 def _unreachable(exc: BaseException) -> bool:
     """A lost or refused connection, as opposed to a fault of the work itself."""
     import psycopg
-    from psycopg.errors import DeadlockDetected, SerializationFailure
 
     if isinstance(exc, Unavailable):
         return True
@@ -45,8 +53,8 @@ def _unreachable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         exc = exc.orig or exc
-    if isinstance(exc, (DeadlockDetected, SerializationFailure)):
-        return False  # a deadlock between workers' batches, a serialization failure: retried event by event
+    if _conflict(exc):
+        return False
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return True
     # SQLite: the file cannot be opened or written, or another process holds it past the busy timeout.
@@ -144,19 +152,26 @@ class Store:
                 return None
             # The commit itself failed (disk, deadlock): redo each event on its own, so one event's trouble is
             # not everyone's.
-            log.exception("batch of %d failed; retrying one by one", len(batch))
+            if _conflict(exc):
+                log.warning("batch of %d met another worker's locks; retrying one by one", len(batch))
+            else:
+                log.exception("batch of %d failed; retrying one by one", len(batch))
             self._drop(conn)
             conn = None
             outcomes = []
             for job in batch:
-                try:
-                    conn = conn or self.engine.connect()
-                    with conn.begin():
-                        outcome = self._run_one(conn, job)
-                except Exception as one:
-                    self._drop(conn)
-                    conn = None
-                    outcome = (job, None, Unavailable() if _unreachable(one) else one)
+                for attempt in range(3):  # an event alone can still meet another worker's locks: again
+                    try:
+                        conn = conn or self.engine.connect()
+                        with conn.begin():
+                            outcome = self._run_one(conn, job)
+                        break
+                    except Exception as one:
+                        self._drop(conn)
+                        conn = None
+                        outcome = (job, None, Unavailable() if _unreachable(one) else one)
+                        if not _conflict(one) or attempt == 2:
+                            break
                 outcomes.append(outcome)
         self._finish(outcomes)
         return conn
@@ -179,6 +194,8 @@ class Store:
         except Exception as exc:  # handed to the awaiting coroutine, which decides what the user hears
             if _unreachable(exc) or conn.invalidated:
                 raise Unavailable() from exc  # the whole batch is lost with the connection
+            if _conflict(exc):
+                raise  # the batch is done again event by event, this one included
             return job, None, exc
 
     @staticmethod

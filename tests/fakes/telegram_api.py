@@ -45,6 +45,8 @@ class FakeTelegram:
     too_many: int = 0  # 429 answers given
     ignored_retry_after: int = 0  # requests that came before the retry_after we gave had passed
     answered_in_webhook: int = 0  # methods the bot put in its webhook answers (run by "Telegram")
+    fail_every: int = 0  # every Nth message the bot sends gets a 500 or a 429 instead (0: never)
+    server_errors: int = 0  # 500 answers given
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -57,6 +59,7 @@ class FakeTelegram:
         self._blocked_until: dict[int | None, tuple[float, float]] = {}
         self.blocked_by_user: set[int] = set()
         self._runner: web.AppRunner | None = None
+        self._sends = 0
         self.base_url = ""
 
     # ---- server -------------------------------------------------------------------------------------
@@ -107,7 +110,17 @@ class FakeTelegram:
     async def _method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
-        return await self._invoke(request.match_info["method"], await self._params(request))
+        method, params = request.match_info["method"], await self._params(request)
+        if method.lower() in ("sendmessage", "sendphoto") and self.fail_every:
+            self._sends += 1
+            if self._sends % self.fail_every == 0:  # a bad moment at Telegram: 500, then 429, in turn
+                self.calls.append((method + ":failed", params))
+                if (self._sends // self.fail_every) % 2:
+                    self.server_errors += 1
+                    return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                                             status=500)
+                self.throttle_next(1)
+        return await self._invoke(method, params)
 
     async def _invoke(self, method: str, params: dict[str, Any]) -> web.Response:
         self.calls.append((method, params))
