@@ -37,7 +37,8 @@ class PageChannel:
 
     messenger: str
     caps: Capabilities
-    hand_over: Callable[[str, list[Reply]], object]  # the chat's answers, sent by the channel in the background
+    # The chat's answers (and their kept outbox rows), sent by the channel in the background.
+    hand_over: Callable[[str, list[Reply], list[int]], object]
 
 
 CHANNELS_KEY: web.AppKey[dict[str, PageChannel]] = web.AppKey("secret_page_channels")
@@ -110,7 +111,7 @@ async def submit(request: web.Request) -> web.Response:
         error = "\n\n".join(r.text for r in outcome.replies)
         return _form(request, page.locale, token, page.question, channel.messenger,
                      new_password=page.new_password, error=error, status=503)
-    channel.hand_over(page.chat_id, outcome.replies)
+    channel.hand_over(page.chat_id, outcome.replies, outcome.queued)
     follow_up = outcome.replies[-1] if outcome.replies else None
     if follow_up is not None and follow_up.secret_link:
         # The next password question (type it again, or try again): answered on this page, with its new link.

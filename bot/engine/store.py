@@ -138,6 +138,7 @@ class Store:
 
     def _run_batch(self, conn: Connection | None, batch: list[_Job]) -> Connection | None:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        fresh = conn is None
         try:
             if conn is None:
                 conn = self.engine.connect()
@@ -146,8 +147,10 @@ class Store:
                     outcomes.append(self._run_one(conn, job))
         except Exception as exc:
             if _unreachable(exc):
-                log.warning("database unreachable: %d events refused (%s)", len(batch), type(exc).__name__)
                 self._drop(conn)
+                if not fresh:  # a connection that died while idle (the database restarted): once more, anew
+                    return self._run_batch(None, batch)
+                log.warning("database unreachable: %d events refused (%s)", len(batch), type(exc).__name__)
                 self._finish([(job, None, Unavailable()) for job in batch])
                 return None
             # The commit itself failed (disk, deadlock): redo each event on its own, so one event's trouble is

@@ -545,3 +545,29 @@ async def test_a_password_page_post_that_is_not_its_form_is_a_4xx_and_uses_nothi
             assert response.status == status, body[:20]
     status, page = await zalo.type_password(link, "sai-mat-khau-1")  # the link still works
     assert status == 200 and "không đúng" in page
+
+
+async def test_an_answer_lost_with_its_process_is_sent_later_once(zalo: Zalo) -> None:
+    """Zalo answers are kept in the outbox with their event: committed, then the process dies before sending —
+    the pusher sends them once overdue; answers that went out are not sent again."""
+    from bot.channels.zalo.core import CAPABILITIES, incoming
+
+    clock = FixedClock(now())
+    previous = use_clock(clock)
+    try:
+        parsed = incoming(zalo.fake.text("z-lost", "xin chào"))
+        assert parsed is not None
+        outcome = await zalo.app.engine.handle(parsed[0], CAPABILITIES)  # committed; then the crash
+        assert outcome.queued and not zalo.fake.sent["z-lost"]
+        assert await zalo.app.pusher.run_once() == 0  # not overdue yet
+        clock.advance(timedelta(seconds=31))
+        assert await zalo.app.pusher.run_once() == len(outcome.queued)
+        assert "1. Đăng ký tài khoản" in zalo.fake.texts("z-lost")[-1]  # the menu, as a numbered list
+
+        await zalo.say("xin chào")  # sent at once, and marked
+        sent = len(zalo.fake.sent[zalo.chat])
+        await zalo.app.engine.flush_replies_sent()
+        clock.advance(timedelta(seconds=31))
+        assert await zalo.app.pusher.run_once() == 0 and len(zalo.fake.sent[zalo.chat]) == sent
+    finally:
+        use_clock(previous)

@@ -17,7 +17,7 @@ import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
@@ -178,19 +178,22 @@ class ZaloChannel:
             raise Unavailable()
         if outcome.duplicate or not outcome.replies:
             return None
-        return self._later(self.deliver(event.chat_id, outcome.replies))
+        return self._later(self.deliver(event.chat_id, outcome.replies, outcome.queued))
 
-    async def deliver(self, chat_id: str, replies: list[Reply]) -> None:
-        """Send an event's answers in order (also the answers to a password typed on the page)."""
+    async def deliver(self, chat_id: str, replies: list[Reply], queued: Sequence[int] = ()) -> None:
+        """Send an event's answers in order (also the answers to a password typed on the page); once they are
+        out, their outbox rows are marked sent (a process that dies first leaves them to the pusher)."""
         try:
             for reply in merge(replies, CAPABILITIES.max_text):  # one chat gets one message a second
                 await self.sender.send(chat_id, reply)
         except Exception:
-            log.exception("sending an answer on zalo failed")
+            log.exception("sending an answer on zalo failed; the pusher sends it later")
+            return
+        await self.engine.replies_sent(list(queued))
 
-    def hand_over(self, chat_id: str, replies: list[Reply]) -> asyncio.Task[None]:
+    def hand_over(self, chat_id: str, replies: list[Reply], queued: Sequence[int] = ()) -> asyncio.Task[None]:
         """Answers made elsewhere (a password typed on the page) go out in the background, in order."""
-        return self._later(self.deliver(chat_id, replies))
+        return self._later(self.deliver(chat_id, replies, queued))
 
     async def idle(self) -> None:
         """Wait until every event taken and every answer handed over has been dealt with."""

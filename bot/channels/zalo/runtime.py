@@ -35,6 +35,7 @@ async def start_zalo(
     pacer = Pacer(settings.zalo_rate_global, settings.zalo_rate_per_chat, settings.zalo_burst_per_chat, channel=CHANNEL)
     channel = ZaloChannel(api, engine, Sender(api, pacer, media, engine.services.public_url))
     pusher.deliverers[CHANNEL] = channel.deliver_push
+    engine.keep_replies(CHANNEL)  # answers survive a crash between the commit and the send
     secret_page.register(web_app, CHANNEL, secret_page.PageChannel(MESSENGER, CAPABILITIES, channel.hand_over))
     files = engine.services.files
 
