@@ -79,8 +79,12 @@ async def _serve(settings: Settings) -> None:
         host, _, port = settings.metrics_addr.rpartition(":")
         metrics_runner = web.AppRunner(app.metrics_app(), access_log=None)
         await metrics_runner.setup()
-        await web.TCPSite(metrics_runner, host or "127.0.0.1", int(port)).start()
-        logging.getLogger("sskdt").info("metrics on http://%s/metrics", settings.metrics_addr)
+        try:
+            await web.TCPSite(metrics_runner, host or "127.0.0.1", int(port)).start()
+            logging.getLogger("sskdt").info("metrics on http://%s/metrics", settings.metrics_addr)
+        except (OSError, ValueError) as exc:  # the port is taken (another instance): serve people anyway
+            logging.getLogger("sskdt").warning("metrics not served: %s cannot be used (%s); set SSKDT_METRICS_ADDR",
+                                               settings.metrics_addr, exc.__class__.__name__)
     leadership = Leadership(None if is_sqlite(settings.effective_database_url) else app.store.engine)
 
     async def duties() -> None:

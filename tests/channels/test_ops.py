@@ -3,9 +3,15 @@ a request id on every response and log line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -75,3 +81,33 @@ def test_json_log_lines_name_their_request() -> None:
         request_id.reset(token)
     assert line["request_id"] == rid and line["level"] == "WARNING"
     assert line["message"] == "database unreachable: 3 events"
+
+
+async def test_a_taken_metrics_port_does_not_stop_the_service(tmp_path: Path) -> None:
+    """A second `sskdt run` on one machine (or any program on 9464): people are served, metrics are said to be off."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        metrics_port = taken.getsockname()[1]
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        env = dict(os.environ, SSKDT_METRICS_ADDR=f"127.0.0.1:{metrics_port}", SSKDT_LOG_LEVEL="WARNING")
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir", str(tmp_path)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(600):
+                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        await asyncio.sleep(0.1)  # waiting for the port to open
+                else:
+                    raise AssertionError("the service did not start")
+        finally:
+            proc.terminate()
+            _, errors = proc.communicate(timeout=30)
+    assert "metrics not served" in errors
