@@ -135,11 +135,13 @@ class App:
 def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = timedelta(days=30),
                  site_records_for: timedelta = timedelta(days=365)) -> None:
     """Forget update keys after 7 days, stale drafts after their lifetime, undeliverable pushes after 7 days,
+    answers kept for delivery a day after they were dealt with,
     web chat sessions unused for 30 days, password throttles after a day; transcripts and idle conversations
     after ``keep`` (``SSKDT_TRANSCRIPT_DAYS``), abandoned sign-ups after a day; a site's records that matched
     no one after ``site_records_for`` (``SSKDT_SITE_RECORD_DAYS``)."""
     conversations.expire(conn, updates_after=timedelta(days=7), drafts_after=draft_ttl)
     outbox.expire_stale(conn, timedelta(days=7))
+    outbox.forget_answers(conn, timedelta(days=1))
     web_sessions.expire(conn)
     throttle.expire(conn)
     otp.expire(conn)

@@ -97,8 +97,9 @@ class Pusher:
                 if delivered is False:
                     await self.store.run(lambda conn: outbox.mark_blocked(conn, item.id))
                     return 0
-                # A sent SMS forgets its text (it carries a one-time code).
-                await self.store.run(lambda conn: outbox.mark_sent(conn, item.id, forget=item.kind == "sms"))
+                # A sent SMS forgets its text (it carries a one-time code), a sent answer its words.
+                await self.store.run(lambda conn: outbox.mark_sent(conn, item.id,
+                                                                   forget=item.kind in ("sms", outbox.REPLY)))
             return 1
         except Exception:
             log.exception("push %d failed (channel=%s)", item.id, item.channel)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.services.dates import utcnow
 from models.tables import ChannelIdentity, Outbox, table
@@ -56,8 +56,17 @@ def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads:
 
 
 def mark_all_sent(conn: Connection, item_ids: list[int]) -> None:
+    """Answers that went out: marked, and their text forgotten (it is personal data, and delivered)."""
     conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == "pending")
-                 .values(state="sent", sent_at=utcnow()))
+                 .values(state="sent", sent_at=utcnow(), payload={}))
+
+
+def forget_answers(conn: Connection, older_than: timedelta) -> int:
+    """Answers kept for delivery are deleted once dealt with (sent, blocked, given up) and this old."""
+    return int(conn.execute(
+        delete(OUTBOX).where(OUTBOX.c.kind == REPLY, OUTBOX.c.state != "pending",
+                             OUTBOX.c.created_at < utcnow() - older_than)
+    ).rowcount)
 
 
 def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload: dict[str, Any]) -> int:

@@ -288,8 +288,13 @@ async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_neve
     """An update committed, then the process dies before its answer goes out: Telegram's redelivery is a
     duplicate (applied once, so no answer), and the pusher sends the kept answer once it is overdue. An answer
     that did go out is never sent again."""
+    import json
     from datetime import UTC, datetime, timedelta
+    from functools import partial
 
+    from sqlalchemy import text
+
+    from bot.app import housekeeping
     from bot.channels.telegram.core import CAPABILITIES, incoming
     from bot.services.dates import FixedClock, use_clock
 
@@ -317,5 +322,14 @@ async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_neve
             await sqlite_app.engine.flush_replies_sent()  # within a second, or with the next event
             clock.advance(timedelta(seconds=31))
             assert await sqlite_app.pusher.run_once() == 0 and len(fake.sent[7301]) == 1
+
+            kept = await sqlite_app.store.run(lambda conn: conn.execute(text(
+                "SELECT state, payload FROM outbox WHERE kind = 'reply'")).all())
+            assert kept and all(state == "sent" and json.loads(payload) == {} for state, payload in kept)
+            clock.advance(timedelta(days=1, minutes=1))
+            await sqlite_app.store.run(partial(housekeeping, draft_ttl=timedelta(days=7)))
+            left = await sqlite_app.store.run(lambda conn: conn.execute(text(
+                "SELECT count(*) FROM outbox WHERE kind = 'reply'")).scalar_one())
+            assert left == 0  # delivered answers do not stay on disk
     finally:
         use_clock(previous)
