@@ -14,7 +14,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
+
+from models.db import ping, try_advisory_lock
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x53534B4454  # "SSKDT"
@@ -55,7 +57,7 @@ class Leadership:
             if self._conn is None:
                 # Autocommit: the lock belongs to the session, and no transaction stays open beside it.
                 self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar())
+            return try_advisory_lock(self._conn, LOCK_KEY)
         except Exception:
             log.warning("the leadership lock could not be asked for (database unreachable?)")
             self._drop()
@@ -66,7 +68,7 @@ class Leadership:
             return True
         try:
             assert self._conn is not None
-            self._conn.execute(text("SELECT 1"))
+            ping(self._conn)
             return True
         except Exception:
             self._drop()  # the session, and the lock with it, is gone

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,22 @@ def cursor(conn: Connection) -> Any:
     """The DB-API cursor of the connection SQLAlchemy holds (same transaction), after the deferred statements."""
     flush_deferred(conn)
     return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def time_param(conn: Connection, moment: Any) -> Any:
+    """A datetime as a raw statement's parameter: SQLAlchemy's SQLite DateTime is ISO text with a space;
+    PostgreSQL takes the datetime itself."""
+    return moment if conn.dialect.name == "postgresql" else moment.isoformat(" ")
+
+
+def try_advisory_lock(conn: Connection, key: int) -> bool:
+    """PostgreSQL: take the session-level advisory lock ``key`` if nobody holds it."""
+    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+
+
+def ping(conn: Connection) -> None:
+    """Raises when the connection (and a session lock it holds) is gone."""
+    conn.execute(text("SELECT 1"))
 
 
 # Statements that need no answer of their own (an event's SAVEPOINT, the RELEASE of the one before) wait here

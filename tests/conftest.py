@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from bot.app import App, build
 from bot.config import Settings
-from tests.helpers import Chat
+from tests.helpers import Chat, served
 
 POSTGRES_URL = os.environ.get("SSKDT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
@@ -65,15 +65,8 @@ async def sqlite_app(tmp_path: Path) -> AsyncIterator[App]:
 @pytest.fixture
 async def web_base_url(sqlite_app: App) -> AsyncIterator[str]:
     """The web chat served on a free loopback port (real HTTP)."""
-    from aiohttp import web
-
-    runner = web.AppRunner(sqlite_app.web_app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with served(sqlite_app.web_app()) as base:
+        yield base
 
 
 @pytest.fixture

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+from aiohttp import web
 from sqlalchemy import Connection, select
 
 from bot.app import App
@@ -21,8 +27,36 @@ from tests.scripts import signup as signup_script
 WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
 
-__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "read_sms", "send_form", "setup_state", "signup",
-           "sms_code"]
+__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "read_sms", "send_form", "served", "setup_state",
+           "signup", "sms_code", "until_serving"]
+
+
+@asynccontextmanager
+async def served(app: web.Application) -> AsyncIterator[str]:
+    """``app`` on a free loopback port (real HTTP); its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
+
+
+async def until_serving(url: str, proc: subprocess.Popen[Any], seconds: float = 60) -> None:
+    """Wait until the `sskdt run` process ``proc`` answers 200 at ``url`` (it must not exit meanwhile)."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(int(seconds * 10)):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)  # waiting for the port to open, not for an outcome
+    raise AssertionError(f"{url} did not answer")
 
 
 @dataclass

@@ -11,6 +11,7 @@ written on each log line the request causes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-from bot.engine import Engine
+from bot.engine import Engine, Unavailable
 from bot.logs import new_request_id
 
 Ready = Callable[[], Awaitable[str | None]]  # None when ready, else why not (said to the load balancer)
@@ -60,9 +61,9 @@ def _registry() -> Any:
 
 def metrics_app(engine: Engine, ready: Ready) -> web.Application:
     async def metrics(_request: web.Request) -> web.Response:
-        problem = await ready()
-        if problem is None:
-            await engine.refresh_gauges()
+        if await ready() is None:
+            with contextlib.suppress(Unavailable):  # gone since: the last values are shown
+                await engine.refresh_gauges()
         body = generate_latest(_registry())
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

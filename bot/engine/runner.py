@@ -42,18 +42,18 @@ from bot.services.errors import Invalid
 from bot.services.text import clean
 
 log = logging.getLogger(__name__)
-def _drain(items: deque[int]) -> list[int]:
-    out = []
-    while items:
-        out.append(items.popleft())
-    return out
-
-
 RECOVER_REPLIES_AFTER = timedelta(seconds=30)  # an answer not marked sent by then was lost with its process
 MARK_SENT_EVERY = 0.05  # seconds: marks of sent answers gathered before they are written
 PRIORITY_WORK = frozenset({"password_ok"})  # checking a log-in's password goes before hashing new ones
 
 Render = Callable[[Reply], dict[str, Any]]
+
+
+def _drain(items: deque[int]) -> list[int]:
+    out = []
+    while items:
+        out.append(items.popleft())
+    return out
 
 
 @dataclass(slots=True)
@@ -248,9 +248,8 @@ class Engine:
         for reply in replies:
             reply.locale = state.locale
         session = "" if state.account_id == account_before else ("logout" if state.account_id is None else "login")
-        kept = queued[-1] if incoming.channel in self.durable_replies and replies else None
         return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session,
-                       queued=[int(row[0]) for row in kept or []])
+                       queued=[int(row[0]) for row in (queued[0] if also else None) or []])
 
     def _dispatch(self, ctx: Ctx) -> bool:
         """Handle the event; True when it was a password (the channel should delete it)."""

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from bot.services.dates import utcnow
-from models.db import execute
+from models.db import execute, time_param
 from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
 CONVERSATION = table(Conversation)
@@ -107,11 +107,6 @@ _UPDATE = (
 _CLAIM = "INSERT INTO processed_update (update_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1"
 
 
-def _time(conn: Connection, moment: datetime) -> Any:
-    # SQLAlchemy's SQLite DateTime is ISO text with a space; PostgreSQL takes the datetime itself.
-    return moment if conn.dialect.name == "postgresql" else moment.isoformat(" ")
-
-
 def _json(value: Any) -> Any:
     return value if value is None or not isinstance(value, str) else json.loads(value)
 
@@ -151,7 +146,7 @@ def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> Stat
 
 
 def _claim_statement(conn: Connection, update_key: str) -> Statement:
-    return _CLAIM, (update_key, _time(conn, utcnow()))
+    return _CLAIM, (update_key, time_param(conn, utcnow()))
 
 
 def claim_update(conn: Connection, update_key: str) -> bool:
@@ -171,7 +166,7 @@ def _save_statement(conn: Connection, state: State) -> Statement:
     values = (
         state.locale, state.flow, state.step, state.data_json(),
         None if state.draft is None else json.dumps(state.draft.to_json(), ensure_ascii=False), state.account_id,
-        state.version + 1, _time(conn, utcnow()),
+        state.version + 1, time_param(conn, utcnow()),
     )
     if state.is_new:
         return _INSERT, (state.key, *values)
@@ -185,7 +180,7 @@ def save(conn: Connection, state: State) -> None:
 
 
 def _append_statement(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> Statement:
-    now = _time(conn, utcnow())
+    now = time_param(conn, utcnow())
     rows = ", ".join(["(?, ?, ?)"] * len(payloads))
     values = tuple(v for p in payloads for v in (key, json.dumps(p, ensure_ascii=False), now))
     return f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} RETURNING id", values

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.services.dates import utcnow
+from models.db import time_param
 from models.tables import ChannelIdentity, Outbox, table
 
 OUTBOX, IDENTITY = table(Outbox), table(ChannelIdentity)
@@ -45,9 +46,7 @@ def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads:
     and marks them sent; rows still pending ``recover_after`` later (the process died in between) are sent by
     the pusher."""
     now = utcnow()
-    stamp = now if conn.dialect.name == "postgresql" else now.isoformat(" ")
-    due = now + recover_after
-    due_stamp = due if conn.dialect.name == "postgresql" else due.isoformat(" ")
+    stamp, due_stamp = time_param(conn, now), time_param(conn, now + recover_after)
     rows = ", ".join(["(?, ?, ?, ?, 'pending', 0, ?, ?)"] * len(payloads))
     values = tuple(v for p in payloads for v in (channel, chat_id, REPLY, json.dumps(p, ensure_ascii=False),
                                                  due_stamp, stamp))

@@ -3,7 +3,6 @@ a request id on every response and log line."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -15,21 +14,17 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import App
 from bot.logs import JsonFormatter, new_request_id, request_id
+from tests.helpers import served, until_serving
 
 
 @pytest.fixture
 async def metrics_url(sqlite_app: App) -> AsyncIterator[str]:
-    runner = web.AppRunner(sqlite_app.metrics_app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await runner.cleanup()
+    async with served(sqlite_app.metrics_app()) as base:
+        yield base
 
 
 async def test_health_readiness_and_metrics(sqlite_app: App, web_base_url: str, metrics_url: str) -> None:
@@ -96,17 +91,7 @@ async def test_a_taken_metrics_port_does_not_stop_the_service(tmp_path: Path) ->
         proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir", str(tmp_path)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            async with aiohttp.ClientSession() as http:
-                for _ in range(600):
-                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                    try:
-                        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        await asyncio.sleep(0.1)  # waiting for the port to open
-                else:
-                    raise AssertionError("the service did not start")
+            await until_serving(f"http://127.0.0.1:{port}/healthz", proc)
         finally:
             proc.terminate()
             _, errors = proc.communicate(timeout=30)

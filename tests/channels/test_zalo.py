@@ -33,7 +33,16 @@ from bot.services.qr_reader import QR_ONLY
 from handlers.registration import DETAILS
 from tests.conftest import cheap_settings
 from tests.fakes.zalo_api import FakeZalo, Limits
-from tests.helpers import PASSWORD, Chat, answer_form, photographed_qr, read_sms, send_form, signup
+from tests.helpers import (
+    PASSWORD,
+    Chat,
+    answer_form,
+    photographed_qr,
+    read_sms,
+    send_form,
+    signup,
+    until_serving,
+)
 from tests.scripts import Button, details, history, in_order
 
 SECRET = "zalo-webhook-secret-for-tests"
@@ -498,15 +507,7 @@ async def test_sskdt_run_serves_zalo_by_webhook(tmp_path: Path) -> None:
     try:
         await fake.wait_calls("setWebhook", 1, timeout=60)
         assert fake.webhook == {"url": f"http://127.0.0.1:{port}/zalo/webhook", "secret_token": SECRET}
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)  # waiting for the port to open, not for an outcome
+        await until_serving(f"http://127.0.0.1:{port}/", proc, seconds=30)
         assert await fake.deliver(fake.text("z-proc", "xin chào")) == 200
         (message,) = await fake.wait_sent("z-proc", 1)  # the greeting and the menu, in one message
         assert message["text"].startswith("Xin chào Anh/Chị")
