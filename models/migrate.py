@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -24,7 +25,9 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@cache
 def head_revision() -> str:
+    """The newest migration the code has (read from the scripts once: /readyz asks every few seconds)."""
     from alembic.script import ScriptDirectory
 
     return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())
