@@ -66,6 +66,19 @@ async def _serve(settings: Settings) -> None:
         await zalo_runtime.register_once(settings, app.engine, zalo)
         if not settings.zalo_webhook_url:
             background.append(asyncio.create_task(zalo.poll()))
+    peers = None
+    if not is_sqlite(settings.effective_database_url):  # other workers may share the messengers' limits
+        from bot.peers import Peers
+
+        peers = Peers(settings.effective_database_url)
+        for channel in (telegram, zalo):
+            if channel is not None:
+                peers.watch(channel.sender.pacer)
+        try:
+            await peers.start()  # counted before the first message this worker sends
+        except Exception:
+            logging.getLogger("sskdt").warning("the other workers cannot be counted yet (database unreachable?)")
+        background.append(asyncio.create_task(peers.run()))
     worker = os.environ.get(WORKER_INDEX)  # set by the supervisor of `sskdt run --workers N`
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
@@ -102,6 +115,8 @@ async def _serve(settings: Settings) -> None:
         leadership.close()
         for task in background:
             task.cancel()
+        if peers is not None:
+            await peers.close()
         if telegram is not None:
             await telegram.api.close()
         if zalo is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from models.db import ping, try_advisory_lock
 
 log = logging.getLogger(__name__)
-LOCK_KEY = 0x53534B4454  # "SSKDT"
+LOCK_KIND = 0x53534B4C  # "SSKL": this deployment's leader
 
 
 class Leadership:
@@ -57,7 +57,7 @@ class Leadership:
             if self._conn is None:
                 # Autocommit: the lock belongs to the session, and no transaction stays open beside it.
                 self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return try_advisory_lock(self._conn, LOCK_KEY)
+            return try_advisory_lock(self._conn, LOCK_KIND)
         except Exception:
             log.warning("the leadership lock could not be asked for (database unreachable?)")
             self._drop()

@@ -91,9 +91,15 @@ def time_param(conn: Connection, moment: Any) -> Any:
     return moment if conn.dialect.name == "postgresql" else moment.isoformat(" ")
 
 
-def try_advisory_lock(conn: Connection, key: int) -> bool:
-    """PostgreSQL: take the session-level advisory lock ``key`` if nobody holds it."""
-    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+# What a deployment's schema is called, as a number: deployments sharing one database (staging beside
+# production, the test suite beside a benchmark) keep their locks and notification channels apart.
+DEPLOYMENT_KEY = "SELECT hashtext(current_schema()) & 2147483647"
+
+
+def try_advisory_lock(conn: Connection, kind: int) -> bool:
+    """PostgreSQL: take this deployment's session-level advisory lock ``kind`` if nobody holds it."""
+    statement = text(f"SELECT pg_try_advisory_lock(:kind, ({DEPLOYMENT_KEY}))")
+    return bool(conn.execute(statement, {"kind": kind}).scalar())
 
 
 def ping(conn: Connection) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import re
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
 
 __all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "read_sms", "send_form", "served", "setup_state",
-           "signup", "sms_code", "until_serving"]
+           "signup", "sms_code", "until", "until_serving"]
 
 
 @asynccontextmanager
@@ -42,6 +43,19 @@ async def served(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
     finally:
         await runner.cleanup()
+
+
+async def until(check: Callable[[], Any], what: str, seconds: float = 60) -> None:
+    """Wait for a condition of a running service (a port to open, a worker to come back, a notice to arrive),
+    bounded: the deadline fails the test, the polling decides nothing."""
+    for _ in range(int(seconds * 20)):
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def until_serving(url: str, proc: subprocess.Popen[Any], seconds: float = 60) -> None:

@@ -46,8 +46,10 @@ class Pacer:
 
     def __init__(self, global_per_second: float = 30, per_chat_per_second: float = 1, per_chat_burst: int = 1,
                  channel: str = "") -> None:
-        self.channel = channel  # the messenger, for the metrics
-        self.global_limit = max(int(global_per_second), 1)
+        self.channel = channel  # the messenger, for the metrics and the other workers
+        self.configured_global = max(int(global_per_second), 1)
+        self.global_limit = self.configured_global
+        self.announce: Callable[[str, float], None] | None = None  # tells the other workers of a 429
         self.chat_rate = per_chat_per_second
         self.chat_burst = max(int(per_chat_burst), 1)
         self._finished: deque[float] = deque()
@@ -102,9 +104,20 @@ class Pacer:
             waits.append(self._finished[0] + 1.0 - now if self._finished else POLL)
         return max(waits)
 
-    def pause(self, seconds: float) -> None:
-        """Obey a 429: nothing goes out until ``retry_after`` has passed."""
+    def pause(self, seconds: float, *, heard: bool = False) -> None:
+        """Obey a 429: nothing goes out until ``retry_after`` has passed; the other workers are told, unless
+        the pause was ``heard`` from one of them."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        if not heard and self.announce is not None:
+            self.announce(self.channel, seconds)
+
+    def pause_left(self) -> float:
+        """Seconds until sending may go on after a 429 (0 when not paused)."""
+        return max(self._paused_until - time.monotonic(), 0.0)
+
+    def share(self, workers: int) -> None:
+        """Send at this worker's share of the messenger's global rate, ``workers`` sending at once."""
+        self.global_limit = max(self.configured_global // max(workers, 1), 1)
 
 
 async def send_paced(pacer: Pacer, chat_id: Hashable, action: Callable[[], Awaitable[object]], *,

@@ -110,6 +110,8 @@ class Pusher:
         if item.kind == "sms":  # text made when queued (a one-time code): sent as it is
             return Reply(str(item.payload.get("text") or ""))
         if item.kind == outbox.REPLY:  # an answer whose process died before sending it
+            if await self.store.run(partial(self._superseded, item)):
+                return None
             return reply_from_payload(item.payload)
         if item.kind == "appointment":
             return await self._appointment(item)
@@ -175,6 +177,16 @@ class Pusher:
             return None
         return Reply(i18n.t(locale, "push.announcement_report", total=int(item.payload.get("total", 0)), **counts),
                      locale=locale)
+
+    def _superseded(self, item: outbox.Item, conn: Connection) -> bool:
+        """A kept answer is late: send it only if it is still the chat's latest (no event since its own);
+        otherwise it is marked superseded (the person has moved on, or its mark was lost after it went out)."""
+        key = conversations.conversation_key(item.channel, item.chat_id)
+        current = conversations.load(conn, key, default_locale=self.default_locale, lock=False).version
+        if current <= int(item.payload.get("version", current)):
+            return False
+        outbox.mark_superseded(conn, item.id)
+        return True
 
     def _locale(self, item: outbox.Item, conn: Connection) -> str:
         key = conversations.conversation_key(item.channel, item.chat_id)

@@ -239,7 +239,9 @@ class Engine:
         also = []
         if incoming.channel in self.durable_replies and replies:
             also.append(outbox.replies_statement(conn, channel=incoming.channel, chat_id=incoming.chat_id,
-                                                 payloads=[reply_payload(r) for r in replies],
+                                                 # the conversation's version once this event is saved
+                                                 payloads=[{**reply_payload(r), "version": state.version + 1}
+                                                           for r in replies],
                                                  recover_after=RECOVER_REPLIES_AFTER))
         ids, queued = conversations.close_event(
             conn, state, [render(r) for r in replies] if render is not None else [], *also)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.services.dates import utcnow
 from models.tables import DeployState, table
@@ -15,6 +16,12 @@ def get(conn: Connection, key: str) -> str | None:
 
 
 def put(conn: Connection, key: str, value: str) -> None:
-    if conn.execute(update(STATE).where(STATE.c.key == key).values(value=value, updated_at=utcnow())).rowcount:
+    """Set ``key``; workers starting together may all set it at once (the last one wins, nobody fails)."""
+    change = update(STATE).where(STATE.c.key == key).values(value=value, updated_at=utcnow())
+    if conn.execute(change).rowcount:
         return
-    conn.execute(insert(STATE).values(key=key, value=value, updated_at=utcnow()))
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(STATE).values(key=key, value=value, updated_at=utcnow()))
+    except IntegrityError:  # another worker inserted it a moment ago
+        conn.execute(change)

@@ -115,6 +115,13 @@ def mark_sent(conn: Connection, item_id: int, *, forget: bool = False) -> None:
     conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(**values))
 
 
+def mark_superseded(conn: Connection, item_id: int) -> None:
+    """A kept answer never sent because the conversation moved on (the person wrote again and got a newer one):
+    sending it late would ask a question already answered. Its words are forgotten."""
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id)
+                 .values(state="superseded", sent_at=utcnow(), payload={}))
+
+
 def mark_blocked(conn: Connection, item_id: int) -> None:
     """Not delivered: the person blocked the bot (counted apart from failures)."""
     conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(state="blocked", sent_at=utcnow()))

@@ -320,12 +320,23 @@ async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_neve
             await channel.handle_update({"update_id": 4243, **fake.text(7301, "/start")})  # sent at once
             assert len(fake.sent[7301]) == 1
             await sqlite_app.engine.flush_replies_sent()  # within a second, or with the next event
+            # A lost answer whose person has written again since: the newer answer stands, the lost one is
+            # never sent late (it would ask a question already past).
+            lost = incoming({"update_id": 4244, **fake.text(7302, "/start")})
+            assert lost is not None
+            await sqlite_app.engine.handle(lost[0], CAPABILITIES)  # committed; then the crash
+            await channel.handle_update({"update_id": 4245, **fake.text(7302, "/start")})  # no answer came: again
+            answered = fake.texts(7302)
+            assert len(answered) == 1 and "Anh/Chị muốn làm gì?" in answered[0]
+            await sqlite_app.engine.flush_replies_sent()
             clock.advance(timedelta(seconds=31))
-            assert await sqlite_app.pusher.run_once() == 0 and len(fake.sent[7301]) == 1
+            assert await sqlite_app.pusher.run_once() == 0
+            assert len(fake.sent[7301]) == 1 and fake.texts(7302) == answered
 
             kept = await sqlite_app.store.run(lambda conn: conn.execute(text(
                 "SELECT state, payload FROM outbox WHERE kind = 'reply'")).all())
-            assert kept and all(state == "sent" and json.loads(payload) == {} for state, payload in kept)
+            assert kept and all(state in ("sent", "superseded") and json.loads(payload) == {}
+                                for state, payload in kept)
             clock.advance(timedelta(days=1, minutes=1))
             await sqlite_app.store.run(partial(housekeeping, draft_ttl=timedelta(days=7)))
             left = await sqlite_app.store.run(lambda conn: conn.execute(text(

@@ -5,15 +5,12 @@ both workers' counts."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -22,6 +19,7 @@ from bot.__main__ import main
 from bot.config import Settings
 from bot.workers import refusal
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import until
 
 SECRET = "workers-webhook-secret"
 
@@ -46,18 +44,6 @@ def test_more_than_one_worker_needs_postgresql_and_webhooks(tmp_path: Path, caps
     assert refusal(polled, 1) is None  # one worker may poll
 
 
-async def _until(check: Callable[[], Any], what: str, seconds: float = 60) -> None:
-    """Wait for a condition of the running service (a port to open, a worker to come back), bounded."""
-    for _ in range(int(seconds * 10)):
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_two_workers_apply_each_update_once_and_survive_a_kill(tmp_path: Path, pg_schema_url: str) -> None:
     fake = FakeTelegram()
     await fake.start()
@@ -66,8 +52,9 @@ async def test_two_workers_apply_each_update_once_and_survive_a_kill(tmp_path: P
                SSKDT_TELEGRAM_API_URL=fake.base_url, SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_METRICS_ADDR=f"127.0.0.1:{metrics}",
                SSKDT_ARGON2_MEMORY_KIB="1024", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="WARNING")
+    log = tmp_path / "supervisor.log"
     supervisor = subprocess.Popen([sys.executable, "-m", "bot", "run", "--workers", "2", "--port", str(port),
-                                   "--data-dir", str(tmp_path)], env=env)
+                                   "--data-dir", str(tmp_path)], env=env, stderr=log.open("wb"))
     try:
         async with aiohttp.ClientSession() as http:
             async def ready() -> bool:
@@ -78,8 +65,8 @@ async def test_two_workers_apply_each_update_once_and_survive_a_kill(tmp_path: P
                 except aiohttp.ClientError:
                     return False
 
-            await _until(ready, "the workers to serve")
-            await _until(lambda: len(_workers(supervisor.pid)) == 2, "two workers")
+            await until(ready, "the workers to serve")
+            await until(lambda: len(_workers(supervisor.pid)) == 2, "two workers")
 
             async def each_twice(chats: range) -> None:
                 for chat in chats:  # Telegram retrying an update while the first delivery is still being handled
@@ -90,11 +77,13 @@ async def test_two_workers_apply_each_update_once_and_survive_a_kill(tmp_path: P
             await each_twice(range(9000, 9020))
             assert all(len(fake.sent[chat]) == 1 for chat in range(9000, 9020))  # one answer each, not two or three
 
+            # Both started at once and both registered the webhook: neither failed doing so.
+            assert "exited" not in log.read_text(), log.read_text()
             victim = min(_workers(supervisor.pid))
             os.kill(victim, signal.SIGKILL)
-            await _until(lambda: victim not in _workers(supervisor.pid) and len(_workers(supervisor.pid)) == 2,
+            await until(lambda: victim not in _workers(supervisor.pid) and len(_workers(supervisor.pid)) == 2,
                          "the killed worker to be started again")
-            await _until(ready, "the workers to serve again")
+            await until(ready, "the workers to serve again")
             await each_twice(range(9100, 9110))
             assert all(len(fake.sent[chat]) == 1 for chat in range(9100, 9110))
 
@@ -108,7 +97,7 @@ async def test_two_workers_apply_each_update_once_and_survive_a_kill(tmp_path: P
                            if line.startswith('sskdt_updates_total{channel="telegram",outcome="applied"}')]
                 return sum(applied) >= 30  # both workers' (and the killed one's) counts, added up
 
-            await _until(counted, "the metrics of both workers")
+            await until(counted, "the metrics of both workers")
     finally:
         supervisor.terminate()
         supervisor.wait(timeout=30)

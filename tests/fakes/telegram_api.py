@@ -43,6 +43,7 @@ class FakeTelegram:
     files: dict[str, bytes] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     too_many: int = 0  # 429 answers given
+    over_limit: int = 0  # of which for going over the limits (not thrown in by ``fail_every``/``throttle_next``)
     ignored_retry_after: int = 0  # requests that came before the retry_after we gave had passed
     answered_in_webhook: int = 0  # methods the bot put in its webhook answers (run by "Telegram")
     fail_every: int = 0  # every Nth message the bot sends gets a 500 or a 429 instead (0: never)
@@ -58,6 +59,7 @@ class FakeTelegram:
         self._chat_buckets: dict[int, tuple[float, float]] = {}
         self._blocked_until: dict[int | None, tuple[float, float]] = {}
         self.blocked_by_user: set[int] = set()
+        self.ignored_after: list[float] = []  # seconds from each 429 to a request that came during its pause
         self._runner: web.AppRunner | None = None
         self._sends = 0
         self.base_url = ""
@@ -142,6 +144,7 @@ class FakeTelegram:
             start, end = self._blocked_until.get(scope, (0.0, 0.0))
             if start <= now < end:
                 self.ignored_retry_after += 1
+                self.ignored_after.append(now - start + IN_FLIGHT_GRACE)
 
     def throttle_next(self, retry_after: int) -> None:
         """Answer the next send with 429 whatever the rate, as Telegram sometimes does."""
@@ -174,6 +177,7 @@ class FakeTelegram:
             scope = chat_id
         if wait > 0:
             self.too_many += 1
+            self.over_limit += 1
             retry_after = max(1, math.ceil(wait))
             self._blocked_until[scope] = (now + IN_FLIGHT_GRACE, now + retry_after)
             return web.json_response(
