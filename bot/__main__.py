@@ -70,7 +70,7 @@ async def _serve(settings: Settings) -> None:
     if not is_sqlite(settings.effective_database_url):  # other workers may share the messengers' limits
         from bot.peers import Peers
 
-        peers = Peers(settings.effective_database_url)
+        peers = Peers(settings.effective_database_url, process=app.engine.process)
         for channel in (telegram, zalo):
             if channel is not None:
                 peers.watch(channel.sender.pacer)

@@ -200,7 +200,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
                     cpu_queue=settings.cpu_queue)
     # The web chat is always served: its messages are kept for reading back, pushes included.
     engine.keep_transcript(webchat.CHANNEL, webchat.render)
-    pusher = Pusher(store, qr, cpu, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite)
+    pusher = Pusher(store, qr, cpu, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite,
+                    process=engine.process)
     engine.after_push = pusher.wake
     sender: SmsSender = HttpSms(settings.sms_url, settings.sms_token) if settings.sms_url else ConsoleSms()
 

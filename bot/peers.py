@@ -26,7 +26,7 @@ from psycopg import sql
 from sqlalchemy import make_url
 
 from bot.channels.pacing import Pacer
-from models.db import DEPLOYMENT_KEY
+from models.db import DEPLOYMENT_KEY, PROCESS_KIND, PROCESS_LOCK
 
 log = logging.getLogger(__name__)
 Connection = psycopg.AsyncConnection[Any]
@@ -42,8 +42,9 @@ def conninfo(database_url: str) -> str:
 
 
 class Peers:
-    def __init__(self, database_url: str, *, every: float = 5.0) -> None:
+    def __init__(self, database_url: str, *, process: str = "", every: float = 5.0) -> None:
         self.conninfo = conninfo(database_url)
+        self.process = process  # the engine's: its lock tells other workers this process is alive
         self.every = every
         self.count = 1
         self.pacers: dict[str, Pacer] = {}
@@ -67,6 +68,8 @@ class Peers:
         try:
             deployment = await self._one(connection, DEPLOYMENT_KEY)
             await connection.execute("SELECT pg_advisory_lock_shared(%s, %s)", (PEERS_KIND, deployment))
+            if self.process:  # the answers it keeps are not recovered by others while it lives
+                await connection.execute(PROCESS_LOCK, (PROCESS_KIND, self.process))
             self._channel = f"sskdt_pause_{deployment}"
             await connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
             self.deployment = deployment

@@ -102,6 +102,23 @@ def try_advisory_lock(conn: Connection, kind: int) -> bool:
     return bool(conn.execute(statement, {"kind": kind}).scalar())
 
 
+# Each running process holds a lock named after its id, so others can tell whether it is still alive (PostgreSQL
+# ends a dead process's session, and its locks with it).
+PROCESS_KIND = 0x53534B4F  # "SSKO"
+PROCESS_LOCK = "SELECT pg_advisory_lock(%s, hashtext(%s) & 2147483647)"
+_PROCESS_ALIVE = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+    " AND classid::bigint = :kind AND objid::bigint = (hashtext(:process) & 2147483647)"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))")
+
+
+def process_alive(conn: Connection, process: str) -> bool:
+    """Whether the process ``process`` still holds its lock (PostgreSQL); elsewhere no other process runs."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(conn.execute(_PROCESS_ALIVE, {"kind": PROCESS_KIND, "process": process}).scalar())
+
+
 def ping(conn: Connection) -> None:
     """Raises when the connection (and a session lock it holds) is gone."""
     conn.execute(text("SELECT 1"))

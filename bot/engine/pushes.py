@@ -31,6 +31,7 @@ from bot.services.qr_codes import QrImages
 
 log = logging.getLogger(__name__)
 REPORT_WAIT = timedelta(seconds=5)  # how often an announcement's report looks whether its batch is through
+RECHECK_SENDING = timedelta(seconds=30)  # a kept answer its live process is still sending: looked at again
 
 # Sends a reply to a chat id: False when the person blocked the bot; raises when it could not be sent.
 Deliverer = Callable[[str, Reply], Awaitable[bool | None]]
@@ -41,6 +42,7 @@ class Pusher:
     def __init__(
         self, store: Store, qr: QrImages, cpu: Any, transcripts: dict[str, Render], *,
         default_locale: str = i18n.DEFAULT_LOCALE, poll_seconds: float = 1.0, lock_rows: bool = False,
+        process: str = "",
     ) -> None:
         self.store = store
         self.qr = qr
@@ -49,6 +51,7 @@ class Pusher:
         self.poll_seconds = poll_seconds
         self.transcripts = transcripts  # the engine's: channels whose messages are read back
         self.lock_rows = lock_rows
+        self.process = process  # this process: the kept answers it is still sending are not recovered
         self.deliverers: dict[str, Deliverer] = {}
         self._wake = asyncio.Event()
 
@@ -109,8 +112,8 @@ class Pusher:
     async def _message(self, item: outbox.Item) -> Reply | None:
         if item.kind == "sms":  # text made when queued (a one-time code): sent as it is
             return Reply(str(item.payload.get("text") or ""))
-        if item.kind == outbox.REPLY:  # an answer whose process died before sending it
-            if await self.store.run(partial(self._superseded, item)):
+        if item.kind == outbox.REPLY:  # an answer whose process died (or gave up) before sending it
+            if not await self.store.run(partial(self._recoverable, item)):
                 return None
             return reply_from_payload(item.payload)
         if item.kind == "appointment":
@@ -178,15 +181,20 @@ class Pusher:
         return Reply(i18n.t(locale, "push.announcement_report", total=int(item.payload.get("total", 0)), **counts),
                      locale=locale)
 
-    def _superseded(self, item: outbox.Item, conn: Connection) -> bool:
-        """A kept answer is late: send it only if it is still the chat's latest (no event since its own);
-        otherwise it is marked superseded (the person has moved on, or its mark was lost after it went out)."""
+    def _recoverable(self, item: outbox.Item, conn: Connection) -> bool:
+        """Whether to send a kept answer that is late. Not while its process is alive and still sending it (a
+        long queue behind a messenger's limits is not a crash): it is looked at again later. Not once the
+        conversation has moved on (the person wrote again and was answered, or its mark was lost after it went
+        out): marked superseded. Otherwise it is the chat's latest answer, and lost: sent."""
+        if outbox.still_sending(conn, item.id, self.process):
+            outbox.postpone(conn, item.id, RECHECK_SENDING)
+            return False
         key = conversations.conversation_key(item.channel, item.chat_id)
         current = conversations.load(conn, key, default_locale=self.default_locale, lock=False).version
         if current <= int(item.payload.get("version", current)):
-            return False
+            return True
         outbox.mark_superseded(conn, item.id)
-        return True
+        return False
 
     def _locale(self, item: outbox.Item, conn: Connection) -> str:
         key = conversations.conversation_key(item.channel, item.chat_id)

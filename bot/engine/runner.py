@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -95,6 +96,8 @@ class Engine:
         self.sessions = Sessions(store)
         self.transcripts: dict[str, Render] = {}
         self.durable_replies: set[str] = set()
+        # This process, as the owner of the replies it keeps (others recover them only once it is gone).
+        self.process = secrets.token_hex(8)
         self._sent: deque[int] = deque()  # kept replies sent, to be marked
         self._flush_due = False
         self._background: set[asyncio.Task[None]] = set()
@@ -156,6 +159,11 @@ class Engine:
         if self._sent and not self._flush_due:
             self._flush_due = True
             asyncio.get_running_loop().call_later(MARK_SENT_EVERY, lambda: self._later(self.flush_replies_sent()))
+
+    async def replies_unsent(self, queued: list[int]) -> None:
+        """Kept replies this process gave up sending (the messenger kept failing): the pusher retries them."""
+        if queued:
+            await self.store.run(lambda conn: outbox.release(conn, queued))
 
     async def flush_replies_sent(self) -> None:
         """Write the marks now; if the database cannot take them, they wait for the next round (never dropped:
@@ -242,7 +250,7 @@ class Engine:
                                                  # the conversation's version once this event is saved
                                                  payloads=[{**reply_payload(r), "version": state.version + 1}
                                                            for r in replies],
-                                                 recover_after=RECOVER_REPLIES_AFTER))
+                                                 recover_after=RECOVER_REPLIES_AFTER, process=self.process))
         ids, queued = conversations.close_event(
             conn, state, [render(r) for r in replies] if render is not None else [], *also)
         for reply, reply_id in zip(replies, ids, strict=False):

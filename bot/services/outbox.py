@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.services.dates import utcnow
-from models.db import time_param
+from models.db import process_alive, time_param
 from models.tables import ChannelIdentity, Outbox, table
 
 OUTBOX, IDENTITY = table(Outbox), table(ChannelIdentity)
@@ -41,17 +41,29 @@ REPLY = "reply"  # an answer to an update, kept until the channel says it went o
 
 
 def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads: list[dict[str, Any]],
-                      recover_after: timedelta) -> tuple[str, tuple[Any, ...]]:
-    """An event's answers as outbox rows (``?`` placeholders; their ids come back): the channel sends them at once
-    and marks them sent; rows still pending ``recover_after`` later (the process died in between) are sent by
-    the pusher."""
+                      recover_after: timedelta, process: str) -> tuple[str, tuple[Any, ...]]:
+    """An event's answers as outbox rows (``?`` placeholders; their ids come back), owned by the ``process``
+    sending them: it marks them sent once they are out; rows still pending ``recover_after`` later whose process
+    has died (or given up) are the pusher's to send."""
     now = utcnow()
     stamp, due_stamp = time_param(conn, now), time_param(conn, now + recover_after)
-    rows = ", ".join(["(?, ?, ?, ?, 'pending', 0, ?, ?)"] * len(payloads))
+    rows = ", ".join(["(?, ?, ?, ?, 'pending', 0, ?, ?, ?)"] * len(payloads))
     values = tuple(v for p in payloads for v in (channel, chat_id, REPLY, json.dumps(p, ensure_ascii=False),
-                                                 due_stamp, stamp))
-    return (f"INSERT INTO outbox (channel, chat_id, kind, payload, state, attempts, not_before, created_at) "
+                                                 due_stamp, stamp, process))
+    return (f"INSERT INTO outbox (channel, chat_id, kind, payload, state, attempts, not_before, created_at, batch) "
             f"VALUES {rows} RETURNING id", values)
+
+
+def still_sending(conn: Connection, item_id: int, process: str) -> bool:
+    """Whether the process that kept this answer is alive and still sending it (``process`` is the asker's
+    own); False once it died or gave up."""
+    sender = conn.execute(select(OUTBOX.c.batch).where(OUTBOX.c.id == item_id)).scalar()
+    return sender is not None and (sender == process or process_alive(conn, sender))
+
+
+def release(conn: Connection, item_ids: list[int]) -> None:
+    """Kept answers their process could not send (the messenger kept failing): left to the pusher."""
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == "pending").values(batch=None))
 
 
 def mark_all_sent(conn: Connection, item_ids: list[int]) -> None:

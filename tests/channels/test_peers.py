@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 from bot.channels.pacing import Pacer, RetryAfter, send_paced
 from bot.leadership import Leadership
 from bot.peers import Peers
+from models.db import process_alive
 from tests.conftest import POSTGRES_URL
 from tests.helpers import until
 
@@ -59,6 +60,22 @@ async def test_workers_share_the_rate_hear_each_others_429_and_give_a_share_back
             task.cancel()
         for worker in peers:
             await worker.close()
+
+
+async def test_a_process_is_known_alive_while_it_runs(pg_schema_url: str) -> None:
+    """The answers a worker keeps are recovered by another only once it is gone: its lock says it lives."""
+    db = create_engine(pg_schema_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    worker = Peers(pg_schema_url, process="worker-one")
+    try:
+        await worker.start()
+        with db.connect() as conn:
+            assert process_alive(conn, "worker-one") and not process_alive(conn, "worker-two")
+        await worker.close()  # it dies: its session ends
+        with db.connect() as conn:
+            assert not process_alive(conn, "worker-one")
+    finally:
+        await worker.close()
+        db.dispose()
 
 
 async def test_one_worker_of_each_deployment_leads(pg_schema_url: str, other_deployment: str) -> None:

@@ -561,6 +561,7 @@ async def test_an_answer_lost_with_its_process_is_sent_later_once(zalo: Zalo) ->
         outcome = await zalo.app.engine.handle(parsed[0], CAPABILITIES)  # committed; then the crash
         assert outcome.queued and not zalo.fake.sent["z-lost"]
         assert await zalo.app.pusher.run_once() == 0  # not overdue yet
+        zalo.app.pusher.process = "a-restarted-process"  # the process is gone; a new one runs the pusher
         clock.advance(timedelta(seconds=31))
         assert await zalo.app.pusher.run_once() == len(outcome.queued)
         assert "1. Đăng ký tài khoản" in zalo.fake.texts("z-lost")[-1]  # the menu, as a numbered list

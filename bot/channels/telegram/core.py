@@ -314,6 +314,7 @@ class TelegramChannel:
                 await self.sender.send(chat_id, reply)
         except Exception:
             log.exception("sending an answer on telegram failed; the pusher sends it later")
+            await self._quietly(self.engine.replies_unsent(queued))
             return
         await self._quietly(self.engine.replies_sent(queued))
 

@@ -188,6 +188,8 @@ class ZaloChannel:
                 await self.sender.send(chat_id, reply)
         except Exception:
             log.exception("sending an answer on zalo failed; the pusher sends it later")
+            with contextlib.suppress(Exception):
+                await self.engine.replies_unsent(list(queued))
             return
         await self.engine.replies_sent(list(queued))
 
