@@ -16,6 +16,7 @@ carries), while things go wrong. Not part of the tests; each part prints its cou
                  with 500 or 429: retried, each delivered once, no request while a 429's pause runs on
                  either worker, and no 429 for going over the rate (the two workers split it)
     throughput   1 worker and 2 workers, no faults: updates/s
+    pause heard  first of all: how soon a second worker pauses after the first was told 429 (NOTIFY)
 
 Each part checks, in the database and in what the fake received: every registration exactly once, every
 conversation back at the menu, every chat sent the same number of messages (a reply sent twice shows).
@@ -308,8 +309,49 @@ def verdict(row: dict[str, Any]) -> str:
     return "all exactly once" if row["requests_during_a_429_pause"] == 0 else "all exactly once; see the pauses"
 
 
+async def pause_heard(times: int = 200) -> dict[str, float]:
+    """How soon a second worker pauses after the first is told 429 (two workers' peers on one PostgreSQL, in this
+    process, nothing else running): the window in which the other worker may still start a request."""
+    from bot.channels.pacing import Pacer
+    from bot.peers import Peers
+
+    schema = "faults_" + uuid.uuid4().hex[:10]
+    admin = create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    pacers = [Pacer(30, 1, 3, channel="telegram"), Pacer(30, 1, 3, channel="telegram")]
+    peers = [Peers(url), Peers(url)]
+    delays = []
+    try:
+        for peer, pacer in zip(peers, pacers, strict=True):
+            peer.watch(pacer)
+            await peer.start()
+        listening = asyncio.ensure_future(peers[1].run())
+        for _ in range(times):
+            told = time.perf_counter()
+            pacers[0].pause(0.001)
+            while pacers[1].pause_left() == 0:
+                await asyncio.sleep(0)  # until the other worker has heard it
+            delays.append(time.perf_counter() - told)
+            await asyncio.sleep(0.002)  # the 1 ms pause runs out before the next
+        listening.cancel()
+    finally:
+        for peer in peers:
+            await peer.close()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    delays.sort()
+    return {"p50_ms": round(delays[len(delays) // 2] * 1000, 2),
+            "p99_ms": round(delays[int(len(delays) * 0.99)] * 1000, 2), "max_ms": round(delays[-1] * 1000, 2)}
+
+
 async def main(citizens: int = 100) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    results["pause heard by the other worker"] = heard = await pause_heard()
+    print(f"a 429's pause heard by the other worker after {heard['p50_ms']} ms (p50), {heard['p99_ms']} ms (p99), "
+          f"{heard['max_ms']} ms (max)", flush=True)
     parts: tuple[tuple[str, int, dict[str, Any], dict[str, Any]], ...] = (
         ("duplicates", 2, {"duplicates": True}, {}),
         ("kill", 2, {"fault": kill_one}, {}),
