@@ -38,6 +38,7 @@ import time
 import uuid
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -245,6 +246,7 @@ async def surge(service: Service, citizens: int, *, duplicates: bool = False, fa
     expected = citizens * 30
     lags: list[float] = []
     probe = asyncio.ensure_future(loop_lag(lags))
+    cpu_before = cpu_seconds(service)
     started = time.perf_counter()
     work = asyncio.gather(*(c.register(soon) for c in crowd))
     if fault is not None:
@@ -253,6 +255,7 @@ async def surge(service: Service, citizens: int, *, duplicates: bool = False, fa
         await fault(service)
     await work
     wall = time.perf_counter() - started
+    cpu = {name: round(after - cpu_before.get(name, 0.0), 1) for name, after in cpu_seconds(service).items()}
     probe.cancel()
     for _ in range(600):  # the QR pictures: pushed by the leading worker from the outbox
         if service.pending_pushes() == 0:
@@ -273,7 +276,27 @@ async def surge(service: Service, citizens: int, *, duplicates: bool = False, fa
             # The fake lives in this process's event loop: it sees a request (and runs a webhook's answer) only
             # when the loop comes to it, up to this late.
             "fake_loop_lag_ms_max": round(max(lags, default=0) * 1000),
+            "cpu_seconds": cpu,  # where the time went: the workers, PostgreSQL, this script (fake and citizens)
             **service.counts()}
+
+
+def cpu_seconds(service: Service) -> dict[str, float]:
+    """CPU time used so far by the workers, by every PostgreSQL process, and by this script."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pids: list[int]) -> float:
+        total = 0
+        for pid in pids:
+            with contextlib.suppress(OSError, IndexError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False).stdout
+    assert service.proc is not None  # one worker: the process itself; more: its children
+    workers = service.workers_pids() if service.workers > 1 else [service.proc.pid]
+    return {"workers": used(workers), "postgresql": used([int(p) for p in postgres.split()]),
+            "script": time.process_time()}
 
 
 async def loop_lag(lags: list[float], every: float = 0.01) -> None:
@@ -374,7 +397,7 @@ async def main(citizens: int = 100) -> dict[str, Any]:
               f"500s {row['messenger_500s']} 429s {row['messenger_429s']} (over the rate "
               f"{row['429s_for_going_over_the_rate']}, requests during a pause {row['requests_during_a_429_pause']}"
               f" at {row['their_ms_after_the_429']} ms; the fake's loop up to {row['fake_loop_lag_ms_max']} ms late)"
-              f"  answers twice {row['answers_sent_twice']}  "
+              f"  answers twice {row['answers_sent_twice']}  CPU s {row['cpu_seconds']}  "
               f"→ {verdict(row)}", flush=True)
     save("faults", results)
     return results
