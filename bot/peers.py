@@ -26,6 +26,7 @@ from psycopg import sql
 from sqlalchemy import make_url
 
 from bot.channels.pacing import Pacer
+from bot.engine import Background
 from models.db import DEPLOYMENT_KEY, PROCESS_KIND, PROCESS_LOCK
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Peers:
         self._telling: Connection | None = None
         self._channel = ""
         self.deployment = 0
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
 
     def watch(self, pacer: Pacer) -> None:
         """Share ``pacer``'s global rate with the other workers and tell them of its 429s."""
@@ -97,9 +98,7 @@ class Peers:
                 await asyncio.sleep(self.every)
 
     def announce(self, channel: str, seconds: float) -> None:
-        task = asyncio.ensure_future(self._tell(f"{channel} {seconds:.3f} {self._me}"))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.start(self._tell(f"{channel} {seconds:.3f} {self._me}"))
 
     async def close(self) -> None:
         for connection in (self._listening, self._telling):
@@ -127,9 +126,7 @@ class Peers:
         if sender == self._me:
             return
         if what == "joined":
-            task = asyncio.ensure_future(self._recount_now())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background.start(self._recount_now())
             return
         pacer = self.pacers.get(what)
         if pacer is not None:

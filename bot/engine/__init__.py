@@ -6,6 +6,7 @@ turn :class:`Reply` objects into platform calls, and register push deliverers wi
 
 from bot.engine import metrics
 from bot.engine.asking import UNNUMBERED, secret_question
+from bot.engine.background import Background
 from bot.engine.keyed_locks import KeyedLocks
 from bot.engine.limits import TokenBuckets, retry_after
 from bot.engine.pushes import Deliverer, Pusher
@@ -14,6 +15,7 @@ from bot.engine.store import Unavailable
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 
 __all__ = [
-    "UNNUMBERED", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "KeyedLocks", "Outcome", "Pusher",
-    "Render", "Reply", "SecretPage", "TokenBuckets", "Unavailable", "metrics", "retry_after", "secret_question",
+    "UNNUMBERED", "Background", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "KeyedLocks", "Outcome",
+    "Pusher", "Render", "Reply", "SecretPage", "TokenBuckets", "Unavailable", "metrics", "retry_after",
+    "secret_question",
 ]

@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 
 from bot import i18n
 from bot.engine import asking, metrics
+from bot.engine.background import Background
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Answer, Ask, Offer
@@ -100,7 +101,7 @@ class Engine:
         self.process = secrets.token_hex(8)
         self._sent: deque[int] = deque()  # kept replies sent, to be marked
         self._flush_due = False
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = Background()
         self.after_push: Callable[[], None] | None = None  # set by the app: wakes the pusher
         self._locks = KeyedLocks()
         # argon2 and picture decoding: a bounded queue, two places kept for log-ins.
@@ -158,7 +159,10 @@ class Engine:
         self._sent.extend(queued)
         if self._sent and not self._flush_due:
             self._flush_due = True
-            asyncio.get_running_loop().call_later(MARK_SENT_EVERY, lambda: self._later(self.flush_replies_sent()))
+            self._flush_in(MARK_SENT_EVERY)
+
+    def _flush_in(self, seconds: float) -> None:
+        asyncio.get_running_loop().call_later(seconds, lambda: self._background.start(self.flush_replies_sent()))
 
     async def replies_unsent(self, queued: list[int]) -> None:
         """Kept replies this process gave up sending (the messenger kept failing): the pusher retries them."""
@@ -178,12 +182,7 @@ class Engine:
             self._sent.extendleft(reversed(done))
             if not self._flush_due:
                 self._flush_due = True
-                asyncio.get_running_loop().call_later(1.0, lambda: self._later(self.flush_replies_sent()))
-
-    def _later(self, work: Any) -> None:
-        task = asyncio.ensure_future(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+                self._flush_in(1.0)
 
     def keep_transcript(self, channel: str, render: Render) -> None:
         """Keep this channel's bot messages (as ``render`` makes them) for reading back, pushes included."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 from collections.abc import Awaitable
@@ -25,9 +24,10 @@ from aiohttp import web
 from bot import i18n
 from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, Transient, send_paced
+from bot.channels.secrets import header_matches
 from bot.channels.telegram import methods
 from bot.channels.telegram.api import Button, Keyboard, TelegramApi
-from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
+from bot.engine import Background, Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
 from bot.services.files import FileStore
 from bot.services.media import MediaStore
 
@@ -180,7 +180,7 @@ class TelegramChannel:
         self.api = api
         self.engine = engine
         self.sender = sender
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
 
     async def setup_commands(self) -> None:
         for language in (*i18n.LOCALES, None):
@@ -200,7 +200,7 @@ class TelegramChannel:
         applied = await self._apply(update)
         if applied is None:
             return None
-        return self._later(self._answer(*applied))
+        return self._background.start(self._answer(*applied))
 
     async def answer_webhook(self, update: dict[str, Any]) -> tuple[dict[str, Any] | None, list[int]]:
         """Apply the update; an answer of one message that needs no upload goes back in the webhook's HTTP
@@ -216,7 +216,7 @@ class TelegramChannel:
             await self._answer(chat_id, raw, replies, queued)
             return None, []
         if replies[0].delete_incoming and "message_id" in raw:
-            self._later(self._delete(chat_id, int(raw["message_id"])))
+            self._background.start(self._delete(chat_id, int(raw["message_id"])))
         return answer, queued  # marked sent once the answer is written
 
     async def _apply(self, update: dict[str, Any], *,
@@ -226,7 +226,7 @@ class TelegramChannel:
             return None
         event, raw = parsed
         if event.button is not None:  # stops the button's spinner; never holds the answer up
-            self._later(self._quietly(self.api.answer_callback(str(raw["id"]))))
+            self._background.start(self._quietly(self.api.answer_callback(str(raw["id"]))))
         if event.photo is not None:
             await self._fetch_photo(event, raw)
         if event.document is not None:
@@ -264,12 +264,6 @@ class TelegramChannel:
         if file_id is not None:
             return methods.send_photo(chat_id, file_id, reply.text, markup)
         return methods.send_message(chat_id, reply.text, markup)
-
-    def _later(self, work: Awaitable[None]) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     @staticmethod
     async def _quietly(call: Awaitable[None]) -> None:
@@ -334,7 +328,7 @@ class TelegramChannel:
                 continue
             for update in updates:
                 offset = max(offset, int(update["update_id"]) + 1)
-                self._later(self._safe(update))
+                self._background.start(self._safe(update))
 
     async def _safe(self, update: dict[str, Any]) -> None:
         try:
@@ -344,9 +338,7 @@ class TelegramChannel:
 
     def webhook_route(self, app: web.Application, path: str, secret: str) -> None:
         async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            # Compared as bytes, before the body is read: a header of any encoding is just a wrong secret.
-            if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode()):
+            if not header_matches(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), secret):
                 return web.Response(status=401, text="unauthorized")
             try:
                 update = await request.json()

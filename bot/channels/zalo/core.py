@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,9 +27,10 @@ from aiohttp import web
 from bot import i18n
 from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, RetryAfter, Transient, send_paced
+from bot.channels.secrets import header_matches
 from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.text import LIMIT, messages
-from bot.engine import Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
+from bot.engine import Background, Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
 from bot.services.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class ZaloChannel:
         self.api = api
         self.engine = engine
         self.sender = sender
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
         self._order = KeyedLocks()
         self._groups_told: set[str] = set()
 
@@ -164,7 +164,7 @@ class ZaloChannel:
             return None
         event, raw = parsed
         if event.other == "group":
-            return self._later(self._tell_group(event.chat_id))
+            return self._background.start(self._tell_group(event.chat_id))
         async with self._order.hold(event.chat_id):
             if event.photo is not None:
                 await self._fetch_photo(event, raw)
@@ -178,7 +178,7 @@ class ZaloChannel:
             raise Unavailable()
         if outcome.duplicate or not outcome.replies:
             return None
-        return self._later(self.deliver(event.chat_id, outcome.replies, outcome.queued))
+        return self._background.start(self.deliver(event.chat_id, outcome.replies, outcome.queued))
 
     async def deliver(self, chat_id: str, replies: list[Reply], queued: Sequence[int] = ()) -> None:
         """Send an event's answers in order (also the answers to a password typed on the page); once they are
@@ -195,22 +195,16 @@ class ZaloChannel:
 
     def hand_over(self, chat_id: str, replies: list[Reply], queued: Sequence[int] = ()) -> asyncio.Task[None]:
         """Answers made elsewhere (a password typed on the page) go out in the background, in order."""
-        return self._later(self.deliver(chat_id, replies, queued))
+        return self._background.start(self.deliver(chat_id, replies, queued))
 
     async def idle(self) -> None:
         """Wait until every event taken and every answer handed over has been dealt with."""
-        while pending := [task for task in self._tasks if not task.done()]:
+        while pending := self._background.pending():
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def deliver_push(self, chat_id: str, reply: Reply) -> bool:
         """Outbox delivery: True when sent, False for a user who blocked the bot (the pusher counts them)."""
         return await self.sender.send(chat_id, reply)
-
-    def _later(self, work: Awaitable[None]) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     async def _tell_group(self, chat_id: str) -> None:
         """Personal data never goes to a group: said once per group (per process), then silence."""
@@ -243,7 +237,7 @@ class ZaloChannel:
                 backoff = min(backoff * 2, 60)
                 continue
             for update in updates:
-                self._later(self._safe(update))
+                self._background.start(self._safe(update))
 
     async def _safe(self, update: dict[str, Any]) -> None:
         try:
@@ -255,9 +249,7 @@ class ZaloChannel:
 
     def webhook_route(self, app: web.Application, path: str, secret: str) -> None:
         async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get("X-Bot-Api-Secret-Token", "")
-            # Compared as bytes, in constant time, before the body is read.
-            if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode()):
+            if not header_matches(request.headers.get("X-Bot-Api-Secret-Token", ""), secret):
                 return web.Response(status=403, text="forbidden")
             if (request.content_length or 0) > MAX_WEBHOOK_BODY:
                 return web.Response(status=413, text="too large")
