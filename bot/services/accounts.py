@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.dates import utcnow
@@ -46,10 +46,13 @@ def create(conn: Connection, *, phone: str, name: str, password_hash: str, local
     return int(pk[0])
 
 
+# Built once: prompts and menus read the account on most events (building a statement costs more than running it).
+_GET = select(ACCOUNT.c.id, ACCOUNT.c.phone, ACCOUNT.c.name, ACCOUNT.c.locale).where(ACCOUNT.c.id == bindparam("p_id"))
+_LOGIN_TARGET = select(ACCOUNT.c.id, ACCOUNT.c.password_hash).where(ACCOUNT.c.phone == bindparam("p_phone"))
+
+
 def get(conn: Connection, account_id: int) -> AccountView | None:
-    row = conn.execute(
-        select(ACCOUNT.c.id, ACCOUNT.c.phone, ACCOUNT.c.name, ACCOUNT.c.locale).where(ACCOUNT.c.id == account_id)
-    ).first()
+    row = conn.execute(_GET, {"p_id": account_id}).first()
     return AccountView(row.id, row.phone, row.name, row.locale) if row else None
 
 
@@ -60,7 +63,7 @@ class LoginTarget:
 
 
 def login_target(conn: Connection, phone: str) -> LoginTarget | None:
-    row = conn.execute(select(ACCOUNT.c.id, ACCOUNT.c.password_hash).where(ACCOUNT.c.phone == phone)).first()
+    row = conn.execute(_LOGIN_TARGET, {"p_phone": phone}).first()
     return None if row is None else LoginTarget(row.id, row.password_hash)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import cbor2
 from cryptography import x509
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from bot.services import cose, dates, vaccines
 from bot.services.dates import utcnow
@@ -57,17 +57,27 @@ def _timestamp(moment: dt.datetime) -> int:
     return int(moment.replace(tzinfo=dt.UTC).timestamp())
 
 
+# Built once: every registration and every dose issues a credential.
+_PERSON = select(PERSON.c.full_name, PERSON.c.birth_date).where(PERSON.c.id == bindparam("p_person"))
+_DOSES = (select(DOSE.c.vaccine, DOSE.c.given_on).where(DOSE.c.person_id == bindparam("p_person"))
+          .order_by(DOSE.c.given_on, DOSE.c.id))
+_SUPERSEDE = (update(CREDENTIAL)
+              .where(CREDENTIAL.c.person_id == bindparam("p_person"), CREDENTIAL.c.superseded_at.is_(None)))
+_INSERT = insert(CREDENTIAL)
+_POINT = update(PERSON).where(PERSON.c.id == bindparam("p_person"))
+_CURRENT = (
+    select(CREDENTIAL.c.id, CREDENTIAL.c.kind, CREDENTIAL.c.qr_text, CREDENTIAL.c.dose_count, CREDENTIAL.c.level,
+           PERSON.c.full_name)
+    .join(PERSON, PERSON.c.id == CREDENTIAL.c.person_id)
+    .where(CREDENTIAL.c.person_id == bindparam("p_person"), CREDENTIAL.c.superseded_at.is_(None))
+)
+
+
 def issue(conn: Connection, person_id: int, key: SigningKey, now: dt.datetime | None = None) -> Issued:
     """Sign a credential for the person's current doses, supersede the previous one, and store it."""
     now = now or utcnow()
-    person = conn.execute(
-        select(PERSON.c.full_name, PERSON.c.birth_date).where(PERSON.c.id == person_id)
-    ).one()
-    doses = conn.execute(
-        select(DOSE.c.vaccine, DOSE.c.given_on)
-        .where(DOSE.c.person_id == person_id)
-        .order_by(DOSE.c.given_on, DOSE.c.id)
-    ).all()
+    person = conn.execute(_PERSON, {"p_person": person_id}).one()
+    doses = conn.execute(_DOSES, {"p_person": person_id}).all()
     claims: dict[int, Any] = {
         CLAIM_ISS: "VN", CLAIM_IAT: _timestamp(now), CLAIM_EXP: _timestamp(now + VALIDITY),
     }
@@ -90,28 +100,16 @@ def issue(conn: Connection, person_id: int, key: SigningKey, now: dt.datetime | 
         claims[CLAIM_CARD] = body
         kind, prefix, level = "card", CARD, vaccines.NONE
     text = cose.wrap(prefix, cose.sign(cbor2.dumps(claims), key.private, key.kid))
-    conn.execute(
-        update(CREDENTIAL)
-        .where(CREDENTIAL.c.person_id == person_id, CREDENTIAL.c.superseded_at.is_(None))
-        .values(superseded_at=now)
-    )
-    conn.execute(
-        insert(CREDENTIAL).values(
-            id=credential_id, person_id=person_id, kind=kind, dose_count=len(doses), level=level, qr_text=text,
-            issued_at=now, expires_at=now + VALIDITY, superseded_at=None,
-        )
-    )
-    conn.execute(update(PERSON).where(PERSON.c.id == person_id).values(credential_id=credential_id))
+    conn.execute(_SUPERSEDE, {"p_person": person_id, "superseded_at": now})
+    conn.execute(_INSERT, {"id": credential_id, "person_id": person_id, "kind": kind, "dose_count": len(doses),
+                           "level": level, "qr_text": text, "issued_at": now, "expires_at": now + VALIDITY,
+                           "superseded_at": None})
+    conn.execute(_POINT, {"p_person": person_id, "credential_id": credential_id})
     return Issued(credential_id, person_id, kind, text, len(doses), level, person.full_name)
 
 
 def current(conn: Connection, person_id: int) -> Issued | None:
-    row = conn.execute(
-        select(CREDENTIAL.c.id, CREDENTIAL.c.kind, CREDENTIAL.c.qr_text, CREDENTIAL.c.dose_count, CREDENTIAL.c.level,
-               PERSON.c.full_name)
-        .join(PERSON, PERSON.c.id == CREDENTIAL.c.person_id)
-        .where(CREDENTIAL.c.person_id == person_id, CREDENTIAL.c.superseded_at.is_(None))
-    ).first()
+    row = conn.execute(_CURRENT, {"p_person": person_id}).first()
     if row is None:
         return None
     return Issued(row.id, person_id, row.kind, row.qr_text, row.dose_count, row.level, row.full_name)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from bot.services.dates import utcnow
 from models.db import process_alive, time_param
@@ -27,14 +27,16 @@ class Item:
     attempts: int
 
 
+_ENQUEUE = insert(OUTBOX)
+_PENDING = select(OUTBOX.c.id).where(OUTBOX.c.id == bindparam("p_id"), OUTBOX.c.state == "pending")
+_PENDING_LOCKED = _PENDING.with_for_update(skip_locked=True)
+_MARK = update(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
+
+
 def enqueue(conn: Connection, *, channel: str, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
     now = utcnow()
-    conn.execute(
-        insert(OUTBOX).values(
-            channel=channel, chat_id=chat_id, kind=kind, payload=payload, state="pending", attempts=0,
-            not_before=now, created_at=now,
-        )
-    )
+    conn.execute(_ENQUEUE, {"channel": channel, "chat_id": chat_id, "kind": kind, "payload": payload,
+                            "state": "pending", "attempts": 0, "not_before": now, "created_at": now})
 
 
 REPLY = "reply"  # an answer to an update, kept until the channel says it went out
@@ -113,18 +115,15 @@ def backlog(conn: Connection) -> tuple[int, float]:
 
 
 def still_pending(conn: Connection, item_id: int, *, lock: bool) -> bool:
-    query = select(OUTBOX.c.id).where(OUTBOX.c.id == item_id, OUTBOX.c.state == "pending")
-    if lock:
-        query = query.with_for_update(skip_locked=True)
-    return conn.execute(query).first() is not None
+    return conn.execute(_PENDING_LOCKED if lock else _PENDING, {"p_id": item_id}).first() is not None
 
 
 def mark_sent(conn: Connection, item_id: int, *, forget: bool = False) -> None:
     """Sent; ``forget`` empties the payload (an SMS with a one-time code)."""
-    values: dict[str, Any] = {"state": "sent", "sent_at": utcnow()}
+    values: dict[str, Any] = {"p_id": item_id, "state": "sent", "sent_at": utcnow()}
     if forget:
         values["payload"] = {}
-    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(**values))
+    conn.execute(_MARK, values)
 
 
 def mark_superseded(conn: Connection, item_id: int) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services import screening
@@ -89,16 +89,28 @@ def open_key(id_type: str, id_number: str) -> str:
     return f"{id_type}:{id_number}"
 
 
+# Built once (a registration's statements have many columns: building them costs more than running them).
+_FIND_OPEN = (
+    select(
+        REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.status, REGISTRATION_TABLE.c.booking_code,
+        SITE.c.name.label("site_name"), PERSON_TABLE.c.owner_account_id,
+    )
+    .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
+    .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
+    .where(REGISTRATION_TABLE.c.open_key == bindparam("p_open_key"))
+)
+_UPDATE_PERSON = (
+    update(PERSON_TABLE)
+    .where(PERSON_TABLE.c.owner_account_id == bindparam("p_account"), PERSON_TABLE.c.id_type == bindparam("p_type"),
+           PERSON_TABLE.c.id_number == bindparam("p_number"))
+    .returning(PERSON_TABLE.c.id)
+)
+_INSERT_PERSON = insert(PERSON_TABLE).returning(PERSON_TABLE.c.id)
+_INSERT_REGISTRATION = insert(REGISTRATION_TABLE)
+
+
 def find_open(conn: Connection, id_type: str, id_number: str, asker_account_id: int) -> Existing | None:
-    row = conn.execute(
-        select(
-            REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.status, REGISTRATION_TABLE.c.booking_code,
-            SITE.c.name.label("site_name"), PERSON_TABLE.c.owner_account_id,
-        )
-        .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
-        .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
-        .where(REGISTRATION_TABLE.c.open_key == open_key(id_type, id_number))
-    ).first()
+    row = conn.execute(_FIND_OPEN, {"p_open_key": open_key(id_type, id_number)}).first()
     if row is None:
         return None
     own = row.owner_account_id == asker_account_id
@@ -127,33 +139,21 @@ def submit(
     now = utcnow()
     values = {**person, "name_key": fold(str(person["full_name"])), "updated_at": now}
     person_id = conn.execute(
-        update(PERSON_TABLE)
-        .where(
-            PERSON_TABLE.c.owner_account_id == account_id,
-            PERSON_TABLE.c.id_type == id_type,
-            PERSON_TABLE.c.id_number == id_number,
-        )
-        .values(**values)
-        .returning(PERSON_TABLE.c.id)
+        _UPDATE_PERSON, {"p_account": account_id, "p_type": id_type, "p_number": id_number, **values}
     ).scalar()
     if person_id is None:
-        person_id = conn.execute(
-            insert(PERSON_TABLE)
-            .values(owner_account_id=account_id, id_type=id_type, id_number=id_number, created_at=now, **values)
-            .returning(PERSON_TABLE.c.id)
-        ).scalar_one()
+        person_id = conn.execute(_INSERT_PERSON, {"owner_account_id": account_id, "id_type": id_type,
+                                                  "id_number": id_number, "created_at": now, **values}).scalar_one()
     for _ in range(5):
         code = _new_booking_code()
         try:
             with conn.begin_nested():
-                conn.execute(
-                    insert(REGISTRATION_TABLE).values(
-                        person_id=person_id, booking_code=code, open_key=open_key(id_type, id_number),
-                        province_code=person["province_code"], previous_dose=previous, status="submitted",
-                        screening=answers, screening_flags=",".join(screening.flags(answers)),
-                        consent_at=now, consent_version=consent, created_at=now, **records[REGISTRATION],
-                    )
-                )
+                conn.execute(_INSERT_REGISTRATION, {
+                    "person_id": person_id, "booking_code": code, "open_key": open_key(id_type, id_number),
+                    "province_code": person["province_code"], "previous_dose": previous, "status": "submitted",
+                    "screening": answers, "screening_flags": ",".join(screening.flags(answers)),
+                    "consent_at": now, "consent_version": consent, "created_at": now, **records[REGISTRATION],
+                })
             return code, int(person_id)
         except IntegrityError as exc:
             again = find_open(conn, id_type, id_number, account_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bot.services.dates import utcnow
 from models.tables import Account, Site, Staff, table
@@ -57,8 +57,11 @@ class StaffError(Exception):
     """A staff change that cannot be made, with the reason for the operator."""
 
 
+_ROLE_OF = select(STAFF.c.role, STAFF.c.site_id).where(STAFF.c.account_id == bindparam("p_account"))
+
+
 def role_of(conn: Connection, account_id: int) -> Role | None:
-    row = conn.execute(select(STAFF.c.role, STAFF.c.site_id).where(STAFF.c.account_id == account_id)).first()
+    row = conn.execute(_ROLE_OF, {"p_account": account_id}).first()
     return None if row is None else Role(account_id, row.role, row.site_id)
 
 

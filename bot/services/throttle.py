@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bot.services.dates import utcnow
 from models.tables import LoginThrottle, table
@@ -25,9 +25,12 @@ def _key(phone: str, source: str) -> str:
     return hashlib.sha256(f"{phone}\x00{source}".encode()).hexdigest()
 
 
+_BLOCKED_UNTIL = select(THROTTLE.c.blocked_until).where(THROTTLE.c.key == bindparam("p_key"))
+
+
 def blocked_until(conn: Connection, phone: str, source: str) -> datetime | None:
     """When this pair may try again, if it must wait."""
-    until = conn.execute(select(THROTTLE.c.blocked_until).where(THROTTLE.c.key == _key(phone, source))).scalar()
+    until = conn.execute(_BLOCKED_UNTIL, {"p_key": _key(phone, source)}).scalar()
     return until if until is not None and until > utcnow() else None
 
 
