@@ -71,19 +71,18 @@ def set_locale(conn: Connection, account_id: int, locale: str) -> None:
     conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(locale=locale))
 
 
+_REBIND = update(IDENTITY).where(IDENTITY.c.channel == bindparam("p_channel"),
+                                 IDENTITY.c.chat_id == bindparam("p_chat"))
+_BIND = insert(IDENTITY)
+
+
 def bind_chat(conn: Connection, *, channel: str, chat_id: str, user_id: str, account_id: int) -> None:
     """Remember that this chat belongs to the account (pushes go to every chat of an account)."""
-    updated = conn.execute(
-        update(IDENTITY)
-        .where(IDENTITY.c.channel == channel, IDENTITY.c.chat_id == chat_id)
-        .values(account_id=account_id, user_id=user_id)
-    ).rowcount
+    updated = conn.execute(_REBIND, {"p_channel": channel, "p_chat": chat_id, "account_id": account_id,
+                                     "user_id": user_id}).rowcount
     if not updated:
-        conn.execute(
-            insert(IDENTITY).values(
-                channel=channel, chat_id=chat_id, user_id=user_id, account_id=account_id, created_at=utcnow()
-            )
-        )
+        conn.execute(_BIND, {"channel": channel, "chat_id": chat_id, "user_id": user_id, "account_id": account_id,
+                             "created_at": utcnow()})
 
 
 def unbind_chat(conn: Connection, *, channel: str, chat_id: str) -> None:
