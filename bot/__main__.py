@@ -40,8 +40,16 @@ def _logging(level: str, fmt: str = "text") -> None:
     configure(level, fmt)
 
 
+GIL_SWITCH_SECONDS = 0.0005
+
+
 async def _serve(settings: Settings) -> None:
     from aiohttp import web
+
+    # The event loop shares the GIL with the DB threads and the CPU pool: handing it over every 0.5 ms rather
+    # than Python's 5 ms keeps a request from waiting behind a batch being applied (bench/open_loop.py 1000 100:
+    # p99 68 and 52 ms against 80 and 139 ms, throughput unchanged).
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
     from bot.app import build
     from bot.leadership import Leadership
