@@ -21,6 +21,7 @@ from bot.engine import metrics
 
 log = logging.getLogger(__name__)
 POLL = 0.005  # re-check while a slot is held by a request still in flight
+INLINE_SHARE = 0.8  # of the global rate, the most a webhook's answers may use (see Pacer.take_now)
 
 
 class RetryAfter(Exception):
@@ -82,9 +83,15 @@ class Pacer:
 
     def take_now(self, chat_id: Hashable) -> bool:
         """Count a message the platform sends on our behalf right now (a webhook's answer) when the limits
-        allow it without waiting; False when it must wait its turn through :meth:`sending` instead."""
+        allow it without waiting, with room to spare; False when it must wait its turn through :meth:`sending`.
+
+        Room to spare: the platform runs a webhook's answer when the answer reaches it, and a 429 for it reaches
+        nobody (the message is simply lost), so answers go that way only while the last second's count is below
+        ``INLINE_SHARE`` of the limit; near the limit they are sent by us, where a 429 is seen and retried."""
         now = time.monotonic()
         if self._wait(chat_id, now) > 0:
+            return False
+        if self._in_flight_count + len(self._finished) >= self.global_limit * INLINE_SHARE:
             return False
         self._finished.append(now)
         self._buckets[chat_id] = (self._tokens(chat_id, now) - 1, now)

@@ -28,3 +28,10 @@ def test_a_webhook_answer_spends_the_chats_burst() -> None:
     assert pacer.take_now(7) and pacer.take_now(7)
     assert not pacer.take_now(7)  # the third waits its turn through the sender
     assert pacer.take_now(8)  # another chat is not held up
+
+
+def test_webhook_answers_leave_room_below_the_global_rate() -> None:
+    """A webhook's answer that meets a 429 is lost without a word, so near the rate the answers are sent by us."""
+    pacer = Pacer(global_per_second=10, per_chat_per_second=1, per_chat_burst=1)
+    inline = [pacer.take_now(chat) for chat in range(10)]
+    assert inline == [True] * 8 + [False] * 2  # 80 % of the second's ten go in webhook answers
