@@ -49,7 +49,7 @@ def make_app(backend: str, *, owasp_hash: bool, postgres_url: str = "postgresql+
              workers: int = 0) -> tuple[App, Any]:
     """A fresh app on SQLite (temp file) or PostgreSQL (a fresh schema); returns it and a cleanup function."""
     data_dir = Path(tempfile.mkdtemp(prefix="sskdt-bench-"))
-    cost = {} if owasp_hash else {"argon2_memory_kib": 8, "argon2_time_cost": 1}
+    cost: dict[str, Any] = {} if owasp_hash else {"argon2_memory_kib": 8, "argon2_time_cost": 1}
     url = ""
     schema = ""
     if backend == "postgresql":
@@ -126,8 +126,8 @@ class Script:
                          occupation="Kỹ sư", preferred_date=soon)
         for body in registration_bodies(person, history()):
             await self.send(**body)
-        for body in (Button("ok"), Button("tick")):
-            await self.send(**as_body(body))
+        for step in (Button("ok"), Button("tick")):
+            await self.send(**as_body(step))
         replies = await self.send(button="confirm")
         text_all = "\n".join(r.text for r in replies)
         if "ĐĂNG KÝ THÀNH CÔNG" not in text_all:
