@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from bot.services import places
 from models.tables import Site, table
@@ -21,29 +21,31 @@ class SiteView:
     ward_code: int
 
 
-def _views(conn: Connection, *where: object) -> list[SiteView]:
-    rows = conn.execute(
-        select(SITE.c.id, SITE.c.code, SITE.c.name, SITE.c.address, SITE.c.ward_code)
-        .where(*where)  # type: ignore[arg-type]
-        .order_by(SITE.c.name)
-    )
+_SITES = select(SITE.c.id, SITE.c.code, SITE.c.name, SITE.c.address, SITE.c.ward_code).order_by(SITE.c.name)
+# Built once, by what they select on: every registration offers its ward's and province's sites.
+_BY = {column: _SITES.where(SITE.c[column] == bindparam("p_value"))
+       for column in ("ward_code", "province_code", "code", "id")}
+
+
+def _views(conn: Connection, column: str, value: object) -> list[SiteView]:
+    rows = conn.execute(_BY[column], {"p_value": value})
     return [SiteView(r.id, r.code, r.name, r.address, r.ward_code) for r in rows]
 
 
 def for_place(conn: Connection, province_code: int, ward_code: int, limit: int = 8) -> list[SiteView]:
     """Sites of the ward, then the rest of the province's, nearest administrative unit first."""
-    in_ward = _views(conn, SITE.c.ward_code == ward_code)
-    rest = [s for s in _views(conn, SITE.c.province_code == province_code) if s.ward_code != ward_code]
+    in_ward = _views(conn, "ward_code", ward_code)
+    rest = [s for s in _views(conn, "province_code", province_code) if s.ward_code != ward_code]
     return (in_ward + rest)[:limit]
 
 
 def by_code(conn: Connection, code: str) -> SiteView | None:
-    found = _views(conn, SITE.c.code == code.strip().upper())
+    found = _views(conn, "code", code.strip().upper())
     return found[0] if found else None
 
 
 def get(conn: Connection, site_id: int) -> SiteView | None:
-    found = _views(conn, SITE.c.id == site_id)
+    found = _views(conn, "id", site_id)
     return found[0] if found else None
 
 

@@ -48,8 +48,11 @@ def failed(conn: Connection, phone: str, source: str) -> datetime | None:
     return values["blocked_until"]  # type: ignore[return-value]
 
 
+_FORGET = delete(THROTTLE).where(THROTTLE.c.key == bindparam("p_key"))
+
+
 def succeeded(conn: Connection, phone: str, source: str) -> None:
-    conn.execute(delete(THROTTLE).where(THROTTLE.c.key == _key(phone, source)))
+    conn.execute(_FORGET, {"p_key": _key(phone, source)})
 
 
 def expire(conn: Connection) -> None:
