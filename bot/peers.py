@@ -92,8 +92,11 @@ class Peers:
                 async for note in self._listening.notifies(timeout=self.every):
                     self._heard(note.payload)
                 await self._recount(self._listening)
-            except (psycopg.Error, OSError):
-                log.warning("the other workers cannot be reached (database unreachable?); pacing as before")
+            except Exception as exc:  # never let the rates' sharing die quietly: start over
+                if isinstance(exc, (psycopg.Error, OSError)):
+                    log.warning("the other workers cannot be reached (database unreachable?); pacing as before")
+                else:
+                    log.exception("sharing the messengers' rates failed; starting over")
                 await self.close()
                 await asyncio.sleep(self.every)
 
