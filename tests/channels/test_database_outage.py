@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.app import App, build
 from bot.channels.pacing import Pacer
@@ -19,6 +18,7 @@ from bot.channels.telegram.runtime import make_api
 from tests.conftest import cheap_settings
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import served
 
 SECRET = "outage-webhook-secret"
 
@@ -42,50 +42,45 @@ async def test_an_outage_is_said_redelivered_and_survived(tmp_path: Path, proxy:
     server = app.web_app()
     TelegramChannel(api, app.engine, Sender(api, Pacer(1000, 1000), app.engine.services.qr.media)).webhook_route(
         server, "/telegram/webhook", SECRET)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await api.set_webhook(f"{base}/telegram/webhook", SECRET)
     try:
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:  # cookies of 127.0.0.1
-            async with http.post(f"{base}/api/sessions") as response:
-                chat_id = (await response.json())["chat_id"]
-            messages = f"{base}/api/chats/{chat_id}/messages"
+        async with served(server) as base:
+            await api.set_webhook(f"{base}/telegram/webhook", SECRET)
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:  # cookies of 127.0.0.1
+                async with http.post(f"{base}/api/sessions") as response:
+                    chat_id = (await response.json())["chat_id"]
+                messages = f"{base}/api/chats/{chat_id}/messages"
 
-            async def say(text: str, client_id: str) -> tuple[int, list[str]]:
-                async with http.post(messages, json={"text": text, "client_id": client_id}) as response:
-                    body = await response.json()
-                    return response.status, [r["text"] for r in body.get("replies", [])]
+                async def say(text: str, client_id: str) -> tuple[int, list[str]]:
+                    async with http.post(messages, json={"text": text, "client_id": client_id}) as response:
+                        body = await response.json()
+                        return response.status, [r["text"] for r in body.get("replies", [])]
 
-            status, texts = await say("/start", "m1")
-            assert status == 200 and "Anh/Chị muốn làm gì?" in texts[-1]
+                status, texts = await say("/start", "m1")
+                assert status == 200 and "Anh/Chị muốn làm gì?" in texts[-1]
 
-            await line.cut()
-            status, texts = await say("1", "m2")
-            assert status == 503 and texts == ["Hệ thống đang bận, vui lòng thử lại sau ít phút."]
-            async with http.get(f"{messages}?after=0") as response:
-                assert response.status == 503  # reading the transcript too: a 503, never a 500
-            update, status = await fake.deliver(fake.text(7100, "/start"))
-            assert status == 503 and not fake.sent[7100]  # Telegram will deliver it again
-
-            await line.restore()
-            for _ in range(4):  # each DB thread's connection died while idle: none of them is a 503 now
+                await line.cut()
+                status, texts = await say("1", "m2")
+                assert status == 503 and texts == ["Hệ thống đang bận, vui lòng thử lại sau ít phút."]
                 async with http.get(f"{messages}?after=0") as response:
-                    assert response.status == 200
-            status, texts = await say("1", "m2")  # the page sends it again: applied now, once
-            assert status == 200 and "Họ và tên" in texts[-1]
-            status, _ = await say("1", "m2")
-            assert status == 200
-            async with http.get(f"{messages}?after=0") as response:
-                shown = [m["text"] for m in (await response.json())["messages"]]
-            assert sum("Họ và tên" in text for text in shown) == 1
-            _, status = await fake.deliver({k: v for k, v in update.items() if k != "update_id"},
-                                           update_id=update["update_id"])  # the redelivery
-            assert status == 200 and "Anh/Chị muốn làm gì?" in fake.texts(7100)[-1]
+                    assert response.status == 503  # reading the transcript too: a 503, never a 500
+                update, status = await fake.deliver(fake.text(7100, "/start"))
+                assert status == 503 and not fake.sent[7100]  # Telegram will deliver it again
+
+                await line.restore()
+                for _ in range(4):  # each DB thread's connection died while idle: none of them is a 503 now
+                    async with http.get(f"{messages}?after=0") as response:
+                        assert response.status == 200
+                status, texts = await say("1", "m2")  # the page sends it again: applied now, once
+                assert status == 200 and "Họ và tên" in texts[-1]
+                status, _ = await say("1", "m2")
+                assert status == 200
+                async with http.get(f"{messages}?after=0") as response:
+                    shown = [m["text"] for m in (await response.json())["messages"]]
+                assert sum("Họ và tên" in text for text in shown) == 1
+                _, status = await fake.deliver({k: v for k, v in update.items() if k != "update_id"},
+                                               update_id=update["update_id"])  # the redelivery
+                assert status == 200 and "Anh/Chị muốn làm gì?" in fake.texts(7100)[-1]
     finally:
-        await runner.cleanup()
         await api.close()
         await fake.stop()
         app.close()
