@@ -30,7 +30,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,18 +46,13 @@ from sqlalchemy import create_engine, text
 from bench.common import save
 from bot.services.dates import today
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
+from tests.helpers import free_port, until, until_serving
 from tests.scripts import details, history, registration_bodies
 
 POSTGRES = os.environ.get("SSKDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "faults-webhook-secret"
 PASSWORD = "mat-khau-faults-1"
 RATE = 60  # messages/s the fake allows the bot in the errors part; each of two workers alone would send more
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PrivatePostgres:
@@ -130,16 +124,9 @@ class Service:
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--workers", str(self.workers), "--port",
                                       str(self.port), "--data-dir", tempfile.mkdtemp(prefix="sskdt-faults-")],
                                      env=env)
-        async with aiohttp.ClientSession() as http:
-            for _ in range(600):
-                try:
-                    async with http.get(f"http://127.0.0.1:{self.port}/readyz") as response:
-                        if response.status == 200 and self.fake.webhook:
-                            return self
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)  # waiting for the port to open
-        raise RuntimeError("the service did not start")
+        await until_serving(f"http://127.0.0.1:{self.port}/readyz", self.proc)
+        await until(lambda: self.fake.webhook is not None, "the webhook to be registered")
+        return self
 
     async def __aexit__(self, *_exc: object) -> None:
         if self.proc is not None:

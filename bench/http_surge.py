@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,29 +22,9 @@ import aiohttp
 
 from bench.common import save, summary
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import free_port, until_serving
 
 SECRET = "bench-webhook-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            if proc.poll() is not None:
-                raise RuntimeError("server exited")
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)  # waiting for the port to open
-    raise RuntimeError("server did not start")
 
 
 async def drive(chats: int, per_chat: int, send: Any) -> dict[str, Any]:
@@ -86,7 +65,7 @@ async def main(chats: int, per_chat: int, fake_process: bool = False) -> None:
     base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {}
     try:
-        await wait_ready(base + "/", proc)
+        await until_serving(base + "/", proc)
         connector = aiohttp.TCPConnector(limit=256)
         async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
             sessions: dict[int, tuple[str, str]] = {}  # chat → (session cookie, chat id), as each page has

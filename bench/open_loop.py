@@ -27,9 +27,9 @@ from typing import Any
 import aiohttp
 
 from bench.common import Script, percentile, save
-from bench.http_surge import free_port, wait_ready
 from bot.engine import Reply
 from bot.services.dates import today
+from tests.helpers import free_port, until_serving
 
 LOAD = 0.7
 SMS = re.compile(r"\[SMS to \+84(\d{9})\] (\d{6})")
@@ -105,7 +105,7 @@ async def main(conversations: int = 1000, closed: int = 200) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     soon = (today() + timedelta(days=10)).strftime("%d/%m/%Y")
     try:
-        await wait_ready(base + "/", proc)
+        await until_serving(base + "/", proc)
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
             crowd = [WebCitizen(http, base, n, codes) for n in range(closed)]

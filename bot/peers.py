@@ -22,19 +22,24 @@ import uuid
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from sqlalchemy import make_url
 
 from bot.channels.pacing import Pacer
 from bot.engine import Background
-from models.db import DEPLOYMENT_KEY, PROCESS_KIND, PROCESS_LOCK
+from models.db import (
+    DEPLOYMENT_KEY,
+    NOTIFY,
+    PEER_JOIN,
+    PEERS_KIND,
+    PEERS_LIVE,
+    PROCESS_KIND,
+    PROCESS_LOCK,
+    listen_statement,
+    pause_channel,
+)
 
 log = logging.getLogger(__name__)
 Connection = psycopg.AsyncConnection[Any]
-PEERS_KIND = 0x53534B50  # "SSKP": one shared lock per live worker
-HOLDERS = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
-           " AND classid::bigint = %s AND objid::bigint = %s"
-           " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 
 
 def conninfo(database_url: str) -> str:
@@ -68,14 +73,14 @@ class Peers:
         connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
         try:
             deployment = await self._one(connection, DEPLOYMENT_KEY)
-            await connection.execute("SELECT pg_advisory_lock_shared(%s, %s)", (PEERS_KIND, deployment))
+            await connection.execute(PEER_JOIN, (PEERS_KIND, deployment))
             if self.process:  # the answers it keeps are not recovered by others while it lives
                 await connection.execute(PROCESS_LOCK, (PROCESS_KIND, self.process))
-            self._channel = f"sskdt_pause_{deployment}"
-            await connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+            self._channel = pause_channel(deployment)
+            await connection.execute(listen_statement(deployment))
             self.deployment = deployment
             await self._recount(connection)
-            await connection.execute("SELECT pg_notify(%s, %s)", (self._channel, f"joined - {self._me}"))
+            await connection.execute(NOTIFY, (self._channel, f"joined - {self._me}"))
         except BaseException:
             await connection.close()
             raise
@@ -116,7 +121,7 @@ class Peers:
         return int(row[0]) if row else 0
 
     async def _recount(self, connection: Connection) -> None:
-        count = max(await self._one(connection, HOLDERS, (PEERS_KIND, self.deployment)), 1)
+        count = max(await self._one(connection, PEERS_LIVE, (PEERS_KIND, self.deployment)), 1)
         if count != self.count:
             log.info("%d workers share the messengers' rates", count)
         self.count = count
@@ -150,7 +155,7 @@ class Peers:
         if not self._channel:
             return  # not joined yet: nobody to tell
         try:
-            await (await self._teller()).execute("SELECT pg_notify(%s, %s)", (self._channel, payload))
+            await (await self._teller()).execute(NOTIFY, (self._channel, payload))
         except (psycopg.Error, OSError):
             log.warning("the other workers could not be told of a pause (database unreachable?)")
             if self._telling is not None:

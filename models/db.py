@@ -102,14 +102,33 @@ def try_advisory_lock(conn: Connection, kind: int) -> bool:
     return bool(conn.execute(statement, {"kind": kind}).scalar())
 
 
-# Each running process holds a lock named after its id, so others can tell whether it is still alive (PostgreSQL
-# ends a dead process's session, and its locks with it).
+# Who holds an advisory lock (kind, key) in this database: PostgreSQL ends a dead process's session, and its locks
+# with it, so the holders are the live ones.
+_HELD = ("FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = {kind}"
+         " AND objid::bigint = {key} AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+
+# Each running process holds a lock named after its id, so others can tell whether it is still alive.
 PROCESS_KIND = 0x53534B4F  # "SSKO"
 PROCESS_LOCK = "SELECT pg_advisory_lock(%s, hashtext(%s) & 2147483647)"
-_PROCESS_ALIVE = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
-    " AND classid::bigint = :kind AND objid::bigint = (hashtext(:process) & 2147483647)"
-    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))")
+_PROCESS_ALIVE = text("SELECT EXISTS (SELECT 1 " + _HELD.format(kind=":kind", key="(hashtext(:process) & 2147483647)")
+                      + ")")
+
+# The workers of one deployment (bot/peers.py, on a psycopg connection of its own: %s placeholders): each holds
+# the shared lock (PEERS_KIND, deployment), so its holders are the live workers; they tell each other of a
+# messenger's pause on the deployment's notification channel.
+PEERS_KIND = 0x53534B50  # "SSKP"
+PEER_JOIN = "SELECT pg_advisory_lock_shared(%s, %s)"
+PEERS_LIVE = "SELECT count(*) " + _HELD.format(kind="%s", key="%s")
+NOTIFY = "SELECT pg_notify(%s, %s)"
+
+
+def pause_channel(deployment: int) -> str:
+    """The deployment's notification channel (a plain identifier: digits after a fixed prefix)."""
+    return f"sskdt_pause_{int(deployment)}"
+
+
+def listen_statement(deployment: int) -> str:
+    return f"LISTEN {pause_channel(deployment)}"
 
 
 def process_alive(conn: Connection, process: str) -> bool:

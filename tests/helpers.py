@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import itertools
 import re
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -28,8 +29,22 @@ from tests.scripts import signup as signup_script
 WEB = Capabilities(buttons=True, delete_messages=True)
 _updates = itertools.count(1)
 
-__all__ = ["PASSWORD", "WEB", "Chat", "answer_form", "at_password", "read_sms", "send_form", "served", "setup_state",
-           "signup", "sms_code", "until", "until_serving"]
+__all__ = [
+    "PASSWORD",
+    "WEB",
+    "Chat",
+    "answer_form",
+    "at_password",
+    "free_port",
+    "read_sms",
+    "send_form",
+    "served",
+    "setup_state",
+    "signup",
+    "sms_code",
+    "until",
+    "until_serving",
+]
 
 
 @asynccontextmanager
@@ -61,16 +76,22 @@ async def until(check: Callable[[], Any], what: str, seconds: float = 60) -> Non
 async def until_serving(url: str, proc: subprocess.Popen[Any], seconds: float = 60) -> None:
     """Wait until the `sskdt run` process ``proc`` answers 200 at ``url`` (it must not exit meanwhile)."""
     async with aiohttp.ClientSession() as http:
-        for _ in range(int(seconds * 10)):
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        async def answers() -> bool:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else "the server exited"
             try:
                 async with http.get(url) as response:
-                    if response.status == 200:
-                        return
+                    return response.status == 200
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)  # waiting for the port to open, not for an outcome
-    raise AssertionError(f"{url} did not answer")
+                return False  # the port is not open yet
+
+        await until(answers, f"{url} to answer", seconds)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a server started in another process)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass

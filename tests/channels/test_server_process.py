@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,22 +24,17 @@ import pytest
 
 from bot.services.dates import dmy, today
 from handlers.registration import DETAILS
+from tests.helpers import free_port
 from tests.scripts import PASSWORD, Button, as_body, details, history, in_order, registration_bodies
 
 CCCD = "001090123456"
 AGENT = "penicillin-xyz"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.log = data_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self._browsers: dict[str, tuple[urllib.request.OpenerDirector, str]] = {}

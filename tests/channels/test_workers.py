@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,15 +18,9 @@ from bot.__main__ import main
 from bot.config import Settings
 from bot.workers import refusal
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import until
+from tests.helpers import free_port, until
 
 SECRET = "workers-webhook-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _workers(supervisor: int) -> set[int]:
@@ -47,7 +40,7 @@ def test_more_than_one_worker_needs_postgresql_and_webhooks(tmp_path: Path, caps
 async def test_two_workers_apply_each_update_once_and_survive_a_kill(tmp_path: Path, pg_schema_url: str) -> None:
     fake = FakeTelegram()
     await fake.start()
-    port, metrics = _free_port(), _free_port()
+    port, metrics = free_port(), free_port()
     env = dict(os.environ, SSKDT_DATABASE_URL=pg_schema_url, SSKDT_TELEGRAM_TOKEN=fake.token,
                SSKDT_TELEGRAM_API_URL=fake.base_url, SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_METRICS_ADDR=f"127.0.0.1:{metrics}",

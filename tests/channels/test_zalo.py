@@ -8,7 +8,6 @@ import io
 import logging
 import os
 import re
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -37,6 +36,7 @@ from tests.helpers import (
     PASSWORD,
     Chat,
     answer_form,
+    free_port,
     photographed_qr,
     read_sms,
     send_form,
@@ -47,12 +47,6 @@ from tests.scripts import Button, details, history, in_order
 
 SECRET = "zalo-webhook-secret-for-tests"
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]+)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -102,7 +96,7 @@ class Zalo:
 async def _serve(tmp_path: Path, *, webhook: bool) -> AsyncIterator[Zalo]:
     fake = FakeZalo()
     await fake.start()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = cheap_settings(tmp_path).model_copy(update={
         "zalo_token": fake.token, "zalo_api_url": fake.base_url, "public_url": base, "port": port,
@@ -498,7 +492,7 @@ async def test_sskdt_run_serves_zalo_by_webhook(tmp_path: Path) -> None:
 
     fake = FakeZalo()
     await fake.start()
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, SSKDT_ZALO_TOKEN=fake.token, SSKDT_ZALO_API_URL=fake.base_url,
                SSKDT_ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo/webhook", SSKDT_ZALO_WEBHOOK_SECRET=SECRET,
                SSKDT_PUBLIC_URL=f"http://127.0.0.1:{port}", SSKDT_LOG_LEVEL="WARNING")
