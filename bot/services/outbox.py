@@ -40,6 +40,7 @@ def enqueue(conn: Connection, *, channel: str, chat_id: str, kind: str, payload:
 
 
 REPLY = "reply"  # an answer to an update, kept until the channel says it went out
+# A kept answer's ``batch`` names the process sending it (an announcement's rows use it for their batch id).
 
 
 def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads: list[dict[str, Any]],
