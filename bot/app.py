@@ -25,10 +25,12 @@ from bot.engine.store import Store
 from bot.services import (
     appointments,
     conversations,
+    drawing,
     keys,
     link_codes,
     otp,
     outbox,
+    qr_image,
     secret_links,
     site_records,
     sites,
@@ -130,6 +132,7 @@ class App:
     def close(self) -> None:
         self.store.close()
         self.cpu.shutdown(wait=False, cancel_futures=True)
+        self.engine.services.qr.close()
 
 
 def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = timedelta(days=30),
@@ -187,7 +190,9 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         HashCost(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism), pepper=pepper
     )
     # Separate keys derived from the one secret: media names must not help guess password fingerprints.
-    qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()))
+    separate = settings.drawing_process if settings.drawing_process is not None else (os.cpu_count() or 1) > 1
+    qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()),
+                  drawing.render if separate else qr_image.render)
     services = Services(
         passwords=passwords, cpu=cpu, signing_key=signing_key(settings), qr=qr,
         trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
@@ -200,7 +205,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
                     cpu_queue=settings.cpu_queue)
     # The web chat is always served: its messages are kept for reading back, pushes included.
     engine.keep_transcript(webchat.CHANNEL, webchat.render)
-    pusher = Pusher(store, qr, cpu, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite,
+    pusher = Pusher(store, qr, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite,
                     process=engine.process)
     engine.after_push = pusher.wake
     sender: SmsSender = HttpSms(settings.sms_url, settings.sms_token) if settings.sms_url else ConsoleSms()

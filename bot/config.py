@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     draft_days: int = Field(7, description="how long a half-finished registration is kept")
     transcript_days: int = Field(30, description="transcripts and idle conversations are deleted after this")
     site_record_days: int = Field(365, description="imported dose records that matched no one are kept this long")
+    drawing_process: bool | None = Field(None, description="draw QR pictures in a process of their own; empty = "
+                                                          "when the machine has more than one core")
     db_workers: int = Field(0, description="DB threads; 0 = 1 on SQLite, one per core (2 to 8) on PostgreSQL")
     demo_seed: bool = Field(True, description="load demo vaccination sites into an empty database on run")
     telegram_token: str = Field("", description="Telegram bot token from BotFather; empty = no Telegram")

@@ -32,11 +32,12 @@ class NeedsCompute(Exception):
     effects, runs ``fn(*args)`` on a worker pool, and handles the event again with the result at hand.
     The inputs (a password) live only in memory for that time."""
 
-    def __init__(self, key: str, fn: Callable[..., Any], *args: Any) -> None:
+    def __init__(self, key: str, fn: Callable[..., Any], *args: Any, on: Executor | None = None) -> None:
         super().__init__(key)
         self.key = key
         self.fn = fn
         self.args = args
+        self.on = on  # the pool to run on; None: the services' CPU pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +246,7 @@ class Ctx:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def compute(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
+    def compute(self, key: str, fn: Callable[..., Any], *args: Any, on: Executor | None = None) -> Any:
         if key in self.extras:
             return self.extras[key]
-        raise NeedsCompute(key, fn, *args)
+        raise NeedsCompute(key, fn, *args, on=on)

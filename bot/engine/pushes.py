@@ -40,13 +40,12 @@ Render = Callable[[Reply], dict[str, Any]]
 
 class Pusher:
     def __init__(
-        self, store: Store, qr: QrImages, cpu: Any, transcripts: dict[str, Render], *,
+        self, store: Store, qr: QrImages, transcripts: dict[str, Render], *,
         default_locale: str = i18n.DEFAULT_LOCALE, poll_seconds: float = 1.0, lock_rows: bool = False,
         process: str = "",
     ) -> None:
         self.store = store
         self.qr = qr
-        self.cpu = cpu
         self.default_locale = default_locale
         self.poll_seconds = poll_seconds
         self.transcripts = transcripts  # the engine's: channels whose messages are read back
@@ -136,7 +135,7 @@ class Pusher:
             await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
             return None
         loop = asyncio.get_running_loop()
-        token = await loop.run_in_executor(self.cpu, self.qr.ensure, issued, qr_codes.label(issued))
+        token = await loop.run_in_executor(self.qr.threads, self.qr.ensure, issued, qr_codes.label(issued))
         if item.kind == "dose_qr":
             given = date.fromisoformat(str(item.payload["given_on"]))
             head = i18n.t(

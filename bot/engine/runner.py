@@ -134,7 +134,8 @@ class Engine:
                         if not self.cpu_gate.enter(priority=need.key in PRIORITY_WORK):
                             return Outcome([Reply(i18n.t(self.default_locale, "common.busy"))])
                         try:
-                            extras[need.key] = await loop.run_in_executor(self.services.cpu, need.fn, *need.args)
+                            extras[need.key] = await loop.run_in_executor(need.on or self.services.cpu, need.fn,
+                                                                          *need.args)
                         finally:
                             self.cpu_gate.leave()
                 raise RuntimeError("too many computations for one event")

@@ -1,16 +1,25 @@
-"""The picture of a credential: rendered once (CPU work, run by callers off the event loop), then cached."""
+"""The picture of a credential: rendered once (CPU work, run off the event loop on the pictures' own threads),
+then cached."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot import i18n
 from bot.services import qr_image, vaccines
 from bot.services.credentials import Issued
 from bot.services.media import MediaStore
 
+Draw = Callable[..., bytes]  # qr_image.render's signature: (text, *, level, label, name) -> PNG bytes
+
 
 class QrImages:
-    def __init__(self, media: MediaStore) -> None:
+    def __init__(self, media: MediaStore, draw: Draw = qr_image.render, *, threads: int = 4) -> None:
         self.media = media
+        self.draw = draw  # here, or in the drawing process (bot.services.drawing)
+        # Threads of their own: a picture waiting for the drawing process must not hold up a password's hash.
+        self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sskdt-pictures")
 
     def token(self, issued: Issued) -> str:
         return self.media.token(issued.id)
@@ -24,8 +33,11 @@ class QrImages:
         token = self.token(issued)
         path = self.media.path(token)
         if path is None or not path.exists():
-            self.media.put(token, qr_image.render(issued.text, level=issued.level, label=label, name=issued.full_name))
+            self.media.put(token, self.draw(issued.text, level=issued.level, label=label, name=issued.full_name))
         return token
+
+    def close(self) -> None:
+        self.threads.shutdown(wait=False, cancel_futures=True)
 
 
 def label(issued: Issued) -> str:

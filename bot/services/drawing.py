@@ -1,0 +1,74 @@
+"""QR pictures drawn in processes of their own.
+
+Why: drawing a picture (zxing-cpp's encoder, PIL's text and PNG) holds the interpreter lock for ~3 ms, and the
+service's Python work is bound to that one lock: drawn on a thread, every picture stalls the conversations for
+its whole length (py-spy ``--gil``, ``bench/surge.py``: 13 % of the lock's time). Drawing processes run beside
+them on the other cores: as many as cores, started with the first picture (``forkserver``: forking a process
+that runs threads is not safe). If one dies, the next picture starts them again, and the picture it was drawing
+is drawn here instead of being lost. Processes that cannot be started at all (a frozen or restricted
+environment) leave the pictures to be drawn here, said once in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from bot.services import qr_image, vaccines
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_unable = False  # the drawing process could not be started: draw here from now on
+
+
+def _warm() -> None:
+    """In the new process: load the encoder and the fonts before the first picture waits for them."""
+    qr_image.render("warm", level=vaccines.NONE, label="warm", name="warm")
+
+
+def _shared() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            # One a core: a burst of pictures (registrations finishing together) is drawn side by side.
+            _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_warm,
+                                        mp_context=multiprocessing.get_context("forkserver"))
+        return _pool
+
+
+def _discard(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def render(text: str, *, level: str, label: str, name: str) -> bytes:
+    """:func:`qr_image.render` in the drawing process (blocking the calling thread, not the others)."""
+    global _unable
+    if not _unable:
+        pool = _shared()
+        try:
+            return pool.submit(qr_image.render, text, level=level, label=label, name=name).result()
+        except BrokenProcessPool:
+            log.warning("the drawing process ended; the next picture starts another")
+            _discard(pool)
+        except (OSError, RuntimeError):
+            log.exception("the drawing process cannot be started: pictures are drawn in the service's process")
+            _unable = True
+            _discard(pool)
+    return qr_image.render(text, level=level, label=label, name=name)
+
+
+def drawing_pid() -> int | None:
+    """The drawing process's id once it has started (tests end it to check a picture still arrives)."""
+    with _lock:
+        processes = dict(_pool._processes) if _pool is not None and _pool._processes else {}
+    return next(iter(processes), None)
