@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from models import json_text
+
 log = logging.getLogger(__name__)
 
 
@@ -35,11 +37,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True,
+                               json_serializer=json_text.dumps, json_deserializer=json_text.loads, **kwargs)
         _configure_sqlite(engine)
     else:
         # hide_parameters: SQL errors must not carry ID numbers or answers into the logs.
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, json_serializer=json_text.dumps,
+                               json_deserializer=json_text.loads, **kwargs)
     _send_deferred_first(engine)
     return engine
 

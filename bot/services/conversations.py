@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from bot.services.dates import utcnow
+from models import json_text
 from models.db import execute, time_param
 from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
@@ -89,7 +89,7 @@ class State:
             data["subject"] = self.subject
         if self.resume_form:
             data["resume_form"] = True
-        return json.dumps(data, ensure_ascii=False)
+        return json_text.dumps(data)
 
 
 # The per-message statements go straight to the DB-API connection SQLAlchemy holds (same transaction):
@@ -108,7 +108,7 @@ _CLAIM = "INSERT INTO processed_update (update_key, created_at) VALUES (?, ?) ON
 
 
 def _json(value: Any) -> Any:
-    return value if value is None or not isinstance(value, str) else json.loads(value)
+    return value if value is None or not isinstance(value, str) else json_text.loads(value)
 
 
 Statement = tuple[str, tuple[Any, ...]]
@@ -165,7 +165,7 @@ def open_event(conn: Connection, key: str, update_key: str, *, default_locale: s
 def _save_statement(conn: Connection, state: State) -> Statement:
     values = (
         state.locale, state.flow, state.step, state.data_json(),
-        None if state.draft is None else json.dumps(state.draft.to_json(), ensure_ascii=False), state.account_id,
+        None if state.draft is None else json_text.dumps(state.draft.to_json()), state.account_id,
         state.version + 1, time_param(conn, utcnow()),
     )
     if state.is_new:
@@ -182,7 +182,7 @@ def save(conn: Connection, state: State) -> None:
 def _append_statement(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> Statement:
     now = time_param(conn, utcnow())
     rows = ", ".join(["(?, ?, ?)"] * len(payloads))
-    values = tuple(v for p in payloads for v in (key, json.dumps(p, ensure_ascii=False), now))
+    values = tuple(v for p in payloads for v in (key, json_text.dumps(p), now))
     return f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} RETURNING id", values
 
 

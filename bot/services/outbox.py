@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from bot.services.dates import utcnow
+from models import json_text
 from models.db import process_alive, time_param
 from models.tables import ChannelIdentity, Outbox, table
 
@@ -51,7 +51,7 @@ def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads:
     now = utcnow()
     stamp, due_stamp = time_param(conn, now), time_param(conn, now + recover_after)
     rows = ", ".join(["(?, ?, ?, ?, 'pending', 0, ?, ?, ?)"] * len(payloads))
-    values = tuple(v for p in payloads for v in (channel, chat_id, REPLY, json.dumps(p, ensure_ascii=False),
+    values = tuple(v for p in payloads for v in (channel, chat_id, REPLY, json_text.dumps(p),
                                                  due_stamp, stamp, process))
     return (f"INSERT INTO outbox (channel, chat_id, kind, payload, state, attempts, not_before, created_at, batch) "
             f"VALUES {rows} RETURNING id", values)
