@@ -15,7 +15,7 @@ Hooks (``then`` after an answer, ``done`` after the last step) return a :class:`
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -169,12 +169,14 @@ class Flow:
     # reply to an unknown command, so that nothing tells them the command exists.
     commands: tuple[str, ...] = ()
     allowed: Predicate | None = None
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)  # step name → index: every event asks
+
+    def __post_init__(self) -> None:
+        positions = {step.name: i for i, step in reversed(list(enumerate(self.steps)))}  # the first of a name
+        object.__setattr__(self, "_positions", positions)
 
     def index(self, name: str) -> int:
-        for i, step in enumerate(self.steps):
-            if step.name == name:
-                return i
-        raise KeyError(name)
+        return self._positions[name]
 
     def step(self, name: str) -> Ask[Any]:
         return self.steps[self.index(name)]

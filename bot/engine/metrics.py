@@ -7,6 +7,9 @@ With several worker processes (``sskdt run --workers N``) each writes its own fi
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 UPDATES = Counter("sskdt_updates_total", "Updates handled, by channel and outcome", ["channel", "outcome"])
@@ -19,3 +22,14 @@ CPU_QUEUE = Gauge("sskdt_cpu_queue", "Password hashes and picture reads waiting 
 OUTBOX_DEPTH = Gauge("sskdt_outbox_pending", "Pushes waiting to be delivered", multiprocess_mode="max")
 OUTBOX_AGE = Gauge("sskdt_outbox_oldest_seconds", "Age of the oldest push waiting to be delivered",
                    multiprocess_mode="max")
+
+
+@cache
+def updates(channel: str, outcome: str) -> Any:
+    """The counter of one channel and outcome, looked up once (``labels()`` takes a lock on every call)."""
+    return UPDATES.labels(channel, outcome)
+
+
+@cache
+def latency(channel: str) -> Any:
+    return LATENCY.labels(channel)

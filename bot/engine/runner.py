@@ -115,8 +115,8 @@ class Engine:
         outcome = await self._handle(incoming, caps)
         result = ("unavailable" if outcome.unavailable else "duplicate" if outcome.duplicate
                   else "refused" if outcome.refused else "applied")
-        metrics.UPDATES.labels(incoming.channel, result).inc()
-        metrics.LATENCY.labels(incoming.channel).observe(time.perf_counter() - started)
+        metrics.updates(incoming.channel, result).inc()
+        metrics.latency(incoming.channel).observe(time.perf_counter() - started)
         return outcome
 
     async def _handle(self, incoming: Incoming, caps: Capabilities) -> Outcome:
@@ -230,8 +230,9 @@ class Engine:
     # ---- inside the DB thread ------------------------------------------------------------------------
 
     def _apply(self, incoming: Incoming, caps: Capabilities, extras: dict[str, Any], conn: Connection) -> Outcome:
+        now = utcnow()  # the event's one moment: its update key, state and transcript are stamped with it
         state, fresh = conversations.open_event(conn, incoming.conversation_key, incoming.update_key,
-                                                default_locale=self.default_locale, lock=self.row_locks)
+                                                default_locale=self.default_locale, lock=self.row_locks, now=now)
         if not fresh:
             return Outcome(duplicate=True)
         if incoming.secret_token is not None and not secret_links.use(
@@ -252,7 +253,7 @@ class Engine:
                                                            for r in replies],
                                                  recover_after=RECOVER_REPLIES_AFTER, process=self.process))
         ids, queued = conversations.close_event(
-            conn, state, [render(r) for r in replies] if render is not None else [], *also)
+            conn, state, [render(r) for r in replies] if render is not None else [], *also, now=now)
         for reply, reply_id in zip(replies, ids, strict=False):
             reply.id = reply_id
         for reply in replies:

@@ -145,28 +145,28 @@ def load(conn: Connection, key: str, *, default_locale: str, lock: bool) -> Stat
     return _state(key, rows, default_locale)
 
 
-def _claim_statement(conn: Connection, update_key: str) -> Statement:
-    return _CLAIM, (update_key, time_param(conn, utcnow()))
+def _claim_statement(update_key: str, stamp: Any) -> Statement:
+    return _CLAIM, (update_key, stamp)
 
 
 def claim_update(conn: Connection, update_key: str) -> bool:
     """Record the update key; False when it was applied before (a retry or a redelivery)."""
-    (rows,) = execute(conn, _claim_statement(conn, update_key))
+    (rows,) = execute(conn, _claim_statement(update_key, time_param(conn, utcnow())))
     return bool(rows)
 
 
 def open_event(conn: Connection, key: str, update_key: str, *, default_locale: str,
-               lock: bool) -> tuple[State, bool]:
-    """The chat's state and whether ``update_key`` is new (claimed now): one round trip on PostgreSQL."""
-    rows, claimed = execute(conn, _load_statement(key, lock), _claim_statement(conn, update_key))
+               lock: bool, now: datetime) -> tuple[State, bool]:
+    """The chat's state and whether ``update_key`` is new (claimed ``now``): one round trip on PostgreSQL."""
+    rows, claimed = execute(conn, _load_statement(key, lock), _claim_statement(update_key, time_param(conn, now)))
     return _state(key, rows, default_locale), bool(claimed)
 
 
-def _save_statement(conn: Connection, state: State) -> Statement:
+def _save_statement(state: State, stamp: Any) -> Statement:
     values = (
         state.locale, state.flow, state.step, state.data_json(),
         None if state.draft is None else json_text.dumps(state.draft.to_json()), state.account_id,
-        state.version + 1, time_param(conn, utcnow()),
+        state.version + 1, stamp,
     )
     if state.is_new:
         return _INSERT, (state.key, *values)
@@ -174,15 +174,14 @@ def _save_statement(conn: Connection, state: State) -> Statement:
 
 
 def save(conn: Connection, state: State) -> None:
-    execute(conn, _save_statement(conn, state))
+    execute(conn, _save_statement(state, time_param(conn, utcnow())))
     state.is_new = False
     state.version += 1
 
 
-def _append_statement(conn: Connection, key: str, payloads: list[dict[str, Any]]) -> Statement:
-    now = time_param(conn, utcnow())
+def _append_statement(key: str, payloads: list[dict[str, Any]], stamp: Any) -> Statement:
     rows = ", ".join(["(?, ?, ?)"] * len(payloads))
-    values = tuple(v for p in payloads for v in (key, json_text.dumps(p), now))
+    values = tuple(v for p in payloads for v in (key, json_text.dumps(p), stamp))
     return f"INSERT INTO chat_message (conversation_key, payload, created_at) VALUES {rows} RETURNING id", values
 
 
@@ -190,17 +189,18 @@ def append_messages(conn: Connection, key: str, payloads: list[dict[str, Any]]) 
     """Insert an event's replies in one statement; their ids come back in order."""
     if not payloads:
         return []
-    (rows,) = execute(conn, _append_statement(conn, key, payloads))
+    (rows,) = execute(conn, _append_statement(key, payloads, time_param(conn, utcnow())))
     return sorted(int(row[0]) for row in rows or [])
 
 
 def close_event(conn: Connection, state: State, payloads: list[dict[str, Any]],
-                *also: Statement) -> tuple[list[int], list[list[Any] | None]]:
+                *also: Statement, now: datetime) -> tuple[list[int], list[list[Any] | None]]:
     """Save the state, keep the event's replies in the transcript (their ids, in order) and run ``also`` (their
-    rows): one round trip on PostgreSQL."""
-    statements = [_save_statement(conn, state), *also]
+    rows), all as of ``now``: one round trip on PostgreSQL."""
+    stamp = time_param(conn, now)
+    statements = [_save_statement(state, stamp), *also]
     if payloads:
-        statements.append(_append_statement(conn, state.key, payloads))
+        statements.append(_append_statement(state.key, payloads, stamp))
     results = execute(conn, *statements)
     state.is_new = False
     state.version += 1

@@ -53,7 +53,10 @@ def today() -> date:
 
 def utcnow() -> datetime:
     """Naive UTC, the way times are stored."""
-    return now().replace(tzinfo=None)
+    moment = _clock.now()
+    if moment.tzinfo is not UTC:  # a test's clock in another zone (the real one is already UTC)
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None)
 
 
 def to_local(moment: datetime) -> datetime:
