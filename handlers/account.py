@@ -259,6 +259,7 @@ def _change(ctx: Ctx, _how: str) -> Go:
     if not accounts.change_phone(ctx.conn, ctx.account_id, phone):
         ctx.say("account.phone_in_use")
     else:
+        ctx.account_changed()
         ctx.say("account.phone_changed", phone=display(phone))
     return ctx.home()
 

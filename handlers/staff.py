@@ -34,8 +34,7 @@ def role(ctx: Ctx) -> staff.Role | None:
     """The chat's staff role, if it logged in recently enough for staff work."""
     if ctx.account_id is None or ctx.logged_in_at is None or utcnow() - ctx.logged_in_at > staff.FRESH_LOGIN:
         return None
-    found: staff.Role | None = ctx.memo("staff_role", lambda: staff.role_of(ctx.conn, ctx.account_id or 0))
-    return found
+    return ctx.staff_role()
 
 
 def may(action: str) -> Predicate:

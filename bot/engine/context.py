@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from bot import i18n
 from bot.engine.flow import Ask, Go
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
-from bot.services import accounts, outbox
+from bot.services import accounts, outbox, staff
 from bot.services.conversations import FAMILY, SELF, Draft, State
 from bot.services.dates import utcnow
 from bot.services.files import FileStore
@@ -72,7 +72,9 @@ class Ctx:
         self.replies: list[Reply] = []
         self.pushed = False  # something was queued in the outbox: wake the pusher after the commit
         self._home = home
-        self._account: accounts.AccountView | None = None
+        self._account: accounts.AccountView | None = state.account  # read with the state
+        self._role: staff.Role | None = state.role
+        self._role_of: int | None = state.account_id  # whose role ``_role`` is
         self._memo: dict[str, Any] = {}
 
     # ---- answers ------------------------------------------------------------------------------------
@@ -161,6 +163,17 @@ class Ctx:
             self._account = accounts.get(self.conn, self.state.account_id) if self.state.account_id else None
         return self._account
 
+    def staff_role(self) -> staff.Role | None:
+        """The account's staff role, if any, read once per event (with the state when it can be)."""
+        if self._role_of != self.state.account_id:
+            self._role_of = self.state.account_id
+            self._role = staff.role_of(self.conn, self._role_of) if self._role_of is not None else None
+        return self._role
+
+    def account_changed(self) -> None:
+        """The account's own record was just changed (its phone, its language): read it again when asked."""
+        self._account = None
+
     def log_in(self, account_id: int) -> accounts.AccountView | None:
         """This chat now acts for the account, speaks its language and receives its pushes."""
         self.state.account_id = account_id
@@ -183,6 +196,7 @@ class Ctx:
         self.state.locale = locale
         if self.state.account_id is not None:
             accounts.set_locale(self.conn, self.state.account_id, locale)
+            self.account_changed()
 
     # ---- moving -------------------------------------------------------------------------------------
 

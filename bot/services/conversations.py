@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
+from bot.services import accounts, staff
 from bot.services.dates import utcnow
 from models import json_text
 from models.db import execute, time_param
@@ -72,6 +73,10 @@ class State:
     version: int = 0
     updated_at: datetime | None = None
     is_new: bool = True
+    # Read with the state (not kept in it): its account and staff role at the event's start, which most
+    # prompts need; the context reads them again once the chat's account changes.
+    account: accounts.AccountView | None = None
+    role: staff.Role | None = None
 
     def data_json(self) -> str:
         data: dict[str, Any] = {"answers": self.answers}
@@ -95,7 +100,11 @@ class State:
 # The per-message statements go straight to the DB-API connection SQLAlchemy holds (same transaction):
 # building and caching Core statements cost ~0.15 ms each, more than SQLite's own work; on PostgreSQL an
 # event's statements travel together (models.db.execute).
-_LOAD = "SELECT locale, flow, step, data, draft, account_id, version, updated_at FROM conversation WHERE key = ?"
+_LOAD = (
+    "SELECT c.locale, c.flow, c.step, c.data, c.draft, c.account_id, c.version, c.updated_at, a.phone, a.name, "
+    "a.locale, s.role, s.site_id FROM conversation c LEFT JOIN account a ON a.id = c.account_id "
+    "LEFT JOIN staff s ON s.account_id = c.account_id WHERE c.key = ?"
+)
 _INSERT = (
     "INSERT INTO conversation (key, locale, flow, step, data, draft, account_id, version, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -115,13 +124,13 @@ Statement = tuple[str, tuple[Any, ...]]
 
 
 def _load_statement(key: str, lock: bool) -> Statement:
-    return _LOAD + (" FOR UPDATE" if lock else ""), (key,)
+    return _LOAD + (" FOR UPDATE OF c" if lock else ""), (key,)
 
 
 def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
     if not rows:
         return State(key=key, locale=default_locale, flow="", step="")
-    locale, flow, step, data, draft, account_id, version, updated_at = rows[0]
+    locale, flow, step, data, draft, account_id, version, updated_at, phone, name, account_locale, role, site = rows[0]
     if isinstance(updated_at, str):
         updated_at = datetime.fromisoformat(updated_at)
     data = _json(data) or {}
@@ -137,6 +146,8 @@ def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
         subject=str(data.get("subject") or SELF), resume_form=bool(data.get("resume_form")),
         draft=Draft.from_json(draft) if draft and "answers" in draft else None,
         account_id=account_id, version=version, updated_at=updated_at, is_new=False,
+        account=accounts.AccountView(account_id, phone, name, account_locale) if phone is not None else None,
+        role=staff.Role(account_id, role, site) if role is not None else None,
     )
 
 
