@@ -8,6 +8,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.dates import utcnow
+from models.db import savepoint
 from models.tables import Account, ChannelIdentity, table
 
 ACCOUNT = table(Account)
@@ -32,20 +33,15 @@ def phone_taken(conn: Connection, phone: str) -> bool:
 
 def create(conn: Connection, *, phone: str, name: str, password_hash: str, locale: str) -> int:
     try:
-        with conn.begin_nested():
-            result = conn.execute(
-                insert(ACCOUNT).values(
-                    phone=phone, name=name, password_hash=password_hash, failed_logins=0,
-                    locked_until=None, locale=locale, created_at=utcnow(),
-                )
-            )
+        with savepoint(conn, "sskdt_account"):  # travels with the insert (begin_nested: two more trips)
+            return int(conn.execute(_CREATE, {"phone": phone, "name": name, "password_hash": password_hash,
+                                              "failed_logins": 0, "locked_until": None, "locale": locale,
+                                              "created_at": utcnow()}).scalar_one())
     except IntegrityError as exc:
         raise PhoneTaken(phone) from exc
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
 
 
+_CREATE = insert(ACCOUNT).returning(ACCOUNT.c.id)
 # Built once: prompts and menus read the account on most events (building a statement costs more than running it).
 _GET = select(ACCOUNT.c.id, ACCOUNT.c.phone, ACCOUNT.c.name, ACCOUNT.c.locale).where(ACCOUNT.c.id == bindparam("p_id"))
 _LOGIN_TARGET = select(ACCOUNT.c.id, ACCOUNT.c.password_hash).where(ACCOUNT.c.phone == bindparam("p_phone"))
@@ -85,8 +81,12 @@ def bind_chat(conn: Connection, *, channel: str, chat_id: str, user_id: str, acc
                              "created_at": utcnow()})
 
 
+_UNBIND = delete(IDENTITY).where(IDENTITY.c.channel == bindparam("p_channel"),
+                                 IDENTITY.c.chat_id == bindparam("p_chat"))
+
+
 def unbind_chat(conn: Connection, *, channel: str, chat_id: str) -> None:
-    conn.execute(delete(IDENTITY).where(IDENTITY.c.channel == channel, IDENTITY.c.chat_id == chat_id))
+    conn.execute(_UNBIND, {"p_channel": channel, "p_chat": chat_id})
 
 
 def set_password(conn: Connection, phone: str, password_hash: str) -> int | None:

@@ -10,6 +10,7 @@ import base64
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ class SigningKey:
     private: ec.EllipticCurvePrivateKey
     certificate: x509.Certificate
 
-    @property
+    @cached_property
     def kid(self) -> bytes:
+        """The certificate's key id (a hash of it: made once, every credential carries it)."""
         return key_id(self.certificate)
 
 

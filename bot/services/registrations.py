@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import screening
 from bot.services.dates import age_on, today, utcnow
 from bot.services.text import fold
+from models.db import savepoint
 from models.tables import Appointment, Person, Registration, Site, table
 
 PERSON_TABLE = table(Person)
@@ -147,7 +148,7 @@ def submit(
     for _ in range(5):
         code = _new_booking_code()
         try:
-            with conn.begin_nested():
+            with savepoint(conn, "sskdt_registration"):  # travels with the insert (begin_nested: two more trips)
                 conn.execute(_INSERT_REGISTRATION, {
                     "person_id": person_id, "booking_code": code, "open_key": open_key(id_type, id_number),
                     "province_code": person["province_code"], "previous_dose": previous, "status": "submitted",

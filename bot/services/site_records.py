@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from bot import i18n
 from bot.services import audit, credentials, doses, vaccines
@@ -409,17 +409,25 @@ def _record(conn: Connection, person: Candidate, row: Row, *, site_id: int | Non
     return True
 
 
+_CANDIDATE = select(*_CANDIDATE_COLUMNS).where(PERSON.c.id == bindparam("p_person"))
+_KEPT_FOR = select(RECORD).where(
+    (RECORD.c.id_number == bindparam("p_id"))
+    | ((RECORD.c.name_key == bindparam("p_name")) & (RECORD.c.birth_date == bindparam("p_birth"))
+       & (RECORD.c.phone == bindparam("p_phone")))
+)
+
+
 def match_registered(conn: Connection, person_id: int) -> int:
     """A person just registered: the kept site records that are theirs, and theirs alone, become doses (the
     caller issues the credential, which then has the right colour). Returns how many doses were recorded."""
-    person = conn.execute(select(*_CANDIDATE_COLUMNS).where(PERSON.c.id == person_id)).first()
+    person = conn.execute(_CANDIDATE, {"p_person": person_id}).first()
     if person is None:
         return 0
     me = Candidate(*person)
-    kept = conn.execute(select(RECORD).where(
-        (RECORD.c.id_number == me.id_number)
-        | ((RECORD.c.name_key == me.name_key) & (RECORD.c.birth_date == me.birth_date) & (RECORD.c.phone == me.phone))
-    )).all()
+    # Only what :func:`match` could give this person: a record with its ID number, or with its name, birth date
+    # and phone (a missing one is NULL in the statement, and matches nothing).
+    kept = conn.execute(_KEPT_FOR, {"p_id": me.id_number or None, "p_name": me.name_key, "p_birth": me.birth_date,
+                                    "p_phone": me.phone}).all()
     if not kept:
         return 0
     rows = [Row(r.row_number, r.full_name, r.name_key, r.birth_date, r.sex, r.id_number, r.phone, r.vaccine, r.lot,

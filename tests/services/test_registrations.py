@@ -49,3 +49,34 @@ async def test_submit_stores_typed_answers_and_derives_question_10(app: App) -> 
     assert row.booking_code == code and row.dose_number == 2
     assert row.previous_dose == {"prev_vaccine": "astrazeneca", "prev_date": "2021-08-01"}
     assert row.screening == {"q1": "no", "q2": "yes", "q10": "yes"} and row.screening_flags == "defer,caution"
+
+
+async def test_a_booking_code_already_given_is_drawn_again(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Booking codes are random: one that another registration holds is replaced by a fresh draw, and the
+    registration is stored once, with the new code."""
+    records = {
+        registrations.PERSON: {
+            "full_name": "Trần Văn Bình", "birth_date": date(1990, 5, 17), "sex": "M", "id_type": "cccd",
+            "id_number": "001090123456", "phone": "+84912345678", "insurance_number": None, "occupation": "Kỹ sư",
+            "workplace": None, "priority_group": 9, "province_code": 79, "ward_code": 26734, "address": None,
+            "ethnicity": "Kinh",
+        },
+        registrations.REGISTRATION: {"site_id": None, "preferred_date": today() + timedelta(days=3),
+                                     "preferred_session": "morning", "dose_number": 1},
+        registrations.SCREENING: {},
+    }
+    second = {**records, registrations.PERSON: {**records[registrations.PERSON], "full_name": "Trần Thị Hoa",
+                                                "id_number": "001190654321", "sex": "F"}}
+    draws = iter(["1000000000000001", "1000000000000001", "1000000000000002"])
+    monkeypatch.setattr(registrations, "_new_booking_code", lambda: next(draws))
+
+    def run(conn: object) -> list[str]:
+        account = accounts.create(conn, phone="+84912345678", name="Bình", password_hash="x", locale="vi")  # type: ignore[arg-type]
+        first_code, _ = registrations.submit(conn, account, records)  # type: ignore[arg-type]
+        second_code, _ = registrations.submit(conn, account, second)  # type: ignore[arg-type]
+        return [first_code, second_code]
+
+    assert await app.store.run(run) == ["1000000000000001", "1000000000000002"]
+    with app.store.engine.connect() as conn:
+        codes = conn.execute(select(table(Registration).c.booking_code).order_by(table(Registration).c.id)).scalars()
+        assert list(codes) == ["1000000000000001", "1000000000000002"]
