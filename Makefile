@@ -17,12 +17,12 @@ run: setup
 	$(BIN)/sskdt run
 
 lint: setup
-	$(BIN)/ruff check bot handlers models tests
+	$(BIN)/ruff check bot handlers models tests bench
 	$(BIN)/mypy
 
 test: setup
 	bash scripts/test-services.sh
-	$(BIN)/ruff check bot handlers models tests
+	$(BIN)/ruff check bot handlers models tests bench
 	$(BIN)/mypy
 	SSKDT_TEST_POSTGRES_URL=$${SSKDT_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	  $(BIN)/pytest -q -p no:cacheprovider

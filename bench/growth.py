@@ -13,11 +13,15 @@ import itertools
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from bench.common import WEB, make_app, save
+from bench.common import make_app, save
+from bot.app import App
+from bot.channels.webchat.server import CAPABILITIES as WEB
 from bot.engine.types import Incoming
 from models.tables import Person, Registration, table
 
@@ -51,14 +55,14 @@ def fill(app: object, n: int) -> None:
     conn.close()
 
 
-def lookups(app: object, n: int, rounds: int = 2000) -> dict[str, float]:
-    queries = {
+def lookups(app: App, n: int, rounds: int = 2000) -> dict[str, float]:
+    queries: dict[str, Callable[[int], Select[Any]]] = {
         "by_phone": lambda i: select(PERSON.c.id).where(PERSON.c.phone == f"+8490{i:07d}"),
         "by_id_number": lambda i: select(REGISTRATION.c.id).where(REGISTRATION.c.open_key == f"cccd:{i:012d}"),
         "by_booking_code": lambda i: select(REGISTRATION.c.id).where(REGISTRATION.c.booking_code == f"{10**15 + i}"),
     }
     out = {}
-    with app.store.engine.connect() as conn:  # type: ignore[attr-defined]
+    with app.store.engine.connect() as conn:
         for name, query in queries.items():
             times = []
             for k in range(rounds):

@@ -63,8 +63,8 @@ async def test_an_outage_is_said_redelivered_and_survived(tmp_path: Path, proxy:
                 assert status == 503 and texts == ["Hệ thống đang bận, vui lòng thử lại sau ít phút."]
                 async with http.get(f"{messages}?after=0") as response:
                     assert response.status == 503  # reading the transcript too: a 503, never a 500
-                update, status = await fake.deliver(fake.text(7100, "/start"))
-                assert status == 503 and not fake.sent[7100]  # Telegram will deliver it again
+                update, delivered = await fake.deliver(fake.text(7100, "/start"))
+                assert delivered == 503 and not fake.sent[7100]  # Telegram will deliver it again
 
                 await line.restore()
                 for _ in range(4):  # each DB thread's connection died while idle: none of them is a 503 now
@@ -77,9 +77,9 @@ async def test_an_outage_is_said_redelivered_and_survived(tmp_path: Path, proxy:
                 async with http.get(f"{messages}?after=0") as response:
                     shown = [m["text"] for m in (await response.json())["messages"]]
                 assert sum("Họ và tên" in text for text in shown) == 1
-                _, status = await fake.deliver({k: v for k, v in update.items() if k != "update_id"},
-                                               update_id=update["update_id"])  # the redelivery
-                assert status == 200 and "Anh/Chị muốn làm gì?" in fake.texts(7100)[-1]
+                _, delivered = await fake.deliver({k: v for k, v in update.items() if k != "update_id"},
+                                                  update_id=update["update_id"])  # the redelivery
+                assert delivered == 200 and "Anh/Chị muốn làm gì?" in fake.texts(7100)[-1]
     finally:
         await api.close()
         await fake.stop()

@@ -22,6 +22,7 @@ from PIL import Image
 from bot.app import App, build
 from bot.channels.webchat.transcript import CHANNEL as WEB_CHANNEL
 from bot.channels.zalo import runtime
+from bot.channels.zalo.api import ZaloApi
 from bot.channels.zalo.core import ZaloChannel
 from bot.channels.zalo.text import messages, split
 from bot.engine import Choice, Reply
@@ -368,7 +369,7 @@ async def test_pushes_to_many_chats_keep_zalos_pace_and_obey_a_429(tmp_path: Pat
     fake = FakeZalo(limits=Limits(per_chat_per_second=2, global_per_second=40))
     await fake.start()
     app = build(cheap_settings(tmp_path))
-    api = runtime.ZaloApi(fake.token, fake.base_url)
+    api = ZaloApi(fake.token, fake.base_url)
     await api.start()
     try:
         for pacer, label in ((Pacer(40, 2), "at the limits"), (Pacer(200, 50), "too fast")):

@@ -83,7 +83,8 @@ async def test_allocation_by_priority_within_capacity_notices_answers_and_remind
         [notice] = await _notices(app, people[name])
         assert f"Người được tiêm: {name}" in str(notice["text"]) and "Buổi sáng" in str(notice["text"])
         assert "CCCD" in str(notice["text"]) and "bảo hiểm y tế" in str(notice["text"])
-        assert [c["label"] for c in notice["choices"]] == ["Tôi sẽ đến", "Không đến được"]  # type: ignore[index]
+        choices = notice["choices"]
+        assert isinstance(choices, list) and [c["label"] for c in choices] == ["Tôi sẽ đến", "Không đến được"]
     assert await _notices(app, people[EXPECTED_ORDER[4]]) == []
 
     # Asked for 10 more: the capacity (5) leaves one, and nobody is booked twice.

@@ -26,6 +26,11 @@ def test_caption_follows_the_chat_language_and_names_the_person() -> None:
     assert qr_codes.caption("en", _issued(vaccines.NONE, 0)) != qr_codes.caption("vi", _issued(vaccines.NONE, 0))
 
 
+def _rgb(pixel: object) -> tuple[int, int, int]:
+    assert isinstance(pixel, tuple) and len(pixel) == 3
+    return int(pixel[0]), int(pixel[1]), int(pixel[2])
+
+
 def _luminance(rgb: tuple[int, int, int]) -> float:
     def channel(c: int) -> float:
         s = c / 255
@@ -46,8 +51,7 @@ def test_the_frame_label_is_readable_on_every_colour(level: str) -> None:
     png = qr_image.render("HC1:TEST", level=level, label="ĐÃ TIÊM 1 MŨI", name="Nguyễn Văn An")
     image = Image.open(io.BytesIO(png)).convert("RGB")
     band = image.crop((qr_image.FRAME_PX, 0, image.width - qr_image.FRAME_PX, qr_image.BAND_PX))
-    colours = [colour for _, colour in band.getcolors(maxcolors=1 << 16) or []]
-    frame = band.getpixel((2, 2))
-    assert isinstance(frame, tuple)
+    colours = [_rgb(colour) for _, colour in band.getcolors(maxcolors=1 << 16) or []]
+    frame = _rgb(band.getpixel((2, 2)))
     ink = max(colours, key=lambda c: _contrast(c, frame))  # the text's solid pixels
     assert _contrast(ink, frame) >= 4.5, (level, frame, ink)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -54,7 +55,7 @@ async def test_submit_stores_typed_answers_and_derives_question_10(app: App) -> 
 async def test_a_booking_code_already_given_is_drawn_again(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     """Booking codes are random: one that another registration holds is replaced by a fresh draw, and the
     registration is stored once, with the new code."""
-    records = {
+    records: dict[str, dict[str, Any]] = {
         registrations.PERSON: {
             "full_name": "Trần Văn Bình", "birth_date": date(1990, 5, 17), "sex": "M", "id_type": "cccd",
             "id_number": "001090123456", "phone": "+84912345678", "insurance_number": None, "occupation": "Kỹ sư",

@@ -162,7 +162,7 @@ def _cp1258(text: str) -> bytes:
             continue
         except UnicodeEncodeError:
             pass
-        base, *marks = unicodedata.normalize("NFD", char)
+        base, *marks = list(unicodedata.normalize("NFD", char))
         for keep in range(len(marks), -1, -1):
             try:
                 out += (unicodedata.normalize("NFC", base + "".join(marks[:keep])) + "".join(marks[keep:])).encode(
