@@ -6,8 +6,10 @@ inside the chosen province, because numbered wards repeat across provinces.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 from vietnam_provinces import legacy as old
@@ -49,18 +51,45 @@ def _wards(province_code: int) -> tuple[tuple[Place, str], ...]:
     )
 
 
-def _rank(query: str, entries: tuple[tuple[Place, str], ...], limit: int) -> list[Place]:
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """Places with their folded names split in words, and the first place of each whole name: most people type
+    a name whole, answered by one lookup instead of a pass over every ward of the province."""
+
+    entries: tuple[tuple[Place, str, tuple[str, ...]], ...]
+    exact: dict[str, Place]
+
+    @classmethod
+    def of(cls, places: tuple[tuple[Place, str], ...]) -> _Names:
+        exact: dict[str, Place] = {}
+        for place, name in places:
+            exact.setdefault(name, place)
+        return cls(tuple((place, name, tuple(name.split())) for place, name in places), exact)
+
+
+@cache
+def _province_names() -> _Names:
+    return _Names.of(_provinces())
+
+
+@cache
+def _ward_names(province_code: int) -> _Names:
+    return _Names.of(_wards(province_code))
+
+
+def _rank(query: str, names: _Names, limit: int) -> list[Place]:
     key = _strip_unit(fold(query))
     if not key:
         return []
+    whole = names.exact.get(key)
+    if whole is not None:
+        return [whole]
     words = key.split()
     scored: list[tuple[int, str, Place]] = []
-    for place, name in entries:
-        if name == key:
-            score = 0
-        elif name.startswith(key):
+    for place, name, parts in names.entries:
+        if name.startswith(key):
             score = 1
-        elif all(any(part.startswith(w) for part in name.split()) for w in words):
+        elif all(any(part.startswith(w) for part in parts) for w in words):
             score = 2
         elif key in name:
             score = 3
@@ -68,8 +97,6 @@ def _rank(query: str, entries: tuple[tuple[Place, str], ...], limit: int) -> lis
             continue
         scored.append((score, name, place))
     scored.sort(key=lambda item: (item[0], item[1]))
-    if scored and scored[0][0] == 0:
-        return [scored[0][2]]
     return [place for _, _, place in scored[:limit]]
 
 
@@ -77,7 +104,7 @@ def search_provinces(query: str, limit: int = 6) -> list[Place]:
     key = fold(query).replace(".", "").strip()
     if key in PROVINCE_ALIASES:
         return [province(PROVINCE_ALIASES[key])]
-    found = _rank(query, _provinces(), limit)
+    found = _rank(query, _province_names(), limit)
     if not found:
         # A pre-2025 province name ("Bình Dương") still finds the province it became.
         legacy = Province.search_from_legacy(query)
@@ -86,7 +113,7 @@ def search_provinces(query: str, limit: int = 6) -> list[Place]:
 
 
 def search_wards(province_code: int, query: str, limit: int = 6) -> list[Place]:
-    return _rank(query, _wards(province_code), limit)
+    return _rank(query, _ward_names(province_code), limit)
 
 
 def example_ward(province_code: int) -> str:
@@ -120,9 +147,32 @@ def _old_provinces(province_code: int) -> tuple[int, ...]:
     return tuple(int(p.code) for p in today_province.get_legacy_sources())
 
 
-def _new_wards(old_ward_code: int, province_code: int) -> list[Place]:
-    return [ward(int(found.ward.code)) for found in Ward.search_from_legacy(code=old_ward_code)
-            if int(found.ward.province_code) == province_code]
+@lru_cache(maxsize=4096)
+def _new_wards(old_ward_code: int, province_code: int) -> tuple[Place, ...]:
+    return tuple(ward(int(found.ward.code)) for found in Ward.search_from_legacy(code=old_ward_code)
+                 if int(found.ward.province_code) == province_code)
+
+
+# The pre-2025 units of an old province by their bare folded name: (position, name, code) of each, built once.
+# A scan folding every old name of a merged province (Hồ Chí Minh City: three) took ~47 ms a question.
+OldUnits = dict[str, tuple[tuple[int, str, Any], ...]]
+
+
+def _index(units: Iterable[Any]) -> OldUnits:
+    index: dict[str, list[tuple[int, str, Any]]] = {}
+    for position, unit in enumerate(units):
+        index.setdefault(_bare(unit.name, unit.division_type.value), []).append((position, unit.name, unit.code))
+    return {name: tuple(found) for name, found in index.items()}
+
+
+@cache
+def _old_wards(old_province: int) -> OldUnits:
+    return _index(old.Ward.iter_by_province(old.ProvinceCode(old_province)))
+
+
+@cache
+def _old_districts(old_province: int) -> OldUnits:
+    return _index(old.District.iter_by_province(old.ProvinceCode(old_province)))
 
 
 @cache
@@ -166,18 +216,16 @@ def legacy_ward(province_code: int, query: str) -> Legacy | None:
     names: list[str] = []
     found: list[Place] = []
     for old_province in _old_provinces(province_code):
-        code = old.ProvinceCode(old_province)
         if district is None:
-            for old_ward in old.Ward.iter_by_province(code):
-                if _bare(old_ward.name, old_ward.division_type.value) == key:
-                    names.append(old_ward.name)
-                    found.extend(_new_wards(int(old_ward.code), province_code))
+            for _, name, code in _old_wards(old_province).get(key, ()):
+                names.append(name)
+                found.extend(_new_wards(int(code), province_code))
         if not found and not fold(query).startswith(_OLD_WARD_WORDS):
-            for old_district in old.District.iter_by_province(code):
-                if _bare(old_district.name, old_district.division_type.value) in (key, key.removeprefix("quan ")):
-                    names.append(old_district.name)
-                    found.extend(p for w in old.Ward.iter_by_district(old_district.code)
-                                 for p in _new_wards(int(w.code), province_code))
+            districts = _old_districts(old_province)
+            for _, name, code in sorted(d for k in dict.fromkeys((key, key.removeprefix("quan ")))
+                                        for d in districts.get(k, ())):
+                names.append(name)
+                found.extend(p for w in old.Ward.iter_by_district(code) for p in _new_wards(int(w.code), province_code))
     if not found:
         return None
     return Legacy(", ".join(dict.fromkeys(names)), tuple(dict.fromkeys(found)))
@@ -200,7 +248,7 @@ def legacy_province(query: str) -> Legacy | None:
 
     Today's names and the aliases are answered without the (slow) legacy search."""
     key = _strip_unit(fold(query))
-    if not key or fold(query).replace(".", "").strip() in PROVINCE_ALIASES or _rank(query, _provinces(), 1):
+    if not key or fold(query).replace(".", "").strip() in PROVINCE_ALIASES or _rank(query, _province_names(), 1):
         return None
     for item in Province.search_from_legacy(query):
         source = old.Province.from_code(old.ProvinceCode(item.source_code))
