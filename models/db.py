@@ -45,7 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # hide_parameters: SQL errors must not carry ID numbers or answers into the logs.
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, json_serializer=json_text.dumps,
                                json_deserializer=json_text.loads, **kwargs)
-    _send_deferred_first(engine)
+        _send_deferred_first(engine)  # SQLite runs them at once: no round trip to save, no listener to pay
     return engine
 
 
@@ -150,7 +150,7 @@ def ping(conn: Connection) -> None:
 
 # Statements that need no answer of their own (an event's SAVEPOINT, the RELEASE of the one before) wait here
 # and travel with the next statement: on PostgreSQL in the same round trip, so an event costs two round trips
-# (its state in, its state out) plus what its flow reads, not six.
+# (its state in, its state out) plus what its flow reads, not six. SQLite runs them at once.
 _DEFERRED = "sskdt_deferred"
 
 
@@ -160,7 +160,10 @@ def _deferred(conn: Connection) -> list[str]:
 
 
 def defer(conn: Connection, statement: str) -> None:
-    _deferred(conn).append(statement)
+    if conn.dialect.name == "postgresql":
+        _deferred(conn).append(statement)
+    else:  # in process: nothing to save by waiting
+        conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
 
 
 def forget_deferred(conn: Connection) -> None:
