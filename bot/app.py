@@ -191,6 +191,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     )
     # Separate keys derived from the one secret: media names must not help guess password fingerprints.
     separate = settings.drawing_process if settings.drawing_process is not None else (os.cpu_count() or 1) > 1
+    if separate:
+        drawing.start()
     qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()),
                   drawing.render if separate else qr_image.render)
     services = Services(

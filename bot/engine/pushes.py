@@ -53,6 +53,7 @@ class Pusher:
         self.process = process  # this process: the kept answers it is still sending are not recovered
         self.deliverers: dict[str, Deliverer] = {}
         self._wake = asyncio.Event()
+        self._round = asyncio.Lock()  # one round at a time: two would deliver the same due items twice
 
     def wake(self) -> None:
         self._wake.set()
@@ -73,6 +74,10 @@ class Pusher:
         """Deliver what is due on the channels this process serves; return how many were delivered.
 
         Chats are served concurrently (the channel's pacer keeps the rates); one chat's pushes in order."""
+        async with self._round:
+            return await self._round_once()
+
+    async def _round_once(self) -> int:
         items = await self.store.run(lambda conn: outbox.due(conn, 500))
         by_chat: dict[tuple[str, str], list[outbox.Item]] = {}
         for item in items:
