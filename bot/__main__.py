@@ -56,6 +56,7 @@ async def _serve(settings: Settings) -> None:
     from models.db import is_sqlite
 
     app = build(settings)
+    app.start_drawing()
     web_app = app.web_app()
     background: list[asyncio.Task[None]] = []
     telegram = None

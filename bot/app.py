@@ -129,6 +129,12 @@ class App:
         add_health_routes(web_app, self.ready)  # for the load balancer
         return web_app
 
+    def start_drawing(self) -> None:
+        """Start the drawing processes ahead of the first picture (the service and the benchmarks do; a command
+        that only sets things up, like the workers' supervisor, does not)."""
+        if self.engine.services.qr.draw is drawing.render:
+            drawing.start()
+
     def close(self) -> None:
         self.store.close()
         self.cpu.shutdown(wait=False, cancel_futures=True)
@@ -191,8 +197,6 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     )
     # Separate keys derived from the one secret: media names must not help guess password fingerprints.
     separate = settings.drawing_process if settings.drawing_process is not None else (os.cpu_count() or 1) > 1
-    if separate:
-        drawing.start()
     qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()),
                   drawing.render if separate else qr_image.render)
     services = Services(

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -25,11 +26,33 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _unable = False  # the drawing process could not be started: draw here from now on
+FOLLOW_SECONDS = 1.0  # how often a drawing process looks whether the service still runs
 
 
-def _warm() -> None:
-    """In the new process: load the encoder and the fonts before the first picture waits for them."""
+def _warm(service: int) -> None:
+    """In the new process: load the encoder and the fonts before the first picture waits for them, and follow
+    the service that started it."""
+    threading.Thread(target=_follow, args=(service,), name="sskdt-drawing-follow", daemon=True).start()
     qr_image.render("warm", level=vaccines.NONE, label="warm", name="warm")
+
+
+def _follow(service: int) -> None:
+    """End this drawing process once the service is gone. A service killed outright (SIGKILL, the OOM killer)
+    cannot say so, and a pool's process waits for work forever: it, and the fork server it keeps alive, would
+    outlive the service (seen: three processes, ~70 MB, after each killed worker)."""
+    while not _service_gone(service):
+        time.sleep(FOLLOW_SECONDS)
+    os._exit(0)
+
+
+def _service_gone(service: int) -> bool:
+    """Whether the fork server this process came from no longer belongs to ``service`` (Linux: it is given to
+    another parent when the service dies). Elsewhere this cannot be told, and the process stays."""
+    try:
+        with open(f"/proc/{os.getppid()}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1]) != service
+    except (OSError, ValueError, IndexError):
+        return False
 
 
 def _shared() -> ProcessPoolExecutor:
@@ -37,7 +60,7 @@ def _shared() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             # One a core: a burst of pictures (registrations finishing together) is drawn side by side.
-            _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_warm,
+            _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_warm, initargs=(os.getpid(),),
                                         mp_context=multiprocessing.get_context("forkserver"))
         return _pool
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import zxingcpp
 from PIL import Image
 
 from bot.services import drawing, qr_image, vaccines
+from tests.helpers import until
 
 TEXT = "HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH"
 
@@ -39,3 +43,32 @@ def test_a_picture_still_arrives_when_the_drawing_process_dies() -> None:
     assert _scanned(_draw()) == [TEXT]  # and by a new drawing process after it
     second = drawing.drawing_pid()
     assert second is not None and second != first
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+async def test_a_killed_service_leaves_no_drawing_process_behind() -> None:
+    """SIGKILL (the OOM killer, a supervisor's last resort) gives the service no chance to stop its drawing
+    processes: they notice by themselves and end, with the fork server they kept alive."""
+    script = ("from bot.services import drawing, vaccines\n"
+              "drawing.render('HC1:X', level=vaccines.NONE, label='CHƯA TIÊM', name='An')\n"
+              "print(drawing.drawing_pid(), flush=True)\n"
+              "import time; time.sleep(120)\n")
+    service = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert service.stdout is not None
+        drawer = int(service.stdout.readline())
+        assert _running(drawer)
+        service.kill()
+        service.wait()
+        await until(lambda: not _running(drawer), "the drawing process to end after its service", seconds=20)
+    finally:
+        service.kill()
+        service.wait()
