@@ -15,6 +15,7 @@ from collections.abc import Callable
 from bot import i18n
 from bot.engine.asking import exact_key, label_key
 from bot.engine.context import Ctx
+from bot.engine.flow import Flow
 from bot.engine.navigation import Navigator
 from bot.engine.types import Choice, Reply
 from bot.services.conversations import CONFIRM_CANCEL
@@ -43,6 +44,7 @@ class Commands:
         self.nav = navigator
         self.words = universal_words()
         self.exact_words = universal_words(exact_key)
+        self._with_help: list[Flow] | None = None
 
     def action(
         self, command: str | None, text: str | None, *, secret: bool, free_text: bool,
@@ -110,12 +112,18 @@ class Commands:
             return "common.unknown_command"
         return None
 
+    def _command_flows(self) -> list[Flow]:
+        """The flows started by a command that the help explains, in the registry's order (found once)."""
+        if self._with_help is None:
+            self._with_help = [flow for flow in self.nav.registry.flows.values()
+                               if flow.commands and i18n.has(f"help.command.{flow.name}")]
+        return self._with_help
+
     def _help_commands(self, ctx: Ctx) -> None:
         """The staff commands this person may use, and only those (the flows with a ``help.command.<flow>``;
         a citizen's commands are in the general help)."""
-        lines = [ctx.t(f"help.command.{flow.name}") for flow in self.nav.registry.flows.values()
-                 if flow.commands and i18n.has(f"help.command.{flow.name}")
-                 and (flow.allowed is None or flow.allowed(ctx))]
+        lines = [ctx.t(f"help.command.{flow.name}") for flow in self._command_flows()
+                 if flow.allowed is None or flow.allowed(ctx)]
         if lines:
             ctx.say("help.commands", lines="\n".join(lines))
 

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -240,7 +240,7 @@ class Engine:
             return Outcome(refused=True, flow=state.flow, step=state.step)
         ctx = Ctx(conn, incoming, caps, self.services, state, extras, self.registry.home)
         account_before = state.account_id
-        secret = self._dispatch(ctx)
+        secret = self._dispatch(ctx, now)
         replies = ctx.replies
         if secret and replies:
             replies[0].delete_incoming = True
@@ -262,7 +262,7 @@ class Engine:
         return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session,
                        queued=[int(row[0]) for row in (queued[0] if also else None) or []])
 
-    def _dispatch(self, ctx: Ctx) -> bool:
+    def _dispatch(self, ctx: Ctx, now: datetime) -> bool:
         """Handle the event; True when it was a password (the channel should delete it)."""
         state, nav = ctx.state, self.nav
         if not state.flow or state.flow not in self.registry.flows:
@@ -270,7 +270,7 @@ class Engine:
             nav.go_home(ctx)
             self._ask(ctx)
             return False
-        if state.updated_at and utcnow() - state.updated_at > self.services.idle_after:
+        if state.updated_at and now - state.updated_at > self.services.idle_after:
             nav.keep_draft(ctx)
             ctx.say("start.welcome_back")
             nav.go_home(ctx)
