@@ -215,9 +215,10 @@ _CLIENT_CURSOR = "sskdt_client_cursor"
 _ROWS = 2  # psycopg.pq.ExecStatus.TUPLES_OK
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _percent(statement: str) -> str:
-    """A statement's ``?`` placeholders as psycopg's ``%s`` (our statements are constants: converted once)."""
+    """A statement's ``?`` placeholders as psycopg's ``%s``, converted once: our statements are constants, or a
+    few shapes by how many rows they insert."""
     return statement.replace("?", "%s")
 
 

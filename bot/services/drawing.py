@@ -3,9 +3,10 @@
 Why: drawing a picture (zxing-cpp's encoder, PIL's text and PNG) holds the interpreter lock for ~3 ms, and the
 service's Python work is bound to that one lock: drawn on a thread, every picture stalls the conversations for
 its whole length (py-spy ``--gil``, ``bench/surge.py``: 13 % of the lock's time). Drawing processes run beside
-them on the other cores: as many as cores, started with the first picture (``forkserver``: forking a process
-that runs threads is not safe). If one dies, the next picture starts them again, and the picture it was drawing
-is drawn here instead of being lost. Processes that cannot be started at all (a frozen or restricted
+them on the other cores: as many as cores, started when the service starts (:func:`start`) or else with the
+first picture (``forkserver``: forking a process that runs threads is not safe), and ending by themselves once
+the service is gone. If one dies, the next picture starts them again, and the picture it was drawing is drawn
+here instead of being lost. Processes that cannot be started at all (a frozen or restricted
 environment) leave the pictures to be drawn here, said once in the log.
 """
 
