@@ -34,15 +34,18 @@ def test_the_drawing_process_draws_the_same_picture() -> None:
     assert pid is not None and pid != os.getpid()
 
 
-def test_a_picture_still_arrives_when_the_drawing_process_dies() -> None:
+async def test_a_picture_still_arrives_when_the_drawing_process_dies() -> None:
     _draw()
     first = drawing.drawing_pid()
     assert first is not None
     os.kill(first, signal.SIGKILL)
-    assert _scanned(_draw()) == [TEXT]  # drawn here while the dead process is noticed
-    assert _scanned(_draw()) == [TEXT]  # and by a new drawing process after it
-    second = drawing.drawing_pid()
-    assert second is not None and second != first
+
+    def drawn_by_a_new_process() -> bool:
+        # Every picture arrives: on a surviving process, here while the death is noticed, or on a new process.
+        assert _scanned(_draw()) == [TEXT]
+        return drawing.drawing_pid() not in (None, first)
+
+    await until(drawn_by_a_new_process, "a new drawing process to draw", seconds=20)
 
 
 def _running(pid: int) -> bool:
