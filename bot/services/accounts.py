@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select, update
 
 from bot.services.dates import utcnow
-from models.db import savepoint
+from models.db import first, integrity_errors, rows, savepoint, time_param
 from models.tables import Account, ChannelIdentity, table
 
 ACCOUNT = table(Account)
@@ -27,29 +26,30 @@ class PhoneTaken(Exception):
     pass
 
 
+# Raw (models.db.rows): sign-up, log-in and the menus run these on every registration.
+_TAKEN = "SELECT 1 FROM account WHERE phone = ?"
+_CREATE = ("INSERT INTO account (phone, name, password_hash, failed_logins, locked_until, locale, created_at) "
+           "VALUES (?, ?, ?, 0, NULL, ?, ?) RETURNING id")
+_GET = "SELECT id, phone, name, locale FROM account WHERE id = ?"
+_LOGIN_TARGET = "SELECT id, password_hash FROM account WHERE phone = ?"
+
+
 def phone_taken(conn: Connection, phone: str) -> bool:
-    return conn.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.phone == phone)).first() is not None
+    return first(conn, _TAKEN, phone) is not None
 
 
 def create(conn: Connection, *, phone: str, name: str, password_hash: str, locale: str) -> int:
     try:
         with savepoint(conn, "sskdt_account"):  # travels with the insert (begin_nested: two more trips)
-            return int(conn.execute(_CREATE, {"phone": phone, "name": name, "password_hash": password_hash,
-                                              "failed_logins": 0, "locked_until": None, "locale": locale,
-                                              "created_at": utcnow()}).scalar_one())
-    except IntegrityError as exc:
+            (row,) = rows(conn, _CREATE, phone, name, password_hash, locale, time_param(conn, utcnow()))
+            return int(row[0])
+    except integrity_errors() as exc:
         raise PhoneTaken(phone) from exc
 
 
-_CREATE = insert(ACCOUNT).returning(ACCOUNT.c.id)
-# Built once: prompts and menus read the account on most events (building a statement costs more than running it).
-_GET = select(ACCOUNT.c.id, ACCOUNT.c.phone, ACCOUNT.c.name, ACCOUNT.c.locale).where(ACCOUNT.c.id == bindparam("p_id"))
-_LOGIN_TARGET = select(ACCOUNT.c.id, ACCOUNT.c.password_hash).where(ACCOUNT.c.phone == bindparam("p_phone"))
-
-
 def get(conn: Connection, account_id: int) -> AccountView | None:
-    row = conn.execute(_GET, {"p_id": account_id}).first()
-    return AccountView(row.id, row.phone, row.name, row.locale) if row else None
+    row = first(conn, _GET, account_id)
+    return AccountView(*row) if row else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,34 +59,26 @@ class LoginTarget:
 
 
 def login_target(conn: Connection, phone: str) -> LoginTarget | None:
-    row = conn.execute(_LOGIN_TARGET, {"p_phone": phone}).first()
-    return None if row is None else LoginTarget(row.id, row.password_hash)
+    row = first(conn, _LOGIN_TARGET, phone)
+    return None if row is None else LoginTarget(*row)
 
 
 def set_locale(conn: Connection, account_id: int, locale: str) -> None:
     conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(locale=locale))
 
 
-_REBIND = update(IDENTITY).where(IDENTITY.c.channel == bindparam("p_channel"),
-                                 IDENTITY.c.chat_id == bindparam("p_chat"))
-_BIND = insert(IDENTITY)
+_BIND = ("INSERT INTO channel_identity (channel, chat_id, user_id, account_id, created_at) VALUES (?, ?, ?, ?, ?) "
+         "ON CONFLICT (channel, chat_id) DO UPDATE SET user_id = excluded.user_id, account_id = excluded.account_id")
+_UNBIND = "DELETE FROM channel_identity WHERE channel = ? AND chat_id = ?"
 
 
 def bind_chat(conn: Connection, *, channel: str, chat_id: str, user_id: str, account_id: int) -> None:
     """Remember that this chat belongs to the account (pushes go to every chat of an account)."""
-    updated = conn.execute(_REBIND, {"p_channel": channel, "p_chat": chat_id, "account_id": account_id,
-                                     "user_id": user_id}).rowcount
-    if not updated:
-        conn.execute(_BIND, {"channel": channel, "chat_id": chat_id, "user_id": user_id, "account_id": account_id,
-                             "created_at": utcnow()})
-
-
-_UNBIND = delete(IDENTITY).where(IDENTITY.c.channel == bindparam("p_channel"),
-                                 IDENTITY.c.chat_id == bindparam("p_chat"))
+    rows(conn, _BIND, channel, chat_id, user_id, account_id, time_param(conn, utcnow()))
 
 
 def unbind_chat(conn: Connection, *, channel: str, chat_id: str) -> None:
-    conn.execute(_UNBIND, {"p_channel": channel, "p_chat": chat_id})
+    rows(conn, _UNBIND, channel, chat_id)
 
 
 def set_password(conn: Connection, phone: str, password_hash: str) -> int | None:

@@ -17,12 +17,13 @@ from typing import Any
 
 import cbor2
 from cryptography import x509
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, select
 
 from bot.services import cose, dates, vaccines
 from bot.services.dates import utcnow
 from bot.services.keys import SigningKey
 from bot.services.text import fold
+from models.db import execute, first, stored_date, time_param
 from models.tables import Credential, Dose, Person, table
 
 HC1, CARD = "HC1:", "SSKDT1:"
@@ -57,39 +58,38 @@ def _timestamp(moment: dt.datetime) -> int:
     return int(moment.replace(tzinfo=dt.UTC).timestamp())
 
 
-# Built once: every registration and every dose issues a credential.
-_PERSON = select(PERSON.c.full_name, PERSON.c.birth_date).where(PERSON.c.id == bindparam("p_person"))
-_DOSES = (select(DOSE.c.vaccine, DOSE.c.given_on).where(DOSE.c.person_id == bindparam("p_person"))
-          .order_by(DOSE.c.given_on, DOSE.c.id))
-_SUPERSEDE = (update(CREDENTIAL)
-              .where(CREDENTIAL.c.person_id == bindparam("p_person"), CREDENTIAL.c.superseded_at.is_(None)))
-_INSERT = insert(CREDENTIAL)
-_POINT = update(PERSON).where(PERSON.c.id == bindparam("p_person"))
-_CURRENT = (
-    select(CREDENTIAL.c.id, CREDENTIAL.c.kind, CREDENTIAL.c.qr_text, CREDENTIAL.c.dose_count, CREDENTIAL.c.level,
-           PERSON.c.full_name)
-    .join(PERSON, PERSON.c.id == CREDENTIAL.c.person_id)
-    .where(CREDENTIAL.c.person_id == bindparam("p_person"), CREDENTIAL.c.superseded_at.is_(None))
-)
+# Raw (models.db.execute): every registration and every dose issues a credential, and its picture reads it. On
+# PostgreSQL the reads travel together, and so do the writes: two round trips, not five.
+_PERSON = "SELECT full_name, birth_date FROM person WHERE id = ?"
+_DOSES = "SELECT vaccine, given_on FROM dose WHERE person_id = ? ORDER BY given_on, id"
+_SUPERSEDE = "UPDATE credential SET superseded_at = ? WHERE person_id = ? AND superseded_at IS NULL"
+_INSERT = ("INSERT INTO credential (id, person_id, kind, dose_count, level, qr_text, issued_at, expires_at, "
+           "superseded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)")
+_POINT = "UPDATE person SET credential_id = ? WHERE id = ?"
+_CURRENT = ("SELECT c.id, c.kind, c.qr_text, c.dose_count, c.level, p.full_name FROM credential c "
+            "JOIN person p ON p.id = c.person_id WHERE c.person_id = ? AND c.superseded_at IS NULL")
 
 
 def issue(conn: Connection, person_id: int, key: SigningKey, now: dt.datetime | None = None) -> Issued:
     """Sign a credential for the person's current doses, supersede the previous one, and store it."""
     now = now or utcnow()
-    person = conn.execute(_PERSON, {"p_person": person_id}).one()
-    doses = conn.execute(_DOSES, {"p_person": person_id}).all()
+    people, doses = execute(conn, (_PERSON, (person_id,)), (_DOSES, (person_id,)))
+    if not people:
+        raise LookupError(f"no person {person_id}")
+    full_name, birth_date = people[0]
+    doses = doses or []
     claims: dict[int, Any] = {
         CLAIM_ISS: "VN", CLAIM_IAT: _timestamp(now), CLAIM_EXP: _timestamp(now + VALIDITY),
     }
-    body: dict[str, Any] = {"ver": "1.3.0", "nam": _names(person.full_name), "dob": person.birth_date.isoformat()}
+    body: dict[str, Any] = {"ver": "1.3.0", "nam": _names(full_name), "dob": stored_date(birth_date).isoformat()}
     if doses:
-        latest = doses[-1]
-        vaccine = vaccines.VACCINES[latest.vaccine]
-        series = max(vaccines.series_doses(latest.vaccine), 1)
+        vaccine_code, given_on = doses[-1]
+        vaccine = vaccines.VACCINES[vaccine_code]
+        series = max(vaccines.series_doses(vaccine_code), 1)
         credential_id = "URN:UVCI:01:VN:" + secrets.token_hex(12).upper()
         body["v"] = [{
             "tg": "840539006", "vp": vaccine.prophylaxis, "mp": vaccine.product, "ma": vaccine.manufacturer,
-            "dn": len(doses), "sd": series, "dt": latest.given_on.isoformat(), "co": "VN", "is": ISSUER,
+            "dn": len(doses), "sd": series, "dt": stored_date(given_on).isoformat(), "co": "VN", "is": ISSUER,
             "ci": credential_id,
         }]
         claims[CLAIM_HCERT] = {1: body}
@@ -100,19 +100,20 @@ def issue(conn: Connection, person_id: int, key: SigningKey, now: dt.datetime | 
         claims[CLAIM_CARD] = body
         kind, prefix, level = "card", CARD, vaccines.NONE
     text = cose.wrap(prefix, cose.sign(cbor2.dumps(claims), key.private, key.kid))
-    conn.execute(_SUPERSEDE, {"p_person": person_id, "superseded_at": now})
-    conn.execute(_INSERT, {"id": credential_id, "person_id": person_id, "kind": kind, "dose_count": len(doses),
-                           "level": level, "qr_text": text, "issued_at": now, "expires_at": now + VALIDITY,
-                           "superseded_at": None})
-    conn.execute(_POINT, {"p_person": person_id, "credential_id": credential_id})
-    return Issued(credential_id, person_id, kind, text, len(doses), level, person.full_name)
+    stamp = time_param(conn, now)
+    execute(conn, (_SUPERSEDE, (stamp, person_id)),
+            (_INSERT, (credential_id, person_id, kind, len(doses), level, text, stamp,
+                       time_param(conn, now + VALIDITY))),
+            (_POINT, (credential_id, person_id)))
+    return Issued(credential_id, person_id, kind, text, len(doses), level, full_name)
 
 
 def current(conn: Connection, person_id: int) -> Issued | None:
-    row = conn.execute(_CURRENT, {"p_person": person_id}).first()
+    row = first(conn, _CURRENT, person_id)
     if row is None:
         return None
-    return Issued(row.id, person_id, row.kind, row.qr_text, row.dose_count, row.level, row.full_name)
+    credential_id, kind, qr_text, dose_count, level, full_name = row
+    return Issued(credential_id, person_id, kind, qr_text, dose_count, level, full_name)
 
 
 def holders(conn: Connection, account_id: int) -> list[tuple[int, str]]:

@@ -12,11 +12,12 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete
 
 from bot.services import outbox
 from bot.services.dates import utcnow
 from bot.services.errors import Invalid
+from models.db import first, rows, stored_time, time_param
 from models.tables import OneTimeCode, table
 
 CODE = table(OneTimeCode)
@@ -34,11 +35,14 @@ def _hash(pepper: bytes, phone: str, code: str) -> str:
     return hmac.new(pepper, f"{phone}\x00{code}".encode(), hashlib.sha256).hexdigest()
 
 
-# Built once: every sign-up and password reset sends and checks a code.
-_SENT = select(CODE.c.sent, CODE.c.window_start).where(CODE.c.key == bindparam("p_key"))
-_CODE = select(CODE.c.code_hash, CODE.c.expires_at, CODE.c.tries).where(CODE.c.key == bindparam("p_key"))
-_INSERT = insert(CODE)
-_UPDATE = update(CODE).where(CODE.c.key == bindparam("p_key"))
+# Raw (models.db.rows): every sign-up and password reset sends and checks a code.
+_SENT = 'SELECT sent, window_start FROM one_time_code WHERE "key" = ?'
+_CODE = 'SELECT code_hash, expires_at, tries FROM one_time_code WHERE "key" = ?'
+_INSERT = ('INSERT INTO one_time_code (code_hash, expires_at, tries, sent, window_start, "key") '
+           "VALUES (?, ?, 0, ?, ?, ?)")
+_RENEW = 'UPDATE one_time_code SET code_hash = ?, expires_at = ?, tries = 0, sent = ?, window_start = ? WHERE "key" = ?'
+_TRIED = 'UPDATE one_time_code SET tries = ? WHERE "key" = ?'
+_USED = f"UPDATE one_time_code SET code_hash = '', tries = {TRIES} WHERE \"key\" = ?"
 
 
 def send(conn: Connection, pepper: bytes, *, phone: str, purpose: str, text: str, deliver: bool = True) -> None:
@@ -48,19 +52,15 @@ def send(conn: Connection, pepper: bytes, *, phone: str, purpose: str, text: str
     way, limit included, except the SMS: nobody can tell from the answers whether the number has an account.
     Raises ``Invalid("otp.too_many")`` past the per-number limit."""
     key, now = _key(phone, purpose), utcnow()
-    row = conn.execute(_SENT, {"p_key": key}).first()
-    sent, window_start = (row.sent, row.window_start) if row else (0, now)
+    row = first(conn, _SENT, key)
+    sent, window_start = (row[0], stored_time(row[1])) if row else (0, now)
     if now - window_start > WINDOW:
         sent, window_start = 0, now
     if sent >= SENDS_PER_WINDOW:
         raise Invalid("otp.too_many")
     code = f"{secrets.randbelow(10**6):06d}"
-    values = {"code_hash": _hash(pepper, phone, code), "expires_at": now + LIFETIME, "tries": 0, "sent": sent + 1,
-              "window_start": window_start}
-    if row is None:
-        conn.execute(_INSERT, {"key": key, **values})
-    else:
-        conn.execute(_UPDATE, {"p_key": key, **values})
+    rows(conn, _INSERT if row is None else _RENEW, _hash(pepper, phone, code), time_param(conn, now + LIFETIME),
+         sent + 1, time_param(conn, window_start), key)
     if deliver:
         outbox.enqueue(conn, channel=SMS, chat_id=phone, kind="sms", payload={"text": text.format(code=code)})
 
@@ -68,16 +68,17 @@ def send(conn: Connection, pepper: bytes, *, phone: str, purpose: str, text: str
 def check(conn: Connection, pepper: bytes, *, phone: str, purpose: str, code: str) -> None:
     """The code is right: it is used up. Otherwise ``Invalid`` says why (wrong, expired, no tries left)."""
     key = _key(phone, purpose)
-    row = conn.execute(_CODE, {"p_key": key}).first()
-    if row is None or row.code_hash == "" or row.expires_at < utcnow():
+    row = first(conn, _CODE, key)
+    if row is None or row[0] == "" or stored_time(row[1]) < utcnow():
         raise Invalid("otp.expired")
-    if row.tries >= TRIES:
+    code_hash, _, tries = row
+    if tries >= TRIES:
         raise Invalid("otp.no_tries")
     typed = "".join(ch for ch in code if ch.isdigit())
-    if not hmac.compare_digest(row.code_hash, _hash(pepper, phone, typed)):
-        conn.execute(_UPDATE, {"p_key": key, "tries": row.tries + 1})
-        raise Invalid("otp.wrong", left=TRIES - row.tries - 1)
-    conn.execute(_UPDATE, {"p_key": key, "code_hash": "", "tries": TRIES})  # used once
+    if not hmac.compare_digest(code_hash, _hash(pepper, phone, typed)):
+        rows(conn, _TRIED, tries + 1, key)
+        raise Invalid("otp.wrong", left=TRIES - tries - 1)
+    rows(conn, _USED, key)  # used once
 
 
 def expire(conn: Connection) -> None:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from bot.services.dates import utcnow
 from models import json_text
-from models.db import process_alive, time_param
+from models.db import first, process_alive, rows, time_param
 from models.tables import ChannelIdentity, Outbox, table
 
 OUTBOX, IDENTITY = table(Outbox), table(ChannelIdentity)
@@ -27,16 +27,18 @@ class Item:
     attempts: int
 
 
-_ENQUEUE = insert(OUTBOX)
-_PENDING = select(OUTBOX.c.id).where(OUTBOX.c.id == bindparam("p_id"), OUTBOX.c.state == "pending")
-_PENDING_LOCKED = _PENDING.with_for_update(skip_locked=True)
-_MARK = update(OUTBOX).where(OUTBOX.c.id == bindparam("p_id"))
+# Raw (models.db.rows): every registration queues an SMS and a QR push, and sends both.
+_ENQUEUE = ("INSERT INTO outbox (channel, chat_id, kind, payload, state, attempts, not_before, created_at) "
+            "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)")
+_PENDING = "SELECT id FROM outbox WHERE id = ? AND state = 'pending'"
+_PENDING_LOCKED = _PENDING + " FOR UPDATE SKIP LOCKED"  # PostgreSQL: another worker sending it skips it
+_MARK_SENT = "UPDATE outbox SET state = 'sent', sent_at = ? WHERE id = ?"
+_MARK_SENT_FORGET = "UPDATE outbox SET state = 'sent', sent_at = ?, payload = '{}' WHERE id = ?"
 
 
 def enqueue(conn: Connection, *, channel: str, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
-    now = utcnow()
-    conn.execute(_ENQUEUE, {"channel": channel, "chat_id": chat_id, "kind": kind, "payload": payload,
-                            "state": "pending", "attempts": 0, "not_before": now, "created_at": now})
+    stamp = time_param(conn, utcnow())
+    rows(conn, _ENQUEUE, channel, chat_id, kind, json_text.dumps(payload), stamp, stamp)
 
 
 REPLY = "reply"  # an answer to an update, kept until the channel says it went out
@@ -116,15 +118,12 @@ def backlog(conn: Connection) -> tuple[int, float]:
 
 
 def still_pending(conn: Connection, item_id: int, *, lock: bool) -> bool:
-    return conn.execute(_PENDING_LOCKED if lock else _PENDING, {"p_id": item_id}).first() is not None
+    return first(conn, _PENDING_LOCKED if lock else _PENDING, item_id) is not None
 
 
 def mark_sent(conn: Connection, item_id: int, *, forget: bool = False) -> None:
     """Sent; ``forget`` empties the payload (an SMS with a one-time code)."""
-    values: dict[str, Any] = {"p_id": item_id, "state": "sent", "sent_at": utcnow()}
-    if forget:
-        values["payload"] = {}
-    conn.execute(_MARK, values)
+    rows(conn, _MARK_SENT_FORGET if forget else _MARK_SENT, time_param(conn, utcnow()), item_id)
 
 
 def mark_superseded(conn: Connection, item_id: int) -> None:

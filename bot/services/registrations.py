@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import screening
 from bot.services.dates import age_on, today, utcnow
 from bot.services.text import fold
-from models.db import savepoint
+from models.db import first, savepoint, stored_date
 from models.tables import Appointment, Person, Registration, Site, table
 
 PERSON_TABLE = table(Person)
@@ -91,14 +91,9 @@ def open_key(id_type: str, id_number: str) -> str:
 
 
 # Built once (a registration's statements have many columns: building them costs more than running them).
-_FIND_OPEN = (
-    select(
-        REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.status, REGISTRATION_TABLE.c.booking_code,
-        SITE.c.name.label("site_name"), PERSON_TABLE.c.owner_account_id,
-    )
-    .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
-    .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
-    .where(REGISTRATION_TABLE.c.open_key == bindparam("p_open_key"))
+_FIND_OPEN = (  # raw (models.db.rows): asked on every registration, before and after the form
+    "SELECT r.preferred_date, r.status, r.booking_code, s.name, p.owner_account_id FROM registration r "
+    "JOIN person p ON p.id = r.person_id LEFT JOIN site s ON s.id = r.site_id WHERE r.open_key = ?"
 )
 _UPDATE_PERSON = (
     update(PERSON_TABLE)
@@ -111,11 +106,12 @@ _INSERT_REGISTRATION = insert(REGISTRATION_TABLE)
 
 
 def find_open(conn: Connection, id_type: str, id_number: str, asker_account_id: int) -> Existing | None:
-    row = conn.execute(_FIND_OPEN, {"p_open_key": open_key(id_type, id_number)}).first()
+    row = first(conn, _FIND_OPEN, open_key(id_type, id_number))
     if row is None:
         return None
-    own = row.owner_account_id == asker_account_id
-    return Existing(row.site_name, row.preferred_date, row.status, own, row.booking_code if own else None)
+    preferred_date, status, booking_code, site_name, owner = row
+    own = owner == asker_account_id
+    return Existing(site_name, stored_date(preferred_date), status, own, booking_code if own else None)
 
 
 def _new_booking_code() -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from bot.services import places
+from models.db import rows
 from models.tables import Site, table
 
 SITE = table(Site)
@@ -21,15 +22,14 @@ class SiteView:
     ward_code: int
 
 
-_SITES = select(SITE.c.id, SITE.c.code, SITE.c.name, SITE.c.address, SITE.c.ward_code).order_by(SITE.c.name)
-# Built once, by what they select on: every registration offers its ward's and province's sites.
-_BY = {column: _SITES.where(SITE.c[column] == bindparam("p_value"))
+# Raw (models.db.rows), by what they select on: every registration offers its ward's and province's sites and
+# shows the chosen one twice.
+_BY = {column: f"SELECT id, code, name, address, ward_code FROM site WHERE {column} = ? ORDER BY name"
        for column in ("ward_code", "province_code", "code", "id")}
 
 
 def _views(conn: Connection, column: str, value: object) -> list[SiteView]:
-    rows = conn.execute(_BY[column], {"p_value": value})
-    return [SiteView(r.id, r.code, r.name, r.address, r.ward_code) for r in rows]
+    return [SiteView(*row) for row in rows(conn, _BY[column], value)]
 
 
 def for_place(conn: Connection, province_code: int, ward_code: int, limit: int = 8) -> list[SiteView]:

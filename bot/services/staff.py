@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.services.dates import utcnow
+from models.db import first
 from models.tables import Account, Site, Staff, table
 
 STAFF, ACCOUNT, SITE = table(Staff), table(Account), table(Site)
@@ -57,12 +58,12 @@ class StaffError(Exception):
     """A staff change that cannot be made, with the reason for the operator."""
 
 
-_ROLE_OF = select(STAFF.c.role, STAFF.c.site_id).where(STAFF.c.account_id == bindparam("p_account"))
+_ROLE_OF = "SELECT role, site_id FROM staff WHERE account_id = ?"  # raw (models.db.rows): after every log-in
 
 
 def role_of(conn: Connection, account_id: int) -> Role | None:
-    row = conn.execute(_ROLE_OF, {"p_account": account_id}).first()
-    return None if row is None else Role(account_id, row.role, row.site_id)
+    row = first(conn, _ROLE_OF, account_id)
+    return None if row is None else Role(account_id, *row)
 
 
 def add(conn: Connection, *, phone: str, role: str, site_code: str | None) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.services.dates import utcnow
+from models.db import first, rows, stored_time
 from models.tables import LoginThrottle, table
 
 THROTTLE = table(LoginThrottle)
@@ -25,12 +26,15 @@ def _key(phone: str, source: str) -> str:
     return hashlib.sha256(f"{phone}\x00{source}".encode()).hexdigest()
 
 
-_BLOCKED_UNTIL = select(THROTTLE.c.blocked_until).where(THROTTLE.c.key == bindparam("p_key"))
+# Raw (models.db.rows): every log-in and sign-up asks, and a right password forgets.
+_BLOCKED_UNTIL = "SELECT blocked_until FROM login_throttle WHERE \"key\" = ?"
+_FORGET = "DELETE FROM login_throttle WHERE \"key\" = ?"
 
 
 def blocked_until(conn: Connection, phone: str, source: str) -> datetime | None:
     """When this pair may try again, if it must wait."""
-    until = conn.execute(_BLOCKED_UNTIL, {"p_key": _key(phone, source)}).scalar()
+    row = first(conn, _BLOCKED_UNTIL, _key(phone, source))
+    until = None if row is None else stored_time(row[0])
     return until if until is not None and until > utcnow() else None
 
 
@@ -48,11 +52,8 @@ def failed(conn: Connection, phone: str, source: str) -> datetime | None:
     return values["blocked_until"]  # type: ignore[return-value]
 
 
-_FORGET = delete(THROTTLE).where(THROTTLE.c.key == bindparam("p_key"))
-
-
 def succeeded(conn: Connection, phone: str, source: str) -> None:
-    conn.execute(_FORGET, {"p_key": _key(phone, source)})
+    rows(conn, _FORGET, _key(phone, source))
 
 
 def expire(conn: Connection) -> None:
