@@ -20,7 +20,7 @@ UNNUMBERED = frozenset({BACK, SKIP})  # reached by their words, never by a numbe
 
 def label_key(label: str) -> str:
     """How typed text is compared with a button's label: folded, letters and digits only."""
-    return "".join(ch for ch in fold(label) if ch.isalnum())
+    return fold(label).replace(" ", "")  # a fold is letters and digits between single spaces
 
 
 def exact_key(text: str) -> str:
