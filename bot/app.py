@@ -129,11 +129,11 @@ class App:
         add_health_routes(web_app, self.ready)  # for the load balancer
         return web_app
 
-    def start_drawing(self) -> None:
+    def start_drawing(self, *, wait: bool = False) -> None:
         """Start the drawing processes ahead of the first picture (the service and the benchmarks do; a command
-        that only sets things up, like the workers' supervisor, does not)."""
+        that only sets things up, like the workers' supervisor, does not); ``wait``: until they are ready."""
         if self.engine.services.qr.draw is drawing.render:
-            drawing.start()
+            drawing.start(wait=wait)
 
     def close(self) -> None:
         self.store.close()
