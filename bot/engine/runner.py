@@ -36,7 +36,7 @@ from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
 from bot.engine.sessions import Sessions
 from bot.engine.store import Store, Unavailable
-from bot.engine.types import Capabilities, Incoming, Reply, reply_payload
+from bot.engine.types import Capabilities, Incoming, Reply, reply_from_payload, reply_payload
 from bot.services import conversations, deploy_state, outbox, secret_links
 from bot.services.conversations import CONFIRM_CANCEL
 from bot.services.dates import utcnow
@@ -150,8 +150,8 @@ class Engine:
     def keep_replies(self, channel: str) -> None:
         """Keep this channel's replies in the outbox, in the event's own transaction, until the channel says they
         were sent (:meth:`replies_sent`): a process that dies between the commit and the send leaves them to the
-        pusher, which sends them ``RECOVER_REPLIES_AFTER`` later, instead of losing them (the messenger's
-        redelivery of the update is a duplicate and gets no answer)."""
+        pusher, which sends them ``RECOVER_REPLIES_AFTER`` later, instead of losing them; the messenger's
+        redelivery of the update, applied once, carries them at once (``outbox.take_orphaned_replies``)."""
         self.durable_replies.add(channel)
 
     async def replies_sent(self, queued: list[int]) -> None:
@@ -234,7 +234,12 @@ class Engine:
         state, fresh = conversations.open_event(conn, incoming.conversation_key, incoming.update_key,
                                                 default_locale=self.default_locale, lock=self.row_locks, now=now)
         if not fresh:
-            return Outcome(duplicate=True)
+            if incoming.channel not in self.durable_replies:
+                return Outcome(duplicate=True)
+            orphans = outbox.take_orphaned_replies(conn, channel=incoming.channel, chat_id=incoming.chat_id,
+                                                   version=state.version, process=self.process)
+            return Outcome([reply_from_payload(payload) for _, payload in orphans], duplicate=True,
+                           queued=[item_id for item_id, _ in orphans])
         if incoming.secret_token is not None and not secret_links.use(
                 conn, incoming.secret_token, conversation_key=state.key, step=f"{state.flow}.{state.step}"):
             return Outcome(refused=True, flow=state.flow, step=state.step)

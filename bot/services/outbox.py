@@ -66,6 +66,27 @@ def still_sending(conn: Connection, item_id: int, process: str) -> bool:
     return sender is not None and (sender == process or process_alive(conn, sender))
 
 
+_KEPT_FOR_CHAT = ("SELECT id, payload, batch FROM outbox WHERE channel = ? AND chat_id = ? AND kind = 'reply' "
+                  "AND state = 'pending' ORDER BY id")
+_TAKE_OVER = "UPDATE outbox SET batch = ? WHERE id = ?"
+
+
+def take_orphaned_replies(conn: Connection, *, channel: str, chat_id: str, version: int,
+                          process: str) -> list[tuple[int, dict[str, Any]]]:
+    """The chat's latest answers (kept for its conversation at ``version``) whose process died before sending
+    them, now ``process``'s to send: (id, payload) in order. A messenger redelivers an update when its answer
+    did not come back — the process that applied it died — so the redelivery carries them at once, rather than
+    the pusher ``recover_after`` later (by which time the person may have typed on, and they would be lost)."""
+    taken = []
+    for item_id, payload, sender in rows(conn, _KEPT_FOR_CHAT, channel, chat_id):
+        kept = json_text.loads(payload) if isinstance(payload, str) else payload
+        if kept.get("version") != version or sender is None or sender == process or process_alive(conn, sender):
+            continue  # an older answer; the pusher's; or its process is alive and still sending it
+        rows(conn, _TAKE_OVER, process, item_id)
+        taken.append((int(item_id), kept))
+    return taken
+
+
 def release(conn: Connection, item_ids: list[int]) -> None:
     """Kept answers their process could not send (the messenger kept failing): left to the pusher."""
     conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == "pending").values(batch=None))

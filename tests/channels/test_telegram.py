@@ -284,10 +284,44 @@ async def test_a_site_file_sent_as_a_document_is_imported_and_the_report_comes_b
     assert "ghi nhận mũi 1 (Moderna (Spikevax))" in tg.fake.last(tg.chat)["caption"]
 
 
+async def test_a_redelivered_update_carries_the_answers_its_dead_process_kept(sqlite_app: App) -> None:
+    """The process that applied an update died before answering; Telegram delivers the update again (to the process
+    that runs now): the person gets those answers with it, at once and once — not 30 s later from the pusher, by
+    when they may have typed on and the answers would never come."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.channels.telegram.core import CAPABILITIES, incoming
+    from bot.services.dates import FixedClock, use_clock
+
+    clock = FixedClock(datetime.now(UTC))
+    previous = use_clock(clock)
+    try:
+        async with connected("aiogram") as (fake, api):
+            channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000),
+                                                                     sqlite_app.engine.services.qr.media))
+            sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
+            sqlite_app.engine.keep_replies("telegram")
+            update = {"update_id": 5151, **fake.text(7400, "/start")}
+            parsed = incoming(update)
+            assert parsed is not None
+            await sqlite_app.engine.handle(parsed[0], CAPABILITIES)  # committed; then the crash
+            sqlite_app.engine.process = sqlite_app.pusher.process = "a-restarted-process"
+            await channel.handle_update(update)  # the redelivery
+            sent = fake.texts(7400)
+            assert sent and "Anh/Chị muốn làm gì?" in sent[-1] and fake.buttons(7400)
+            await channel.handle_update(update)  # and again (Telegram retries a slow answer): nothing more
+            await sqlite_app.engine.flush_replies_sent()
+            clock.advance(timedelta(seconds=61))
+            assert await sqlite_app.pusher.run_once() == 0  # not sent again later either
+            assert fake.texts(7400) == sent
+    finally:
+        use_clock(previous)
+
+
 async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_never_again(sqlite_app: App) -> None:
-    """An update committed, then the process dies before its answer goes out: Telegram's redelivery is a
-    duplicate (applied once, so no answer), and the pusher sends the kept answer once it is overdue. An answer
-    that did go out is never sent again."""
+    """An update committed, then its answer does not go out: a redelivery while that process still runs is a
+    duplicate (applied once, no answer: the process may still be sending it), and once the answer is overdue and
+    its process gone, the pusher sends it. An answer that did go out is never sent again."""
     import json
     from datetime import UTC, datetime, timedelta
     from functools import partial

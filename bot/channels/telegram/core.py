@@ -240,7 +240,7 @@ class TelegramChannel:
         outcome = await work
         if outcome.unavailable and redeliverable:
             raise Unavailable()  # the webhook answers 503: Telegram delivers the update again later
-        if outcome.duplicate or not outcome.replies:
+        if not outcome.replies:  # a redelivery has none, unless its answers were lost with their process
             return None
         return chat_id, raw, merge(outcome.replies, CAPABILITIES.max_text), outcome.queued
 

@@ -176,7 +176,7 @@ class ZaloChannel:
             outcome = await work
         if outcome.unavailable and redeliverable:
             raise Unavailable()
-        if outcome.duplicate or not outcome.replies:
+        if not outcome.replies:  # a redelivery has none, unless its answers were lost with their process
             return None
         return self._background.start(self.deliver(event.chat_id, outcome.replies, outcome.queued))
 
