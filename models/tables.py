@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -352,11 +353,18 @@ class Credential(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+_KEPT = "kind = 'reply' AND state = 'pending'"
+
+
 class Outbox(Base):
     """Messages to push (a new QR after a dose): written in the same transaction as their cause."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "not_before"),
+        # The answers still kept for delivery, by chat (a redelivered update looks for its chat's): few rows.
+        Index("ix_outbox_kept", "channel", "chat_id", sqlite_where=text(_KEPT), postgresql_where=text(_KEPT)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
