@@ -8,10 +8,9 @@ from sqlalchemy import Connection, select, update
 
 from bot.services.dates import utcnow
 from models.db import first, integrity_errors, rows, savepoint, time_param
-from models.tables import Account, ChannelIdentity, table
+from models.tables import Account, table
 
 ACCOUNT = table(Account)
-IDENTITY = table(ChannelIdentity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,13 @@ from bot.services.dates import utcnow
 from bot.services.keys import SigningKey
 from bot.services.text import fold
 from models.db import execute, first, stored_date, time_param
-from models.tables import Credential, Dose, Person, table
+from models.tables import Credential, Person, table
 
 HC1, CARD = "HC1:", "SSKDT1:"
 CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT, CLAIM_CARD = 1, 4, 6, -260, -70001
 VALIDITY = dt.timedelta(days=365)
 ISSUER = "Ministry of Health of Viet Nam"
-CREDENTIAL, DOSE, PERSON = table(Credential), table(Dose), table(Person)
+CREDENTIAL, PERSON = table(Credential), table(Person)
 
 
 @dataclass(frozen=True, slots=True)
