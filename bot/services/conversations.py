@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, select, update
 from bot.services import accounts, staff
 from bot.services.dates import utcnow
 from models import json_text
-from models.db import execute, time_param
+from models.db import execute, stored_time, time_param
 from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
 CONVERSATION = table(Conversation)
@@ -131,8 +131,7 @@ def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
     if not rows:
         return State(key=key, locale=default_locale, flow="", step="")
     locale, flow, step, data, draft, account_id, version, updated_at, phone, name, account_locale, role, site = rows[0]
-    if isinstance(updated_at, str):
-        updated_at = datetime.fromisoformat(updated_at)
+    updated_at = stored_time(updated_at)
     data = _json(data) or {}
     draft = _json(draft)
     if data and "answers" not in data:
