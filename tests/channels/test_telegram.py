@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,10 +16,12 @@ from aiohttp import web
 from bot.app import App
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.api import TelegramApi
-from bot.channels.telegram.core import Sender, TelegramChannel
+from bot.channels.telegram.core import CAPABILITIES as TELEGRAM
+from bot.channels.telegram.core import Sender, TelegramChannel, incoming
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
 from bot.services import doses, staff
+from bot.services.dates import FixedClock, use_clock
 from bot.services.phones import parse_mobile
 from handlers.registration import DETAILS
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
@@ -284,38 +286,52 @@ async def test_a_site_file_sent_as_a_document_is_imported_and_the_report_comes_b
     assert "ghi nhận mũi 1 (Moderna (Spikevax))" in tg.fake.last(tg.chat)["caption"]
 
 
-async def test_a_redelivered_update_carries_the_answers_its_dead_process_kept(sqlite_app: App) -> None:
-    """The process that applied an update died before answering; Telegram delivers the update again (to the process
-    that runs now): the person gets those answers with it, at once and once — not 30 s later from the pusher, by
-    when they may have typed on and the answers would never come."""
-    from datetime import UTC, datetime, timedelta
+@dataclass
+class KeptAnswers:
+    """A Telegram channel whose answers are kept until sent, on a clock the test moves."""
 
-    from bot.channels.telegram.core import CAPABILITIES, incoming
-    from bot.services.dates import FixedClock, use_clock
+    fake: FakeTelegram
+    channel: TelegramChannel
+    clock: FixedClock
 
+    async def crash_after_commit(self, app: App, update: dict[str, Any]) -> list[int]:
+        """Apply ``update`` and send nothing, as a process that died right after the commit; its kept answers."""
+        parsed = incoming(update)
+        assert parsed is not None
+        return (await app.engine.handle(parsed[0], TELEGRAM)).queued
+
+
+@asynccontextmanager
+async def keeping_answers(app: App) -> AsyncIterator[KeptAnswers]:
     clock = FixedClock(datetime.now(UTC))
     previous = use_clock(clock)
     try:
         async with connected("aiogram") as (fake, api):
-            channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000),
-                                                                     sqlite_app.engine.services.qr.media))
-            sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
-            sqlite_app.engine.keep_replies("telegram")
-            update = {"update_id": 5151, **fake.text(7400, "/start")}
-            parsed = incoming(update)
-            assert parsed is not None
-            await sqlite_app.engine.handle(parsed[0], CAPABILITIES)  # committed; then the crash
-            sqlite_app.engine.process = sqlite_app.pusher.process = "a-restarted-process"
-            await channel.handle_update(update)  # the redelivery
-            sent = fake.texts(7400)
-            assert sent and "Anh/Chị muốn làm gì?" in sent[-1] and fake.buttons(7400)
-            await channel.handle_update(update)  # and again (Telegram retries a slow answer): nothing more
-            await sqlite_app.engine.flush_replies_sent()
-            clock.advance(timedelta(seconds=61))
-            assert await sqlite_app.pusher.run_once() == 0  # not sent again later either
-            assert fake.texts(7400) == sent
+            channel = TelegramChannel(api, app.engine, Sender(api, Pacer(1000, 1000), app.engine.services.qr.media))
+            app.pusher.deliverers["telegram"] = channel.deliver_push
+            app.engine.keep_replies("telegram")
+            yield KeptAnswers(fake, channel, clock)
     finally:
         use_clock(previous)
+
+
+async def test_a_redelivered_update_carries_the_answers_its_dead_process_kept(sqlite_app: App) -> None:
+    """The process that applied an update died before answering; Telegram delivers the update again (to the process
+    that runs now): the person gets those answers with it, at once and once — not 30 s later from the pusher, by
+    when they may have typed on and the answers would never come."""
+    async with keeping_answers(sqlite_app) as kept:
+        fake, channel = kept.fake, kept.channel
+        update = {"update_id": 5151, **fake.text(7400, "/start")}
+        assert await kept.crash_after_commit(sqlite_app, update)
+        sqlite_app.engine.process = sqlite_app.pusher.process = "a-restarted-process"
+        await channel.handle_update(update)  # the redelivery
+        sent = fake.texts(7400)
+        assert sent and "Anh/Chị muốn làm gì?" in sent[-1] and fake.buttons(7400)
+        await channel.handle_update(update)  # and again (Telegram retries a slow answer): nothing more
+        await sqlite_app.engine.flush_replies_sent()
+        kept.clock.advance(timedelta(seconds=61))
+        assert await sqlite_app.pusher.run_once() == 0  # not sent again later either
+        assert fake.texts(7400) == sent
 
 
 async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_never_again(sqlite_app: App) -> None:
@@ -323,63 +339,47 @@ async def test_an_answer_lost_with_its_process_is_sent_later_and_a_sent_one_neve
     duplicate (applied once, no answer: the process may still be sending it), and once the answer is overdue and
     its process gone, the pusher sends it. An answer that did go out is never sent again."""
     import json
-    from datetime import UTC, datetime, timedelta
     from functools import partial
 
     from sqlalchemy import text
 
     from bot.app import housekeeping
-    from bot.channels.telegram.core import CAPABILITIES, incoming
-    from bot.services.dates import FixedClock, use_clock
 
-    clock = FixedClock(datetime.now(UTC))
-    previous = use_clock(clock)
-    try:
-        async with connected("aiogram") as (fake, api):
-            channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 1000),
-                                                                     sqlite_app.engine.services.qr.media))
-            sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
-            sqlite_app.engine.keep_replies("telegram")
-            update = {"update_id": 4242, **fake.text(7300, "/start")}
-            parsed = incoming(update)
-            assert parsed is not None
-            outcome = await sqlite_app.engine.handle(parsed[0], CAPABILITIES)  # committed; then the crash
-            assert outcome.queued and not fake.sent[7300]
-            await channel.handle_update(update)  # the redelivery
-            assert not fake.sent[7300] and await sqlite_app.pusher.run_once() == 0  # not overdue yet
-            clock.advance(timedelta(seconds=31))
-            # Overdue, but its process is alive: it may still be sending it (a queue behind Telegram's limits
-            # is not a crash), so it is left to that process.
-            assert await sqlite_app.pusher.run_once() == 0
-            sqlite_app.pusher.process = "a-restarted-process"  # the process is gone; a new one runs the pusher
-            clock.advance(timedelta(seconds=31))
-            assert await sqlite_app.pusher.run_once() == 2  # the greeting and the menu, once
-            assert "Anh/Chị muốn làm gì?" in fake.texts(7300)[-1] and fake.buttons(7300)
+    async with keeping_answers(sqlite_app) as kept:
+        fake, channel, clock = kept.fake, kept.channel, kept.clock
+        update = {"update_id": 4242, **fake.text(7300, "/start")}
+        assert await kept.crash_after_commit(sqlite_app, update) and not fake.sent[7300]
+        await channel.handle_update(update)  # the redelivery
+        assert not fake.sent[7300] and await sqlite_app.pusher.run_once() == 0  # not overdue yet
+        clock.advance(timedelta(seconds=31))
+        # Overdue, but its process is alive: it may still be sending it (a queue behind Telegram's limits
+        # is not a crash), so it is left to that process.
+        assert await sqlite_app.pusher.run_once() == 0
+        sqlite_app.pusher.process = "a-restarted-process"  # the process is gone; a new one runs the pusher
+        clock.advance(timedelta(seconds=31))
+        assert await sqlite_app.pusher.run_once() == 2  # the greeting and the menu, once
+        assert "Anh/Chị muốn làm gì?" in fake.texts(7300)[-1] and fake.buttons(7300)
 
-            await channel.handle_update({"update_id": 4243, **fake.text(7301, "/start")})  # sent at once
-            assert len(fake.sent[7301]) == 1
-            await sqlite_app.engine.flush_replies_sent()  # within a second, or with the next event
-            # A lost answer whose person has written again since: the newer answer stands, the lost one is
-            # never sent late (it would ask a question already past).
-            lost = incoming({"update_id": 4244, **fake.text(7302, "/start")})
-            assert lost is not None
-            await sqlite_app.engine.handle(lost[0], CAPABILITIES)  # committed; then the crash
-            await channel.handle_update({"update_id": 4245, **fake.text(7302, "/start")})  # no answer came: again
-            answered = fake.texts(7302)
-            assert len(answered) == 1 and "Anh/Chị muốn làm gì?" in answered[0]
-            await sqlite_app.engine.flush_replies_sent()
-            clock.advance(timedelta(seconds=31))
-            assert await sqlite_app.pusher.run_once() == 0
-            assert len(fake.sent[7301]) == 1 and fake.texts(7302) == answered
+        await channel.handle_update({"update_id": 4243, **fake.text(7301, "/start")})  # sent at once
+        assert len(fake.sent[7301]) == 1
+        await sqlite_app.engine.flush_replies_sent()  # within a second, or with the next event
+        # A lost answer whose person has written again since: the newer answer stands, the lost one is
+        # never sent late (it would ask a question already past).
+        await kept.crash_after_commit(sqlite_app, {"update_id": 4244, **fake.text(7302, "/start")})
+        await channel.handle_update({"update_id": 4245, **fake.text(7302, "/start")})  # no answer came: again
+        answered = fake.texts(7302)
+        assert len(answered) == 1 and "Anh/Chị muốn làm gì?" in answered[0]
+        await sqlite_app.engine.flush_replies_sent()
+        clock.advance(timedelta(seconds=31))
+        assert await sqlite_app.pusher.run_once() == 0
+        assert len(fake.sent[7301]) == 1 and fake.texts(7302) == answered
 
-            kept = await sqlite_app.store.run(lambda conn: conn.execute(text(
-                "SELECT state, payload FROM outbox WHERE kind = 'reply'")).all())
-            assert kept and all(state in ("sent", "superseded") and json.loads(payload) == {}
-                                for state, payload in kept)
-            clock.advance(timedelta(days=1, minutes=1))
-            await sqlite_app.store.run(partial(housekeeping, draft_ttl=timedelta(days=7)))
-            left = await sqlite_app.store.run(lambda conn: conn.execute(text(
-                "SELECT count(*) FROM outbox WHERE kind = 'reply'")).scalar_one())
-            assert left == 0  # delivered answers do not stay on disk
-    finally:
-        use_clock(previous)
+        rows = await sqlite_app.store.run(lambda conn: conn.execute(text(
+            "SELECT state, payload FROM outbox WHERE kind = 'reply'")).all())
+        assert rows and all(state in ("sent", "superseded") and json.loads(payload) == {}
+                            for state, payload in rows)
+        clock.advance(timedelta(days=1, minutes=1))
+        await sqlite_app.store.run(partial(housekeeping, draft_ttl=timedelta(days=7)))
+        left = await sqlite_app.store.run(lambda conn: conn.execute(text(
+            "SELECT count(*) FROM outbox WHERE kind = 'reply'")).scalar_one())
+        assert left == 0  # delivered answers do not stay on disk
