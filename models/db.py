@@ -218,7 +218,7 @@ def rows(conn: Connection, statement: str, *params: Any) -> list[Any]:
     For the statements the conversations run on nearly every registration: SQLAlchemy's execution (a context,
     the compiled-cache lookup, bind and result processing) costs ~30-40 µs a statement, SQLite's own work ~5 µs,
     and the database thread is the service's speed. What SQLAlchemy would convert is converted by the caller
-    (:func:`time_param`, :func:`stored_time`, :func:`stored_date`, JSON through ``models.json_text``)."""
+    (:func:`time_param`, :func:`stored_time`, :func:`stored_date`, :func:`stored_json`)."""
     return execute(conn, (statement, params))[0] or []
 
 
@@ -244,6 +244,11 @@ def stored_date(value: None) -> None: ...
 def stored_date(value: date | str | None) -> date | None:
     """A Date column read raw (SQLite: ISO text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def stored_json(value: Any) -> Any:
+    """A JSON column read raw: SQLite keeps the text, psycopg gives it parsed."""
+    return json_text.loads(value) if isinstance(value, str) else value
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, select, update
 from bot.services import accounts, staff
 from bot.services.dates import utcnow
 from models import json_text
-from models.db import execute, stored_time, time_param
+from models.db import execute, stored_json, stored_time, time_param
 from models.tables import ChatMessage, Conversation, ProcessedUpdate, table
 
 CONVERSATION = table(Conversation)
@@ -116,10 +116,6 @@ _UPDATE = (
 _CLAIM = "INSERT INTO processed_update (update_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1"
 
 
-def _json(value: Any) -> Any:
-    return value if value is None or not isinstance(value, str) else json_text.loads(value)
-
-
 Statement = tuple[str, tuple[Any, ...]]
 
 
@@ -132,8 +128,8 @@ def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
         return State(key=key, locale=default_locale, flow="", step="")
     locale, flow, step, data, draft, account_id, version, updated_at, phone, name, account_locale, role, site = rows[0]
     updated_at = stored_time(updated_at)
-    data = _json(data) or {}
-    draft = _json(draft)
+    data = stored_json(data) or {}
+    draft = stored_json(draft)
     if data and "answers" not in data:
         flow = ""  # written by the first version, whose answers are not typed: start over politely
     return State(

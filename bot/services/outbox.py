@@ -10,7 +10,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from bot.services.dates import utcnow
 from models import json_text
-from models.db import first, process_alive, rows, time_param
+from models.db import first, process_alive, rows, stored_json, time_param
 from models.tables import ChannelIdentity, Outbox, table
 
 OUTBOX, IDENTITY = table(Outbox), table(ChannelIdentity)
@@ -62,7 +62,11 @@ def replies_statement(conn: Connection, *, channel: str, chat_id: str, payloads:
 def still_sending(conn: Connection, item_id: int, process: str) -> bool:
     """Whether the process that kept this answer is alive and still sending it (``process`` is the asker's
     own); False once it died or gave up."""
-    sender = conn.execute(select(OUTBOX.c.batch).where(OUTBOX.c.id == item_id)).scalar()
+    return _sending(conn, conn.execute(select(OUTBOX.c.batch).where(OUTBOX.c.id == item_id)).scalar(), process)
+
+
+def _sending(conn: Connection, sender: str | None, process: str) -> bool:
+    """Whether ``sender``, the process a kept answer belongs to, is ``process`` or alive (None: given up)."""
     return sender is not None and (sender == process or process_alive(conn, sender))
 
 
@@ -79,9 +83,9 @@ def take_orphaned_replies(conn: Connection, *, channel: str, chat_id: str, versi
     the pusher ``recover_after`` later (by which time the person may have typed on, and they would be lost)."""
     taken = []
     for item_id, payload, sender in rows(conn, _KEPT_FOR_CHAT, channel, chat_id):
-        kept = json_text.loads(payload) if isinstance(payload, str) else payload
-        if kept.get("version") != version or sender is None or sender == process or process_alive(conn, sender):
-            continue  # an older answer; the pusher's; or its process is alive and still sending it
+        kept = stored_json(payload)
+        if kept.get("version") != version or sender is None or _sending(conn, sender, process):
+            continue  # an older answer; given up (the pusher's); or its process is alive and still sending it
         rows(conn, _TAKE_OVER, process, item_id)
         taken.append((int(item_id), kept))
     return taken
