@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import Connection, select
 
 from bot.app import App
-from bot.engine import Capabilities, Engine, Incoming, Reply
+from bot.engine import Capabilities, Engine, Incoming, Reply, payload_of
 from bot.services import conversations
 from bot.services.dates import utcnow
 from bot.services.phones import parse_mobile
@@ -36,6 +36,7 @@ __all__ = [
     "answer_form",
     "at_password",
     "free_port",
+    "payload_of",
     "read_sms",
     "send_form",
     "served",
@@ -116,15 +117,23 @@ class Chat:
 
     async def answer(self, answer: str | Button) -> list[Reply]:
         if isinstance(answer, Button):
-            return await self.send(button=answer.payload)
+            # The button as the last message shows it (its payload carries the question's stamp); a chat put at
+            # a step by ``setup_state`` has no message yet, and its first button is taken unstamped.
+            shown = [c.payload for c in self.last[-1].choices if payload_of(c.payload) == answer.payload] \
+                if self.last else []
+            return await self.send(button=shown[0] if shown else answer.payload)
         return await self.send(answer)
 
     async def press(self, label_or_payload: str) -> list[Reply]:
         """Press the button whose label contains the text (or whose payload is it)."""
         for choice in self.last[-1].choices if self.last else []:
-            if choice.payload == label_or_payload or label_or_payload in choice.label:
+            if payload_of(choice.payload) == label_or_payload or label_or_payload in choice.label:
                 return await self.send(button=choice.payload)
         raise AssertionError(f"no button {label_or_payload!r} in {self.choices()}")
+
+    def payloads(self) -> list[str]:
+        """The last message's buttons' payloads, without the stamp of the question they belong to."""
+        return [payload_of(c.payload) for c in self.last[-1].choices] if self.last else []
 
     @property
     def text(self) -> str:
@@ -185,7 +194,7 @@ async def signup(chat: Chat, name: str = "Nguyễn Văn An", phone: str = "09123
     assert chat.step == "signup_code", chat.prompt  # the number is proven by the SMS code
     await chat.send(await read_sms(chat.engine, phone))
     await answer_form(chat, script)
-    assert chat.last[-1].choices[0].payload == "register_self", chat.text
+    assert chat.payloads()[0] == "register_self", chat.text
 
 
 def setup_state(
@@ -209,6 +218,7 @@ def setup_state(
         state.logged_in_at = utcnow() if account_id is not None else None  # logged in just now
         state.subject = conversations.FAMILY if for_family else conversations.SELF
         state.offered, state.editing = [], False
+        state.asked, state.asked_at = "", 0  # no message shown yet: the first button is taken unstamped
         conversations.save(conn, state)
     chat.flow, chat.step, chat.last = state.flow, state.step, []
 

@@ -5,7 +5,7 @@ turn :class:`Reply` objects into platform calls, and register push deliverers wi
 """
 
 from bot.engine import metrics
-from bot.engine.asking import UNNUMBERED, secret_question
+from bot.engine.asking import UNNUMBERED, payload_of, secret_question
 from bot.engine.background import Background
 from bot.engine.keyed_locks import KeyedLocks
 from bot.engine.limits import TokenBuckets, retry_after
@@ -16,6 +16,7 @@ from bot.engine.types import Capabilities, Choice, Incoming, Reply
 
 __all__ = [
     "UNNUMBERED", "Background", "Capabilities", "Choice", "Deliverer", "Engine", "Incoming", "KeyedLocks", "Outcome",
-    "Pusher", "Render", "Reply", "SecretPage", "TokenBuckets", "Unavailable", "metrics", "retry_after",
+    "Pusher", "Render", "Reply", "SecretPage", "TokenBuckets", "Unavailable", "metrics", "payload_of",
+    "retry_after",
     "secret_question",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from functools import cache
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.services import secret_links
 from bot.services.conversations import CONFIRM_CANCEL, OFFERED
 from bot.services.text import clean, fold
 
+STAMP = "~"  # between a button's payload and the stamp of the question it was offered for
 BACK = "nav:back"
 SKIP = "nav:skip"
 UNNUMBERED = frozenset({BACK, SKIP})  # reached by their words, never by a number (a menu lists them apart)
@@ -24,7 +26,7 @@ def label_key(label: str) -> str:
 
 
 def exact_key(text: str) -> str:
-    """How typed text is compared with a label on a free-text question: as typed, up to NFC and case."""
+    """How typed text is compared with a command's words written out ("Hủy", "quay lại"): NFC, any case."""
     return clean(text).casefold()
 
 
@@ -77,7 +79,8 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     On a choice question, typed text picks a choice by its number, its label (with or without diacritics)
     or an everyday word for it ("ko", "dong y"). On a free-text question what is typed is the answer: a
     button wins only when its label is typed exactly, so that "Trần Văn Tuấn" is never replaced by an
-    account-name button reading "tran van tuan"; numbers pick only candidates offered for a typed answer.
+    account-name button reading "tran van tuan" (case counts); numbers pick only candidates offered for a typed
+    answer.
     """
     incoming = ctx.incoming
     if incoming.button is not None:
@@ -95,15 +98,15 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     if not offered or not text or secret:
         return Answer(text=text)
     choosing = not step.free_text or pending in (OFFERED, CONFIRM_CANCEL)
-    if choosing:
+    if choosing and not (step.numbers and pending != OFFERED):
         # "Quay lại" and "Bỏ qua" are reached by their words, never by a number.
         numbered = [payload for _, payload in offered if payload not in UNNUMBERED]
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(numbered):
             return Answer(text=text, payload=numbered[int(text) - 1])
     if not choosing:
-        exact = exact_key(text)
+        # Case counts: "Dieu Lam" typed is a name, never the account-name button reading "dieu lam".
         for label, payload in offered:
-            if exact_key(label) == exact:
+            if clean(label) == text:
                 return Answer(text=text, payload=payload)
         return Answer(text=text)
     key, short = label_key(text), short_answer_key(text)
@@ -114,6 +117,54 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
         if short and short in aliases_of(payload):
             return Answer(text=text, payload=payload)
     return Answer(text=text)
+
+
+def _stamp_of(step_key: str, asked_at: int) -> str:
+    """The question's visit: the version at which the chat came to it, and the step's own short tag (so that a
+    conversation deleted and begun again does not take an old button of the same version)."""
+    return f"{_base36(asked_at)}{_base36(zlib.crc32(step_key.encode()) % 1296):0>2}"
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
+
+
+def stamped(ctx: Ctx, choices: list[Choice]) -> list[Choice]:
+    """The choices as buttons of the question the chat is at now: each payload carries that question's stamp."""
+    if not ctx.state.asked:
+        return choices
+    mark = STAMP + _stamp_of(ctx.state.asked, ctx.state.asked_at)
+    return [Choice(c.label, c.payload + mark) for c in choices]
+
+
+def mark_asked(ctx: Ctx) -> None:
+    """The chat is asked its current question: a new visit of it (from another question) gets a new stamp."""
+    key = step_key(ctx)
+    if ctx.state.asked != key:
+        ctx.state.asked, ctx.state.asked_at = key, ctx.state.version + 1
+
+
+def payload_of(button: str) -> str:
+    """A button's payload without the stamp of its question (what a channel that shows choices reads)."""
+    return button.rpartition(STAMP)[0] or button
+
+
+def unstamped(ctx: Ctx, button: str) -> str | None:
+    """A pressed button's payload if it was offered for the question the chat is at now, else None (a button
+    of an earlier question: a second tab, an old message). A payload without a stamp (an API client's) counts
+    as typing that choice: taken only while the question shows it, or from a chat not yet asked with stamps."""
+    payload, sep, mark = button.rpartition(STAMP)
+    if not sep:
+        return button if not ctx.state.asked or any(p == button for _, p in ctx.state.offered) else None
+    if not ctx.state.asked or mark != _stamp_of(ctx.state.asked, ctx.state.asked_at):
+        return None
+    return payload
 
 
 def choices_for(ctx: Ctx, flow: Flow, step: Ask[Any]) -> list[Choice]:
@@ -157,6 +208,7 @@ def prompt(
         choices = offered + [c for c in choices if c.payload in (BACK, SKIP)]
     ctx.state.offered = [[c.label, c.payload] for c in choices]
     ctx.state.pending = OFFERED if offered is not None else ""
+    mark_asked(ctx)
     contact = step.contact and ctx.caps.request_contact
     link = None
     if step.secret and ctx.caps.delete_messages:
@@ -167,9 +219,10 @@ def prompt(
                            minutes=int(secret_links.LIFETIME.total_seconds() // 60)))
     ctx.replies.append(
         Reply(
-            "\n\n".join(parts), choices=choices, secret_prompt=step.secret, request_contact=contact,
+            "\n\n".join(parts), choices=stamped(ctx, choices), secret_prompt=step.secret, request_contact=contact,
             contact_label=ctx.t("common.share_contact") if contact else None,
             keypad=step.keypad(ctx) if callable(step.keypad) else step.keypad, secret_link=link,
+            numbered=not step.numbers or offered is not None,
         )
     )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import i18n
-from bot.engine.asking import exact_key, label_key
+from bot.engine.asking import exact_key, label_key, stamped
 from bot.engine.context import Ctx
 from bot.engine.flow import Flow
 from bot.engine.navigation import Navigator
@@ -133,7 +133,7 @@ class Commands:
         choices = [Choice(ctx.t("common.yes"), CANCEL_YES), Choice(ctx.t("common.no"), CANCEL_NO)]
         ctx.state.offered = [[c.label, c.payload] for c in choices]
         ctx.state.pending = CONFIRM_CANCEL
-        ctx.replies.append(Reply(ctx.t("common.confirm_cancel"), choices=choices))
+        ctx.replies.append(Reply(ctx.t("common.confirm_cancel"), choices=stamped(ctx, choices)))
 
     def answer_cancel(self, ctx: Ctx, payload: str) -> None:
         """The answer to :meth:`confirm_cancel`: discard and go home, or carry on at the same question."""

@@ -104,6 +104,9 @@ class Ask[T]:
     echo: Callable[[Ctx, T], str | None] | None = None  # confirmation after accepting, e.g. a date in words
     optional: bool = False  # adds "Bỏ qua": the value becomes None
     pick: bool = False  # a choice question with its own parser (the answer is one of ``choices``)
+    # The question asks for numbers ("gõ số thứ tự các mục đó: 1, 7"): typed digits are the answer, never a
+    # button's index, and a numbered menu (Zalo) lists its buttons by their words.
+    numbers: bool = False
     secret: bool = False
     contact: bool = False
     photo: bool = False  # a photo is an answer here (a QR to verify); elsewhere it is politely refused

@@ -288,6 +288,12 @@ class Engine:
             global_button(ctx, incoming.button or "")
             self._ask(ctx)
             return False
+        if incoming.button is not None:
+            payload = asking.unstamped(ctx, incoming.button)
+            if payload is None:  # an older message's button: it answers nothing here, whatever its payload
+                self._ask(ctx, error=ctx.t("common.stale_button"))
+                return False
+            incoming.button = payload
         # What the last choices were for holds for this event only; asking anything sets it anew.
         pending, state.pending = state.pending, ""
         typed_secret = asking.is_secret_text(ctx, step)

@@ -88,6 +88,7 @@ class Reply:
     detached: bool = False  # choices that answer this message (a pushed notice), not the chat's current question
     document_key: str | None = None  # a file for this chat (an export, a report), kept a while in the file store
     document_name: str | None = None
+    numbered: bool = True  # a menu may number the choices (False: the question's answer is typed numbers)
 
 
 def reply_payload(reply: Reply) -> dict[str, Any]:
@@ -102,6 +103,8 @@ def reply_payload(reply: Reply) -> dict[str, Any]:
         payload["request_contact"] = True
     if reply.detached:
         payload["detached"] = True
+    if not reply.numbered:
+        payload["numbered"] = False
     return payload
 
 
@@ -112,5 +115,5 @@ def reply_from_payload(payload: dict[str, Any]) -> Reply:
         image_key=payload.get("image_key"), request_contact=bool(payload.get("request_contact")),
         contact_label=payload.get("contact_label"), document_key=payload.get("document_key"),
         document_name=payload.get("document_name"), locale=str(payload.get("locale") or ""),
-        detached=bool(payload.get("detached")),
+        detached=bool(payload.get("detached")), numbered=payload.get("numbered") is not False,
     )

@@ -68,6 +68,10 @@ class State:
     editing: bool = False  # answering again from a summary: only what the change invalidated is asked
     subject: str = SELF  # for whom the form is: the account holder or a family member
     resume_form: bool = False  # the language was changed mid-form: go back to it afterwards
+    # The question last asked ("flow.step") and the version at which the chat came to it: its buttons carry
+    # both, so a button left on an older message never answers a later question.
+    asked: str = ""
+    asked_at: int = 0
     draft: Draft | None = None
     account_id: int | None = None
     version: int = 0
@@ -94,6 +98,8 @@ class State:
             data["subject"] = self.subject
         if self.resume_form:
             data["resume_form"] = True
+        if self.asked:
+            data["asked"] = [self.asked, self.asked_at]
         return json_text.dumps(data)
 
 
@@ -139,6 +145,7 @@ def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
         logged_in_at=datetime.fromisoformat(data["logged_in_at"]) if data.get("logged_in_at") else None,
         editing=bool(data.get("editing")),
         subject=str(data.get("subject") or SELF), resume_form=bool(data.get("resume_form")),
+        asked=str((data.get("asked") or ["", 0])[0]), asked_at=int((data.get("asked") or ["", 0])[1]),
         draft=Draft.from_json(draft) if draft and "answers" in draft else None,
         account_id=account_id, version=version, updated_at=updated_at, is_new=False,
         account=accounts.AccountView(account_id, phone, name, account_locale) if phone is not None else None,

@@ -74,7 +74,8 @@ class Zalo:
         """Type the number the last menu shows for the choice (found by its label, as a person reads it)."""
         key = conversations.conversation_key("zalo", self.chat)
         state = await self.app.store.run(lambda conn: conversations.load(conn, key, default_locale="vi", lock=False))
-        label = next(lbl for lbl, p in state.offered if p == payload)
+        label = next((lbl for lbl, p in state.offered if p == payload), None)
+        assert label is not None, (payload, state.offered, self.last)
         number = re.search(rf"^(\d+)\. {re.escape(label)}$", self.last, re.M)
         if number is None:  # "Quay lại", "Bỏ qua": typed as words
             assert f"“{label}”" in self.last, (label, self.last)

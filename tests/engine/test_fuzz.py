@@ -113,3 +113,35 @@ async def _run(world: World, flow: str, step: str, events: list[dict[str, Any]],
         assert all(r.text for r in outcome.replies)
         assert "sự cố" not in outcome.replies[-1].text  # not the internal-error apology
         assert app.engine.registry[outcome.flow].step(outcome.step)  # a step that exists
+
+
+@pytest.mark.parametrize(("flow", "step"), EVERY_STEP)
+def test_stale_buttons_change_nothing_at_every_step(world: World, flow: str, step: str) -> None:
+    """The buttons of the menu and of another question of the same flow, pressed on their old messages while the
+    chat is at this step: each is told it belongs to an earlier question, and no answer, flow or step changes."""
+    asyncio.run(_stale(world, flow, step))
+
+
+async def _stale(world: World, flow: str, step: str) -> None:
+    app = world.app
+    chat = Chat(app.engine, f"fz{next(_keys)}")
+    logged_out = flow in ("signup", "login")
+    account = None if logged_out else world.account_id
+    steps = [s.name for s in app.engine.registry[flow].steps]
+    other = steps[steps.index(step) - 1] if len(steps) > 1 else None
+    old: list[str] = []
+    for earlier_flow, earlier_step in [("menu", "choice"), *([(flow, other)] if other else [])]:
+        setup_state(app, chat, earlier_flow, earlier_step, encoded=world.answers, account_id=account)
+        await chat.send(other="sticker")  # asked again: its buttons, stamped with this visit
+        old += [c.payload for r in chat.last if not r.detached for c in r.choices]
+    setup_state(app, chat, flow, step, encoded=world.answers, account_id=account)
+    await chat.send(other="sticker")
+    key = conversation_key(chat.channel, chat.chat_id)
+    for button in old:
+        with app.store.engine.connect() as conn:
+            before = load(conn, key, default_locale="vi", lock=False)
+        await chat.send(button=button)
+        with app.store.engine.connect() as conn:
+            after = load(conn, key, default_locale="vi", lock=False)
+        assert "Nút này thuộc câu hỏi trước" in chat.text, (button, chat.text)
+        assert (after.flow, after.step, after.answers) == (before.flow, before.step, before.answers), button

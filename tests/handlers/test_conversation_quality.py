@@ -34,12 +34,20 @@ async def test_an_accented_name_is_kept_as_typed_not_replaced_by_the_account_nam
     assert "Họ và tên: Trần Văn Tuấn" in chat.prompt
 
 
+async def test_a_name_typed_in_another_case_than_the_button_is_kept_as_typed(chat: Chat) -> None:
+    await registering(chat, name="dieu lam", until="full_name")
+    await chat.send("Dieu Lam")  # the button's letters in another case: what the QR shows is what was typed
+    await answer_form(chat, details())
+    await answer_form(chat, history())
+    assert "Họ và tên: Dieu Lam\n" in chat.prompt
+
+
 async def test_the_account_name_typed_exactly_is_the_button(chat: Chat) -> None:
     await registering(chat, name="Lê Thị Hồng", until="full_name")
-    await chat.send("lê thị hồng")  # the same letters, another case: the button's value
+    await chat.send("  Lê Thị Hồng ")  # the label itself (spaces around it aside)
     await answer_form(chat, details())
     await answer_form(chat, history(female=True))
-    assert "Họ và tên: Lê Thị Hồng" in chat.prompt
+    assert "Họ và tên: Lê Thị Hồng\n" in chat.prompt
 
 
 @pytest.mark.parametrize("name", ["Huy", "Menu", "Back", "Quay Lai"])

@@ -51,7 +51,7 @@ async def test_deleting_the_account_keeps_only_dose_records(chat: Chat, app: App
     assert "Không thể hoàn tác" in chat.prompt and "vẫn được lưu" in chat.prompt
     await chat.press("yes")
     assert "Hồ sơ mũi tiêm của 1 người vẫn được lưu" in chat.text
-    assert chat.last[-1].choices[0].payload == "signup"  # logged out
+    assert chat.payloads()[0] == "signup"  # logged out
     with app.store.engine.connect() as conn:
         account = conn.execute(select(table(Account))).one()
         assert (account.name, account.password_hash) == ("", "!") and account.phone.startswith("deleted:")

@@ -37,7 +37,7 @@ async def test_full_registration_gives_booking_code_summary_site_and_priority_no
     assert "Trạm Y tế phường Bến Thành" in chat.text
     assert "đăng ký trước không có nghĩa là được tiêm trước" in chat.text
     assert "•••••••••456" in chat.text  # the ID number is masked in the confirmation
-    assert chat.last[-1].choices[0].payload == "register_self"  # back on the menu
+    assert chat.payloads()[0] == "register_self"  # back on the menu
     with app.store.engine.connect() as conn:
         row = conn.execute(select(table(Registration)).where(table(Registration).c.booking_code == code)).one()
         person = conn.execute(select(table(Person))).one()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot import i18n
-from bot.engine import UNNUMBERED, Reply
+from bot.engine import UNNUMBERED, Reply, payload_of
 
 LIMIT = 2000
 # From the coarsest boundary to the finest; a piece still too long is cut at the next one.
@@ -18,8 +18,10 @@ def menu(reply: Reply) -> str:
     if not reply.choices or reply.detached:  # a notice's answers: its text says which command answers it
         return ""
     locale = reply.locale or i18n.DEFAULT_LOCALE
-    numbered = [c.label for c in reply.choices if c.payload not in UNNUMBERED]
-    words = [c.label for c in reply.choices if c.payload in UNNUMBERED]
+    # A question that asks for numbers ("1, 7") has its choices typed as words: a number is its answer.
+    by_words = [payload_of(c.payload) in UNNUMBERED or not reply.numbered for c in reply.choices]
+    numbered = [c.label for c, word in zip(reply.choices, by_words, strict=True) if not word]
+    words = [c.label for c, word in zip(reply.choices, by_words, strict=True) if word]
     lines = [f"{n}. {label}" for n, label in enumerate(numbered, 1)]
     if words:
         lines.append(i18n.t(locale, "zalo.also_type", words=" · ".join(f"“{w}”" for w in words)))
