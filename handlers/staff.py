@@ -19,7 +19,7 @@ from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, Option, Predicate
 from bot.engine.types import Choice
-from bot.services import audit, credentials, doses, lookup, staff, vaccines
+from bot.services import audit, credentials, doses, lookup, scope, staff, vaccines
 from bot.services.dates import dmy, parse_past_date, today, utcnow
 from bot.services.documents import mask
 from bot.services.errors import Invalid
@@ -128,7 +128,7 @@ def _dose_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if len(words) < 3:
         raise Invalid("staff.dose_help")
     target = lookup.dose_target(ctx.conn, words[0])
-    if target is None or not who.covers(target.site_id):  # another site's person is "not found"
+    if target is None or not scope.covers(ctx.conn, who, target.person_id):  # out of scope: "not found"
         audit.record(ctx.conn, who, "dose", how="target", result="not_found")
         raise Invalid("staff.dose_not_found")
     vaccine = " ".join(words[1:-1])
@@ -138,6 +138,9 @@ def _dose_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
 
 
 def _record(ctx: Ctx, who: staff.Role, args: dict[str, Any], *, confirmed: bool) -> dict[str, Any]:
+    if not scope.covers(ctx.conn, who, int(args["person_id"])):  # checked again where it acts (a confirmation)
+        audit.record(ctx.conn, who, "dose", how="target", result="not_found")
+        raise Invalid("staff.dose_not_found")
     try:
         done = doses.record(
             ctx.conn, ctx.services.signing_key, booking_code=args["code"], vaccine=args["vaccine"], lot=args["lot"],

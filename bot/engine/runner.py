@@ -283,6 +283,13 @@ class Engine:
             return False
         incoming = ctx.incoming
         step = nav.current_step(ctx)
+        if (rule := nav.flow(ctx).allowed) is not None and not rule(ctx):
+            # A role is read again at every step of a staff command, in the transaction that acts: one demoted
+            # (or whose staff log-in expired) mid-command acts no further.
+            ctx.say("common.no_longer_allowed")
+            nav.go_home(ctx)
+            self._ask(ctx)
+            return False
         global_button = self.registry.action(incoming.button)
         if global_button is not None:  # a pushed notice's button: done, then the conversation goes on where it was
             global_button(ctx, incoming.button or "")

@@ -39,9 +39,9 @@ def record(
 ) -> Recorded:
     """Store a dose of the registration's person, re-issue their credential, queue the new QR.
 
-    Refused (:class:`Invalid`): an unknown vaccine, a date in the future or before the birth date, the same
-    dose twice (a dose already recorded that day). A gap shorter than the previous vaccine's minimum raises
-    :class:`ShortInterval` unless ``confirmed_interval``."""
+    Refused (:class:`Invalid`): a cancelled booking, an unknown vaccine, a date in the future or before the birth
+    date, the same dose twice (a dose already recorded that day). A gap shorter than the previous vaccine's minimum
+    raises :class:`ShortInterval` unless ``confirmed_interval``."""
     code = vaccines.find(vaccine)
     if code is None:
         raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
@@ -49,12 +49,14 @@ def record(
         raise Invalid("date.in_future")
     row = conn.execute(
         select(REGISTRATION.c.id, REGISTRATION.c.person_id, REGISTRATION.c.site_id, PERSON.c.owner_account_id,
-               PERSON.c.birth_date)
+               PERSON.c.birth_date, REGISTRATION.c.status)
         .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
         .where(REGISTRATION.c.booking_code == booking_code)
     ).first()
     if row is None:
         raise Invalid("dose.no_such_booking")
+    if row.status == "cancelled":  # a cancelled booking answers no dose: the person registers again
+        raise Invalid("dose.cancelled_booking")
     if given_on < row.birth_date:
         raise Invalid("dose.before_birth")
     earlier = conn.execute(

@@ -1,6 +1,7 @@
 """Finding people for staff: by phone, ID number, booking code, or full name with birth date.
 
-A search is scoped by the role: staff see the people registered at their site, an admin everyone. What was
+A search is scoped by the role (:mod:`bot.services.scope`): staff see the people their site has an open
+registration, an open appointment or a dose of; an admin everyone. What was
 searched for is never logged; the audit records how ("phone", "id", "booking", "name+birth").
 """
 
@@ -11,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
+from bot.services import scope as scope_rule
 from bot.services import screening
 from bot.services.dates import parse_dmy
 from bot.services.documents import guess_id_type
 from bot.services.errors import Invalid
 from bot.services.phones import parse_mobile
-from bot.services.staff import ADMIN, Role
+from bot.services.staff import Role
 from bot.services.text import fold, identifier
 from models.tables import Credential, Dose, Person, Registration, Site, table
 
@@ -104,18 +106,10 @@ def _matches(query: Query) -> ColumnElement[bool]:
     return and_(PERSON.c.name_key == name_key, PERSON.c.birth_date == born)
 
 
-def _in_scope(role: Role) -> ColumnElement[bool] | None:
-    if role.role == ADMIN:
-        return None
-    return exists(select(REGISTRATION.c.id).where(
-        REGISTRATION.c.person_id == PERSON.c.id, REGISTRATION.c.site_id == role.site_id,
-    ))
-
-
 def search(conn: Connection, role: Role, query: Query, *, page: int = 0) -> tuple[list[Found], int]:
     """One page of the people matching ``query`` that ``role`` may see, and how many there are in all."""
     where = [_matches(query)]
-    scope = _in_scope(role)
+    scope = scope_rule.clause(role)
     if scope is not None:
         where.append(scope)
     total = int(conn.execute(select(func.count()).select_from(PERSON).where(*where)).scalar_one())
@@ -173,6 +167,6 @@ def dose_target(conn: Connection, text: str) -> Target | None:
     else:
         row = conn.execute(
             query.where(PERSON.c.id_number == compact)
-            .order_by(REGISTRATION.c.open_key.is_(None), REGISTRATION.c.id.desc())
+            .order_by(REGISTRATION.c.open_key.is_(None), REGISTRATION.c.status == "cancelled", REGISTRATION.c.id.desc())
         ).first()
     return None if row is None else Target(row.booking_code, row.person_id, row.full_name, row.site_id)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from bot import i18n
-from bot.services import audit, credentials, doses, vaccines
+from bot.services import audit, credentials, doses, scope, vaccines
 from bot.services.dates import parse_dmy, today, utcnow
 from bot.services.errors import Invalid
 from bot.services.keys import SigningKey
@@ -243,9 +243,11 @@ _CANDIDATE_COLUMNS = (PERSON.c.id, PERSON.c.owner_account_id, PERSON.c.id_type, 
                       PERSON.c.name_key, PERSON.c.birth_date, PERSON.c.phone)
 
 
-def _candidates(conn: Connection, rows: list[Row]) -> tuple[dict[str, list[Candidate]], dict[tuple[str, date],
-                                                                                                 list[Candidate]]]:
-    """Everyone any of these rows could be: by ID number, and by (folded name, birth date)."""
+def _candidates(conn: Connection, rows: list[Row], role: Role | None = None) -> tuple[
+        dict[str, list[Candidate]], dict[tuple[str, date], list[Candidate]]]:
+    """Everyone any of these rows could be, within ``role``'s scope (:mod:`bot.services.scope`; everyone from the
+    command line): by ID number, and by (folded name, birth date). Nobody outside it is matched or named in a
+    reason, so a site's report never tells whether an ID is registered elsewhere."""
     ids = sorted({r.id_number for r in rows if r.id_number})
     names = sorted({r.name_key for r in rows})
     by_id: dict[str, list[Candidate]] = {}
@@ -256,6 +258,10 @@ def _candidates(conn: Connection, rows: list[Row]) -> tuple[dict[str, list[Candi
     if names:
         for r in conn.execute(select(*_CANDIDATE_COLUMNS).where(PERSON.c.name_key.in_(names))):
             by_name.setdefault((r.name_key, r.birth_date), []).append(Candidate(*r))
+    if role is not None:
+        allowed = scope.covered(conn, role, {c.id for found in (*by_id.values(), *by_name.values()) for c in found})
+        by_id = {k: kept for k, v in by_id.items() if (kept := [c for c in v if c.id in allowed])}
+        by_name = {k: kept for k, v in by_name.items() if (kept := [c for c in v if c.id in allowed])}
     return by_id, by_name
 
 
@@ -336,12 +342,12 @@ def import_rows(
         else:
             chunk.append(parsed)
         if len(chunk) >= CHUNK:
-            _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, by=recorded_by)
+            _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, role=role)
             chunk = []
             if progress is not None:
                 progress(read)
     if chunk:
-        _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, by=recorded_by)
+        _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, role=role)
     if progress is not None:
         progress(read)
     for person, row in changed.values():  # one new credential and one push per person, the latest dose named
@@ -362,8 +368,9 @@ def _dose_count(conn: Connection, person_id: int) -> int:
 
 
 def _import_chunk(conn: Connection, rows: list[Row], report: Report, changed: dict[int, tuple[Candidate, Row]], *,
-                  batch_id: int, site_id: int | None, by: int | None) -> None:
-    by_id, by_name = _candidates(conn, rows)
+                  batch_id: int, site_id: int | None, role: Role | None) -> None:
+    by = role.account_id if role is not None else None
+    by_id, by_name = _candidates(conn, rows, role)
     kept: list[dict[str, Any]] = []
     now = utcnow()
     for row in rows:
