@@ -14,6 +14,7 @@ from handlers.history import HISTORY
 from handlers.link_chat import LINK
 from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
+from handlers.record_checks import CONFIRM_RECORD, TRANSFER
 from handlers.registration import DETAILS
 from handlers.settings import LANGUAGE
 from handlers.site_work import ALLOCATE, ANNOUNCE, EXPORT, IMPORT, LIST, STATS
@@ -22,7 +23,7 @@ from handlers.start import MENU, RESUME
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
-         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE)
+         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
 ACTIONS = {PREFIX: answer_button}
 

@@ -27,7 +27,9 @@ from handlers.registration import (
     DETAILS,
     DOSE_NUMBER,
     FULL_NAME,
+    ID_TYPE,
     PROVINCE,
+    SENT_DOCUMENT,
     SITE,
     already_registered,
 )
@@ -154,17 +156,24 @@ def _submit(ctx: Ctx) -> Go:
         code, person_id = registrations.submit(ctx.conn, ctx.account_id, stored(ctx, FORM), consent=version)
     except registrations.AlreadyRegistered as exists:
         message = already_registered(ctx, exists.existing)
-        ctx.say(message.key, **message.params)
-        ctx.drop_draft()
-        return ctx.home()
+        if exists.existing.same_account:
+            ctx.say(message.key, **message.params)
+            ctx.drop_draft()
+            return ctx.home()
+        ctx.say("registration.exists_other_sent", **message.params)
+        # Another account's: back to the document question, the form kept, where "Báo điểm tiêm" is offered.
+        ctx.put(SENT_DOCUMENT, exists.open_key)
+        return ctx.edit(names.DETAILS, ID_TYPE.name)
     pool = "" if ctx.get(SITE) else ctx.t(
         "registration.pool_notice", province=places.province(ctx.get(PROVINCE) or 0).name
     )
     earlier = (ctx.get(DOSE_NUMBER) or 1) - 1  # declared doses show on the QR once a site confirms them
     # Doses a site recorded before this person had an account: theirs now, and on the QR from the start.
-    found = site_records.match_registered(ctx.conn, person_id)
+    joined = site_records.match_registered(ctx.conn, person_id)
+    found = joined.recorded
     notes = "\n\n".join(n for n in (
         pool, ctx.t("success.site_doses", count=found) if found else "",
+        ctx.t("success.site_records_waiting", count=joined.waiting) if joined.waiting else "",
         ctx.t("success.declared_doses", count=earlier) if earlier and not found else "") if n)
     ctx.say("success.done", code=code, summary=summary_text(ctx, masked=True), notes=notes,
             name=ctx.get(FULL_NAME) or "")

@@ -15,7 +15,7 @@ from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import DAY, Answer, Ask, Flow, Go, Offer, Option, text_of, typed
 from bot.engine.types import Choice
-from bot.services import places, registrations, sites
+from bot.services import claims, places, registrations, sites
 from bot.services.dates import age_on, dmy, parse_birth_date, parse_future_date, parse_past_date, today
 from bot.services.documents import cccd_sex, check_cccd, guess_id_type, parse_id_number, parse_insurance
 from bot.services.errors import Invalid
@@ -90,11 +90,41 @@ FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_
 AMENDING = Ask[str]("amend_code", "records.amend_pick", pick=True)
 
 
+# The document of a form that was sent and refused as another account's: checking it again costs nothing more.
+SENT_DOCUMENT = Ask[str]("sent_document", "registration.ask_id", pick=True)
+CLAIM = "claim:"  # the button "Báo điểm tiêm": this document is mine (or my family member's)
+
+
 def _open_registration(ctx: Ctx, id_type: str, number: str) -> str:
-    existing = registrations.find_open(ctx.conn, id_type, number, ctx.account_id or 0)
-    if existing is not None and not (existing.same_account and existing.booking_code == ctx.get(AMENDING)):
-        raise already_registered(ctx, existing)
+    """Whether the document has an open registration, said at once: the account's own (where and its code), or
+    another account's (with a way out: "Báo điểm tiêm"). Checking a document that is not the account's own
+    costs one of a few checks a day, audited; past them nothing is said until the form is sent."""
+    account = ctx.account_id or 0
+    existing = registrations.find_open(ctx.conn, id_type, number, account)
+    if existing is not None and existing.same_account:
+        if existing.booking_code != ctx.get(AMENDING):
+            raise already_registered(ctx, existing)
+        return number
+    key = registrations.open_key(id_type, number)
+    if ctx.get(SENT_DOCUMENT) != key:
+        if claims.checks_left(ctx.conn, account) <= 0:
+            return number  # the same answer whether or not it is registered, until the form is sent
+        claims.note_check(ctx.conn, account, found=existing is not None)
+    if existing is not None:
+        refused = already_registered(ctx, existing)
+        raise Offer(refused.key, [Choice(ctx.t("registration.claim_button"), CLAIM + key)], **refused.params)
     return number
+
+
+def _claimed(ctx: Ctx, answer: Answer) -> None:
+    """"Báo điểm tiêm" pressed (or its number typed): the claim is opened and the site told; the question stays.
+    Only the claim the question itself offered: a forged payload names no other document."""
+    payload = answer.payload or ""
+    if not payload.startswith(CLAIM) or not any(p == payload for _, p in ctx.state.offered):
+        return
+    claim = claims.open_claim(ctx.conn, ctx.account_id or 0, payload.removeprefix(CLAIM))
+    raise Invalid("registration.claim_sent" if claim is not None else "registration.claim_closed",
+                  number=claim or 0)
 
 
 def _declared_sex(ctx: Ctx) -> str | None:
@@ -104,6 +134,7 @@ def _declared_sex(ctx: Ctx) -> str | None:
 
 def _id_type(ctx: Ctx, answer: Answer) -> str:
     """A typed number (its shape tells the document), or a pressed document type whose number comes next."""
+    _claimed(ctx, answer)
     for option in ID_TYPES:
         if answer.payload == option.payload:
             return option.payload
@@ -138,6 +169,7 @@ ID_TYPE: Ask[str] = Ask("id_type", "registration.ask_id", _id_type, options=ID_T
 
 
 def _id_number(ctx: Ctx, answer: Answer) -> str:
+    _claimed(ctx, answer)
     if not answer.text:
         raise Invalid("common.empty")
     id_type = ctx.get(ID_TYPE) or "cccd"

@@ -19,7 +19,7 @@ from bot import i18n
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, Option, Predicate
 from bot.engine.types import Choice
-from bot.services import audit, credentials, doses, lookup, scope, staff, vaccines
+from bot.services import audit, claims, credentials, doses, lookup, scope, site_records, staff, vaccines
 from bot.services.dates import dmy, parse_past_date, today, utcnow
 from bot.services.documents import mask
 from bot.services.errors import Invalid
@@ -77,6 +77,13 @@ def _person_text(ctx: Ctx, person: lookup.Found) -> str:
                            lot=dose.lot, date=dmy(dose.given_on), site=dose.site_name or "-"))
     lines.append(ctx.t("staff.qr_status", frame=ctx.t(f"qr.frame_{person.level}"),
                        status=ctx.t(f"qr.status_{person.level}", doses=person.dose_count)))
+    # What waits for the site's decision once the papers are checked: a record that may be theirs, a claim.
+    for record in site_records.waiting_for(ctx.conn, person.person_id):
+        lines.append(ctx.t("records.waiting_line", record=record.id, name=record.full_name,
+                           vaccine=ctx.t(f"vaccine.{vaccines.find(record.vaccine) or record.vaccine}"),
+                           date=dmy(record.given_on), phone=display(record.phone) if record.phone else "-"))
+    for claim in claims.open_for(ctx.conn, person.person_id):
+        lines.append(ctx.t("claim.line", number=claim))
     return "\n".join(lines)
 
 

@@ -173,7 +173,8 @@ class AuditLog(Base):
     what result. Never the values looked for: a search says how it searched ("phone"), not the number."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_person", "person_id", "created_at"),)
+    __table_args__ = (Index("ix_audit_person", "person_id", "created_at"),
+                      Index("ix_audit_actor", "actor_account_id", "action", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -301,8 +302,41 @@ class SiteRecord(Base):
     lot: Mapped[str] = mapped_column(String(40))
     given_on: Mapped[date] = mapped_column(Date)
     dose_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    state: Mapped[str] = mapped_column(String(10))  # unmatched / ambiguous
+    state: Mapped[str] = mapped_column(String(10))  # unmatched / ambiguous / candidate (waits for staff)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # "candidate": the person who registered with its ID number and birth date but another name or phone; the
+    # record becomes their dose only when staff confirm it (papers checked), never by itself.
+    candidate_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", name="fk_site_record_candidate"),
+                                                            nullable=True, index=True)
+
+
+class DocumentClaim(Base):
+    """"This document is mine": an account that could not register a document another account registered.
+    The site checks the papers and moves the person to the claimant's account, or rejects the claim. While open,
+    ``open_key`` ("<person>:<account>") keeps one claim per person and claimant."""
+
+    __tablename__ = "document_claim"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    claimant_account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    state: Mapped[str] = mapped_column(String(10))  # open → moved / rejected
+    open_key: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class UsageCounter(Base):
+    """What costs money or invites guessing, counted per hour for a chat, an address or the deployment (SMS sent,
+    one-time codes tried). The key is a hash: no phone number or address is kept here."""
+
+    __tablename__ = "usage_counter"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class Staff(Base):

@@ -81,9 +81,10 @@ class RegistrationView:
 
 
 class AlreadyRegistered(Exception):
-    def __init__(self, existing: Existing) -> None:
+    def __init__(self, existing: Existing, key: str = "") -> None:
         super().__init__("already registered")
         self.existing = existing
+        self.open_key = key  # the document ("cccd:0010…"), to claim it
 
 
 def open_key(id_type: str, id_number: str) -> str:
@@ -128,7 +129,7 @@ def submit(
     id_type, id_number = str(person.pop("id_type")), str(person.pop("id_number"))
     existing = find_open(conn, id_type, id_number, account_id)
     if existing is not None:
-        raise AlreadyRegistered(existing)
+        raise AlreadyRegistered(existing, open_key(id_type, id_number))
     answers = {k: str(v) for k, v in records.get(SCREENING, {}).items() if v is not None}
     # Question 10 (aged 65 or over) is answered from the birth date, on today's date in Vietnam.
     answers["q10"] = screening.YES if age_on(person["birth_date"], today()) >= screening.SENIOR_AGE else screening.NO
@@ -155,7 +156,7 @@ def submit(
         except IntegrityError as exc:
             again = find_open(conn, id_type, id_number, account_id)
             if again is not None:  # someone registered the same person a moment ago
-                raise AlreadyRegistered(again) from exc
+                raise AlreadyRegistered(again, open_key(id_type, id_number)) from exc
     raise RuntimeError("could not allocate a unique booking code")
 
 

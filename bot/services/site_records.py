@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bot import i18n
-from bot.services import audit, credentials, doses, scope, vaccines
+from bot.services import audit, claims, credentials, doses, scope, vaccines
 from bot.services.dates import parse_dmy, today, utcnow
 from bot.services.errors import Invalid
 from bot.services.keys import SigningKey
@@ -418,37 +418,108 @@ def _record(conn: Connection, person: Candidate, row: Row, *, site_id: int | Non
 
 _CANDIDATE = select(*_CANDIDATE_COLUMNS).where(PERSON.c.id == bindparam("p_person"))
 _KEPT_FOR = select(RECORD).where(
+    RECORD.c.state != "candidate",
     (RECORD.c.id_number == bindparam("p_id"))
     | ((RECORD.c.name_key == bindparam("p_name")) & (RECORD.c.birth_date == bindparam("p_birth"))
-       & (RECORD.c.phone == bindparam("p_phone")))
+       & (RECORD.c.phone == bindparam("p_phone"))),
 )
 
 
-def match_registered(conn: Connection, person_id: int) -> int:
+@dataclass(frozen=True, slots=True)
+class Joined:
+    recorded: int  # doses recorded from the site's records
+    waiting: int  # records with this person's ID and birth date but another name or phone: staff decide
+
+
+def match_registered(conn: Connection, person_id: int) -> Joined:
     """A person just registered: the kept site records that are theirs, and theirs alone, become doses (the
-    caller issues the credential, which then has the right colour). Returns how many doses were recorded."""
+    caller issues the credential, which then has the right colour).
+
+    An ID number and a birth date are not enough: anyone who knows them could register under them and take the
+    doses (and a green QR). A record found by its ID joins only when the folded name is the same too, and the
+    phone where the record has one; otherwise it waits for the site's staff (``/tra`` shows it, ``/ghep``
+    confirms it once the papers are checked), and the site is told."""
     person = conn.execute(_CANDIDATE, {"p_person": person_id}).first()
     if person is None:
-        return 0
+        return Joined(0, 0)
     me = Candidate(*person)
     # Only what :func:`match` could give this person: a record with its ID number, or with its name, birth date
     # and phone (a missing one is NULL in the statement, and matches nothing).
     kept = conn.execute(_KEPT_FOR, {"p_id": me.id_number or None, "p_name": me.name_key, "p_birth": me.birth_date,
                                     "p_phone": me.phone}).all()
     if not kept:
-        return 0
+        return Joined(0, 0)
     rows = [Row(r.row_number, r.full_name, r.name_key, r.birth_date, r.sex, r.id_number, r.phone, r.vaccine, r.lot,
                 r.given_on, r.dose_number) for r in kept]
     by_id, by_name = _candidates(conn, rows)
-    recorded = 0
+    recorded = waiting = 0
     for record, row in zip(kept, rows, strict=True):
         person_found, _ = match(row, by_id, by_name)
         if person_found is None or person_found.id != me.id:
             continue  # still fits someone else too, or someone else: never merged on a guess
+        if row.name_key != me.name_key or (row.phone is not None and row.phone != me.phone):
+            conn.execute(update(RECORD).where(RECORD.c.id == record.id)
+                         .values(state="candidate", candidate_person_id=me.id))
+            claims.tell_site(conn, record.site_id, "records.candidate_staff_notice", record=record.id)
+            waiting += 1
+            continue
         if _record(conn, me, row, site_id=record.site_id, by=None):
             recorded += 1
         conn.execute(delete(RECORD).where(RECORD.c.id == record.id))
-    return recorded
+    return Joined(recorded, waiting)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A kept record waiting for staff to say whether it is this person's."""
+
+    id: int
+    site_id: int | None
+    full_name: str
+    birth_date: date
+    phone: str | None
+    vaccine: str
+    lot: str
+    given_on: date
+    person_id: int
+
+
+_WAITING_COLUMNS = (RECORD.c.id, RECORD.c.site_id, RECORD.c.full_name, RECORD.c.birth_date, RECORD.c.phone,
+                    RECORD.c.vaccine, RECORD.c.lot, RECORD.c.given_on, RECORD.c.candidate_person_id)
+
+
+def waiting_for(conn: Connection, person_id: int) -> list[Waiting]:
+    return [Waiting(*r) for r in conn.execute(select(*_WAITING_COLUMNS).where(
+        RECORD.c.candidate_person_id == person_id, RECORD.c.state == "candidate").order_by(RECORD.c.given_on))]
+
+
+def waiting(conn: Connection, record_id: int) -> Waiting | None:
+    row = conn.execute(select(*_WAITING_COLUMNS).where(RECORD.c.id == record_id, RECORD.c.state == "candidate")
+                       ).first()
+    return None if row is None else Waiting(*row)
+
+
+def decide_waiting(conn: Connection, key: SigningKey, role: Role, record: Waiting, *, theirs: bool) -> int | None:
+    """Staff checked the papers: the record is the person's (a dose, a new QR pushed; returns the dose's number,
+    None when that day's dose was already recorded) or not (kept again, unmatched). Audited either way."""
+    if not theirs:
+        conn.execute(update(RECORD).where(RECORD.c.id == record.id).values(state="unmatched", candidate_person_id=None))
+        audit.record(conn, role, "site_record", person_id=record.person_id, how=f"record {record.id}",
+                     result="not theirs")
+        return None
+    me = Candidate(*conn.execute(_CANDIDATE, {"p_person": record.person_id}).one())
+    row = Row(0, record.full_name, fold(record.full_name), record.birth_date, None, me.id_number, record.phone,
+              record.vaccine, record.lot, record.given_on, None)
+    added = _record(conn, me, row, site_id=record.site_id, by=role.account_id)
+    conn.execute(delete(RECORD).where(RECORD.c.id == record.id))
+    audit.record(conn, role, "dose", person_id=me.id, how=f"site record {record.id} confirmed")
+    if not added:
+        return None
+    issued = credentials.issue(conn, me.id, key)
+    number = _dose_count(conn, me.id)
+    doses.push_new_qr(conn, me.owner_account_id, me.id, issued, vaccine=record.vaccine, number=number,
+                      given_on=record.given_on)
+    return number
 
 
 def forget_old(conn: Connection, older_than: date) -> int:

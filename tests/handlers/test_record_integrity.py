@@ -3,12 +3,20 @@ a button answers only the question it was offered for, and typed text is never r
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
 from bot.app import App
 from bot.channels.zalo.text import menu
 from bot.engine import Choice, Reply
-from bot.services import conversations
-from tests.helpers import Chat, answer_form, payload_of, setup_state, signup
-from tests.scripts import SKIP, details
+from bot.services import audit, claims, conversations, credentials, site_records, staff
+from bot.services.dates import today
+from bot.services.phones import parse_mobile
+from models.tables import Account, Dose, Outbox, Person, Site, table
+from tests.helpers import Chat, answer_form, payload_of, send_form, setup_state, signup
+from tests.scripts import SKIP, details, history
 
 
 async def registering(chat: Chat, *, until: str | None = None) -> None:
@@ -107,3 +115,144 @@ async def test_an_old_menu_button_does_not_leave_a_form(chat: Chat, app: App) ->
     await chat.send(button=logout)
     assert "Nút này thuộc câu hỏi trước" in chat.prompt and chat.step == "birth_date"
     assert answers(app, chat)["full_name"] == "Nguyễn Văn An"
+
+
+# ---- somebody else's record: kept site records and documents registered by another account -----------------
+
+
+HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Vắc xin,Số lô,Ngày tiêm,Mũi số"
+
+
+async def _officer(app: App, phone: str = "0901000003") -> Chat:
+    officer = Chat(app.engine, "officer-" + phone)
+    await signup(officer, name="Phạm Bến Thành", phone=phone)
+    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=staff.SITE_STAFF,
+                                               site_code="HCM-BT-01"))
+    return officer
+
+
+async def _kept_two_doses(app: App) -> None:
+    """The site imports a woman's two doses before she has an account: CCCD, birth date, phone."""
+    rows = [HEADER] + [f"Nguyễn Thị Hoa,01/07/1990,Nữ,001190123456,0987654321,Pfizer,PF{n},{day},{n}"
+                       for n, day in ((1, _dmy(today() - timedelta(days=90))), (2, _dmy(today() - timedelta(days=30))))]
+    key = app.engine.services.signing_key
+    data = "\r\n".join(rows).encode()
+    with app.store.engine.connect() as conn:
+        site = conn.execute(select(table(Site).c.id).where(table(Site).c.code == "HCM-BT-01")).scalar_one()
+    report = await app.store.run(lambda conn: site_records.import_rows(
+        conn, key, site_records.parse_table(site_records.read_table(data, "a.csv")), file_name="a.csv", site_id=site))
+    assert report.unmatched == 2
+
+
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+async def _register(chat: Chat, *, name: str, phone: str, **changes: str) -> None:
+    await signup(chat, name=name, phone=phone)
+    await chat.press("register_self")
+    await answer_form(chat, {**details(full_name=name, id_type="001190123456", **changes), **history(female=True)})
+
+
+def _level(app: App) -> str | None:
+    with app.store.engine.connect() as conn:
+        person_id = conn.execute(select(table(Person).c.id)).scalars().first()
+        issued = credentials.current(conn, person_id) if person_id is not None else None
+    return issued.level if issued is not None else None
+
+
+async def test_an_id_and_birth_date_alone_do_not_take_someone_elses_doses(chat: Chat, app: App) -> None:
+    await _kept_two_doses(app)
+    officer = await _officer(app)
+    await _register(chat, name="Trần Văn Mạo", phone="0911111111")  # her CCCD and birth date, another name
+    await send_form(chat)
+    assert "ĐĂNG KÝ THÀNH CÔNG" in chat.text and "cán bộ điểm tiêm sẽ kiểm tra giấy tờ" in chat.text.lower()
+    assert _level(app) == "none"  # no dose, no amber or green QR
+    with app.store.engine.connect() as conn:
+        doses = conn.execute(select(table(Dose).c.id)).all()
+    assert doses == []
+    await officer.send("/tra 001190123456")
+    assert "chờ xác nhận" in officer.text and "Nguyễn Thị Hoa" in officer.text
+    record = int(re.findall(r"/ghep (\d+)", officer.text)[0])
+    await officer.send(f"/ghep {record}")
+    assert "Đã kiểm tra giấy tờ" in officer.prompt
+    await officer.press("no")  # not the same person: kept apart
+    assert f"Hồ sơ #{record} được giữ riêng" in officer.text and _level(app) == "none"
+
+
+async def test_a_kept_record_joins_when_the_name_and_phone_agree(chat: Chat, app: App) -> None:
+    await _kept_two_doses(app)
+    await _register(chat, name="Nguyen Thi Hoa", phone="0987654321")  # as she types it, no diacritics
+    await send_form(chat)
+    assert _level(app) == "complete"
+
+
+async def test_staff_confirm_a_waiting_record_after_checking_papers(chat: Chat, app: App) -> None:
+    await _kept_two_doses(app)
+    officer = await _officer(app)
+    await _register(chat, name="Nguyễn Thị Hoà", phone="0911111111")  # her, with a new phone number
+    await send_form(chat)
+    assert _level(app) == "none"
+    await officer.send("/tra 001190123456")
+    first, second = (int(n) for n in re.findall(r"/ghep (\d+)", officer.text)[:2])
+    await officer.send(f"/ghep {first} có")
+    assert "Đã ghi nhận mũi 1" in officer.text
+    await officer.send(f"/ghep {second} co")
+    assert "Đã ghi nhận mũi 2" in officer.text and _level(app) == "complete"
+    with app.store.engine.connect() as conn:
+        actions = [r.action for r in audit.entries(conn)]
+    assert actions.count("dose") >= 2
+
+
+async def test_the_real_holder_of_a_registered_document_is_not_at_a_dead_end(chat: Chat, app: App) -> None:
+    officer = await _officer(app)
+    stranger = Chat(app.engine, "stranger")
+    await _register(stranger, name="Trần Văn Mạo", phone="0911111111")
+    await send_form(stranger)  # registered her CCCD under his account
+    await signup(chat, name="Nguyễn Thị Hoa", phone="0987654321")
+    await chat.press("register_self")
+    await answer_form(chat, details(full_name="Nguyễn Thị Hoa"), until="id_type")
+    await chat.send("001190123456")
+    assert "đã có đăng ký từ một tài khoản khác" in chat.prompt and chat.step == "id_type"
+    await chat.press("Báo điểm tiêm")
+    assert "Hệ thống đã báo cho điểm tiêm" in chat.prompt
+    claim = int(re.findall(r"yêu cầu số (\d+)", chat.prompt)[0])
+    with app.store.engine.connect() as conn:
+        notices = [r.payload for r in conn.execute(select(table(Outbox)).where(table(Outbox).c.kind == "notice"))]
+    assert any(n.get("key") == "claim.staff_notice" and n["params"]["claim"] == claim for n in notices)
+    await officer.send("/tra 001190123456")
+    assert f"/chuyen {claim}" in officer.text
+    await officer.send(f"/chuyen {claim}")
+    await officer.press("yes")
+    assert "Đã chuyển hồ sơ" in officer.text
+    with app.store.engine.connect() as conn:
+        owner = conn.execute(select(table(Person).c.owner_account_id)).scalar_one()
+        accounts = dict(conn.execute(select(table(Account).c.phone, table(Account).c.id)).all())
+        kinds = [(r.chat_id, r.kind) for r in conn.execute(select(table(Outbox)))]
+    assert owner == accounts["+84987654321"]
+    assert (chat.chat_id, "registration_qr") in kinds and (stranger.chat_id, "notice") in kinds
+
+
+async def test_checking_documents_is_counted_and_then_answered_only_when_the_form_is_sent(chat: Chat, app: App) -> None:
+    stranger = Chat(app.engine, "stranger")
+    await _register(stranger, name="Trần Văn Mạo", phone="0911111111")
+    await send_form(stranger)
+    await signup(chat, name="Nguyễn Thị Hoa", phone="0987654321")
+    await chat.press("register_self")
+    await answer_form(chat, details(full_name="Nguyễn Thị Hoa"), until="id_type")
+    for n in range(claims.CHECKS_PER_DAY):  # documents nobody registered: each one check
+        await chat.send(f"00119012{n:04d}")
+        assert chat.step == "birth_date", chat.prompt
+        await chat.send("/quaylai")
+        assert chat.step == "id_type"
+    await chat.send("001190123456")  # registered by the stranger: past the budget, nothing is said now
+    assert chat.step == "birth_date", chat.prompt
+    await answer_form(chat, details(full_name="Nguyễn Thị Hoa"))
+    await answer_form(chat, history(female=True))
+    await send_form(chat)
+    assert "Chưa gửi được" in chat.text and chat.step == "id_type"  # the form sent: now it is said, form kept
+    await chat.send("001190123456")
+    assert "Báo điểm tiêm" in chat.choices()[0]  # the way out, though the budget is spent
+    with app.store.engine.connect() as conn:
+        checks = [e for e in audit.entries(conn) if e.action == claims.CHECK and e.actor_phone == "+84987654321"]
+    assert len(checks) == claims.CHECKS_PER_DAY

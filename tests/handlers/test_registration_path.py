@@ -67,7 +67,7 @@ async def test_same_person_cannot_hold_two_open_registrations(chat: Chat, app: A
     await other.press("other")
     await answer_form(other, details(phone=Button("account_phone")), until="id_type")
     await other.send("001090123456")  # the first person's CCCD: said at once, before any other answer
-    assert "Số giấy tờ này đã có đăng ký; vui lòng liên hệ điểm tiêm" in other.prompt
+    assert "Số giấy tờ này đã có đăng ký từ một tài khoản khác" in other.prompt
     assert "Bến Thành" not in other.prompt and "Nguyễn" not in other.prompt  # no site, no date, no name
     assert "Số CCCD hoặc mã định danh" in other.prompt and other.step == "id_type"  # still at the ID
 
