@@ -484,19 +484,29 @@ def cmd_verify(args: argparse.Namespace) -> int:
     settings = _settings(args)
     source = args.code
     texts = [source]
-    if Path(source).is_file():
-        from bot.services.qr_reader import read_codes
+    # A credential's text starts with its prefix; anything else names a picture. Nothing is guessed from what
+    # happens to exist on disk (a 3,000-character text is no file name to try).
+    if not (args.text or source.strip().startswith((credentials.HC1, credentials.CARD))):
+        from bot.services.qr_reader import PictureTooLarge, read_codes
 
-        texts = read_codes(Path(source).read_bytes())
+        try:
+            texts = read_codes(Path(source).read_bytes())
+        except PictureTooLarge:
+            print("the picture has too many pixels to decode", file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"cannot read the picture {source[:80]!r}: {error.strerror or error}; "
+                  "a QR text starts with HC1: or SSKDT1: (or use --text)", file=sys.stderr)
+            return 2
         if not texts:
             print("no QR code found in the image", file=sys.stderr)
             return 2
     trusted = keys.trusted(keys_dir(settings))
     verdict = credentials.verify(texts[0], trusted)
     if verdict.valid and verdict.credential_id:
-        replaced = _superseded(settings, verdict.credential_id)
-        if replaced:
-            verdict.valid, verdict.reason = False, "superseded by a newer credential"
+        reason = _online_reason(settings, verdict.credential_id)
+        if reason:
+            verdict.valid, verdict.reason = False, reason
     label = i18n.t("vi", vaccines.LOOKS[verdict.level].label, doses=verdict.dose_number)
     print(f"name:        {verdict.name or '-'}")
     print(f"birth date:  {verdict.birth_date or '-'}")
@@ -511,21 +521,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if verdict.valid else 1
 
 
-def _superseded(settings: Settings, credential_id: str) -> bool:
-    """Online check when the database is at hand; offline verification stands otherwise."""
+def _online_reason(settings: Settings, credential_id: str) -> str:
+    """Online check when the database is at hand (revoked: its person deleted; superseded by a newer one);
+    offline verification stands otherwise."""
     from bot.services import credentials
     from models.db import is_sqlite, make_engine
 
     url = settings.effective_database_url
     if is_sqlite(url) and not (settings.data_dir / "sskdt.db").exists() and not settings.database_url:
-        return False
+        return ""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return bool(credentials.superseded(conn, credential_id))
+            if credentials.revoked(conn, credential_id):
+                return "revoked: the person's record was deleted"
+            return "superseded by a newer credential" if credentials.superseded(conn, credential_id) else ""
     except Exception:
         logging.getLogger("sskdt").warning("database not reachable: superseded check skipped")
-        return False
+        return ""
     finally:
         engine.dispose()
 
@@ -613,7 +626,8 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--confirm-interval", action="store_true",
                              help="record a dose sooner after the previous one than the vaccine's minimum")
         elif name == "verify":
-            cmd.add_argument("code", help="a PNG/JPEG file with the QR, or the QR text itself")
+            cmd.add_argument("code", help="the QR text (it starts with HC1: or SSKDT1:), or a PNG/JPEG file of it")
+            cmd.add_argument("--text", action="store_true", help="CODE is a QR text, whatever it starts with")
         elif name == "site":
             cmd.add_argument("action", choices=["import", "list"])
             cmd.add_argument("file", nargs="?", help="CSV (UTF-8, with or without BOM) with the columns "

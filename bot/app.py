@@ -44,6 +44,7 @@ from bot.services.media import MediaStore
 from bot.services.passwords import HashCost, Passwords
 from bot.services.qr_codes import QrImages
 from bot.services.sms import ConsoleSms, HttpSms, SmsSender
+from bot.services.uploads import UploadPool
 from handlers import build_registry, names
 from models.db import is_sqlite, make_engine
 from models.migrate import current_revision, head_revision, upgrade
@@ -138,6 +139,8 @@ class App:
     def close(self) -> None:
         self.store.close()
         self.cpu.shutdown(wait=False, cancel_futures=True)
+        if self.engine.services.uploads is not None:
+            self.engine.services.uploads.shutdown(wait=False, cancel_futures=True)
         self.engine.services.qr.close()
 
 
@@ -206,6 +209,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         files=FileStore(settings.data_dir / "files"),
         chat_linking=bool(settings.zalo_token),
+        uploads=UploadPool(on_failure=lambda key: site_records.BadFile(key)),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,
                     cpu_queue=settings.cpu_queue)

@@ -51,7 +51,8 @@ ACTION: Ask[str] = Ask("action", "my_data.ask", options=ACTIONS, then=_after_act
 
 def _confirm(ctx: Ctx, answer: str) -> Go:
     if answer == "yes" and ctx.account_id is not None:
-        kept = personal_data.delete_account(ctx.conn, ctx.account_id, current_chat=ctx.incoming.conversation_key)
+        kept = personal_data.delete_account(ctx.conn, ctx.account_id, current_chat=ctx.incoming.conversation_key,
+                                            forget_pictures=ctx.services.qr.forget)
         ctx.log_out()
         ctx.say("my_data.deleted_kept" if kept else "my_data.deleted", count=kept)
     else:

@@ -219,7 +219,7 @@ def _import(ctx: Ctx, answer: Answer) -> int:
         raise Invalid("site_work.file_unreadable")
     # Reading and checking the file is CPU work: done off the database thread, which only records the rows.
     parsed = ctx.compute("import_rows", site_records.parse_file, answer.document, answer.document_name,
-                         CHAT_IMPORT_ROWS)
+                         CHAT_IMPORT_ROWS, on=ctx.services.uploads)
     if isinstance(parsed, site_records.BadFile):
         raise parsed
     report = site_records.import_rows(ctx.conn, ctx.services.signing_key, parsed, file_name=answer.document_name,

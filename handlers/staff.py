@@ -24,7 +24,7 @@ from bot.services.dates import dmy, parse_past_date, today, utcnow
 from bot.services.documents import mask
 from bot.services.errors import Invalid
 from bot.services.phones import display
-from bot.services.qr_reader import read_codes
+from bot.services.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
 from handlers import names
 from handlers.common import YES_NO
 from handlers.paging import pager
@@ -207,20 +207,29 @@ DOSE = Flow(
 # ---- /xacminh: verify a QR -------------------------------------------------------------------------------
 
 
-def _decode(photos: tuple[bytes, ...]) -> list[str]:
-    """The QR texts in the first picture that has any (the largest first)."""
+def _decode(photos: tuple[bytes, ...]) -> list[str] | None:
+    """The QR texts in the first picture that has any (the largest first); None when every size sent has too
+    many pixels to decode."""
+    readable = False
     for photo in photos:
-        found = read_codes(photo)
+        try:
+            found = read_codes(photo)
+        except PictureTooLarge:
+            continue
+        readable = True
         if found:
             return found
-    return []
+    return [] if readable else None
 
 
 def _verify(ctx: Ctx, answer: Answer) -> str:
     who = _role(ctx)
     if answer.photo is not None:
         photos = (answer.photo, *answer.photo_fallbacks)
-        texts: list[str] = ctx.compute("qr_texts", _decode, photos)
+        texts: list[str] | None = ctx.compute("qr_texts", _decode, photos)
+        if texts is None:
+            audit.record(ctx.conn, who, "verify", how="too_large", result="none")
+            raise Invalid("staff.photo_too_large", megapixels=MAX_PIXELS // 1_000_000)
         if not texts:
             audit.record(ctx.conn, who, "verify", how="no_qr", result="none")
             raise Invalid("staff.no_qr_found")

@@ -387,6 +387,16 @@ class Credential(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class RevokedCredential(Base):
+    """A credential whose person was deleted ("Dữ liệu của tôi → Xóa"): its QR verifies as revoked. Only the
+    certificate id is kept: nothing says whose it was."""
+
+    __tablename__ = "revoked_credential"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 _KEPT = "kind = 'reply' AND state = 'pending'"
 
 

@@ -54,6 +54,7 @@ class Services:
     public_url: str = ""  # where people reach this service (the one-time password page's links)
     chat_linking: bool = False  # a channel without in-chat passwords is served: chats link by code (Zalo)
     files: FileStore | None = None  # files handed to a chat (exports, reports)
+    uploads: Executor | None = None  # files sent to the service, read apart and bounded (None: the CPU pool)
 
 
 class Ctx:

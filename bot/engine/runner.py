@@ -193,6 +193,12 @@ class Engine:
         key = conversations.conversation_key(channel, chat_id)
         return await self.store.run(lambda conn: conversations.messages_after(conn, key, after))
 
+    async def shown(self, channel: str, chat_id: str, text: str) -> bool:
+        """Whether this chat's transcript has a message with ``text`` in it (a picture's link: only the chat it was
+        shown in may fetch it)."""
+        key = conversations.conversation_key(channel, chat_id)
+        return await self.store.run(lambda conn: conversations.shows(conn, key, text))
+
     async def secret_page(self, token: str) -> SecretPage | None:
         """What the one-time password page behind ``token`` asks, or None when the link is used or expired
         (reading changes nothing: a link preview does not use the link up)."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.services.conversations import conversation_key
+from bot.services.text import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +34,6 @@ class Capabilities:
         return not self.delete_messages
 
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
 @dataclass(slots=True)
 class Incoming:
     channel: str
@@ -60,7 +57,7 @@ class Incoming:
         # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings; and nothing
         # stored may carry control characters, bidi overrides or lone surrogates (which no database takes).
         if self.text is not None:
-            self.text = unicodedata.normalize("NFC", _UNSAFE.sub("", self.text))
+            self.text = unicodedata.normalize("NFC", printable(self.text))
             stripped = self.text.strip()
             if stripped.startswith("/") and self.command is None:
                 head = stripped.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Text, cast, delete, select, update
 
 from bot.services import accounts, staff
 from bot.services.dates import utcnow
@@ -247,6 +247,13 @@ def forget_old(conn: Connection, *, keep: timedelta, signup_flow: str) -> None:
         .where(CONVERSATION.c.flow == signup_flow, CONVERSATION.c.updated_at < now - ABANDONED_SIGNUP)
         .values(flow="", step="", data={"answers": {}})
     )
+
+
+def shows(conn: Connection, key: str, text: str) -> bool:
+    """Whether a kept message of this chat contains ``text`` (a picture's link)."""
+    return conn.execute(select(MESSAGE.c.id).where(
+        MESSAGE.c.conversation_key == key, cast(MESSAGE.c.payload, Text).contains(text, autoescape=True)).limit(1)
+    ).first() is not None
 
 
 def messages_after(conn: Connection, key: str, after: int, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:

@@ -17,20 +17,20 @@ from typing import Any
 
 import cbor2
 from cryptography import x509
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from bot.services import cose, dates, vaccines
 from bot.services.dates import utcnow
 from bot.services.keys import SigningKey
 from bot.services.text import fold
 from models.db import execute, first, stored_date, time_param
-from models.tables import Credential, Person, table
+from models.tables import Credential, Person, RevokedCredential, table
 
 HC1, CARD = "HC1:", "SSKDT1:"
 CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT, CLAIM_CARD = 1, 4, 6, -260, -70001
 VALIDITY = dt.timedelta(days=365)
 ISSUER = "Ministry of Health of Viet Nam"
-CREDENTIAL, PERSON = table(Credential), table(Person)
+CREDENTIAL, PERSON, REVOKED_TABLE = table(Credential), table(Person), table(RevokedCredential)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +162,10 @@ def verify(text: str, trusted: dict[bytes, x509.Certificate], *, now: dt.datetim
                       kid=decoded.kid)
     try:
         body = _read_body(verdict, claims, prefix)
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError):
-        body = None  # a payload of the wrong shape: reported below, never a crash
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError):
+        body = None  # a payload of the wrong shape (a dose number of Infinity …): reported below, never a crash
+        verdict.dose_number = verdict.series = 0
+        verdict.level = vaccines.NONE
     verdict.issued_at, verdict.expires_at = _moment(claims.get(CLAIM_IAT)), _moment(claims.get(CLAIM_EXP))
     if decoded.error:
         return verdict
@@ -190,19 +192,37 @@ def person_of(conn: Connection, credential_id: str) -> int | None:
     return None if found is None else int(found)
 
 
+REVOKED = "revoked"
+
+
+def revoked(conn: Connection, credential_id: str) -> bool:
+    """Whether the person of this credential was deleted (their QR no longer stands for anyone)."""
+    return conn.execute(select(REVOKED_TABLE.c.id).where(REVOKED_TABLE.c.id == credential_id)).first() is not None
+
+
+def revoke(conn: Connection, credential_ids: list[str]) -> None:
+    if credential_ids:
+        now = utcnow()
+        conn.execute(insert(REVOKED_TABLE), [{"id": c, "revoked_at": now} for c in credential_ids])
+
+
 def check(conn: Connection | None, text: str, trusted: dict[bytes, x509.Certificate]) -> Verdict:
-    """:func:`verify`, then, with the database at hand, whether a newer credential replaced this one."""
+    """:func:`verify`, then, with the database at hand, whether the credential was revoked (its person deleted)
+    or a newer credential replaced it."""
     verdict = verify(text, trusted)
-    if verdict.valid and verdict.credential_id and conn is not None and superseded(conn, verdict.credential_id):
-        verdict.valid, verdict.reason = False, SUPERSEDED
+    if verdict.valid and verdict.credential_id and conn is not None:
+        if revoked(conn, verdict.credential_id):
+            verdict.valid, verdict.reason = False, REVOKED
+        elif superseded(conn, verdict.credential_id):
+            verdict.valid, verdict.reason = False, SUPERSEDED
     return verdict
 
 
 def verdict_kind(verdict: Verdict) -> str:
-    """The verdict as a checkpoint says it: valid, superseded, expired, unknown issuer, or forged."""
+    """The verdict as a checkpoint says it: valid, superseded, revoked, expired, unknown issuer, or forged."""
     if verdict.valid:
         return "valid"
-    if verdict.reason in (SUPERSEDED, "expired", "unknown issuer"):
+    if verdict.reason in (SUPERSEDED, REVOKED, "expired", "unknown issuer"):
         return verdict.reason.replace(" ", "_")
     if verdict.reason == "not yet valid":
         return "expired"
@@ -218,6 +238,15 @@ def _moment(value: Any) -> dt.datetime | None:
         return None
 
 
+def _count(value: Any) -> int:
+    """A dose number or series length as signed: a whole number from 0 to 20, nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or not 0 <= value <= 20:
+        raise ValueError("not a dose count")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("not a dose count")
+    return int(value)
+
+
 def _read_body(verdict: Verdict, claims: dict[Any, Any], prefix: str) -> dict[str, Any] | None:
     body = claims.get(CLAIM_CARD) if prefix == CARD else (claims.get(CLAIM_HCERT) or {}).get(1)
     if not isinstance(body, dict):
@@ -229,7 +258,7 @@ def _read_body(verdict: Verdict, claims: dict[Any, Any], prefix: str) -> dict[st
     entries = body.get("v") or []
     if entries:
         entry = entries[-1]
-        verdict.dose_number, verdict.series = int(entry.get("dn", 0)), int(entry.get("sd", 0))
+        verdict.dose_number, verdict.series = _count(entry.get("dn", 0)), _count(entry.get("sd", 0))
         verdict.credential_id = str(entry.get("ci"))
     else:
         verdict.credential_id = str(body.get("id"))

@@ -10,3 +10,11 @@ class Invalid(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Handed back from another process (an upload read apart): the key and its parameters travel together.
+        return _rebuild, (type(self), self.key, self.params)
+
+
+def _rebuild(cls: type[Invalid], key: str, params: dict[str, Any]) -> Invalid:
+    return cls(key, **params)

@@ -57,6 +57,10 @@ def workbook(rows: list[dict[str, Any]], locale: str, title: str) -> bytes:
     sheet.append([i18n.t(locale, f"export.column_{c}") for c in COLUMNS])
     for row in rows:
         sheet.append([row[c] for c in COLUMNS])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if cell.data_type == "f":  # typed text beginning with "=" ("=HYPERLINK(…)") is text, never a formula
+                cell.data_type = "s"
     bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="0B7A3E")
     for index, column in enumerate(COLUMNS, 1):
         letter = get_column_letter(index)

@@ -41,6 +41,11 @@ class MediaStore:
         temporary.write_bytes(png)
         os.replace(temporary, path)  # readers never see half a file
 
+    def remove(self, token: str) -> None:
+        path = self.path(token)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
     def expiring_name(self, token: str, lifetime: timedelta) -> str:
         """A name for the picture that works for ``lifetime`` (for messengers that fetch pictures by URL): the
         token, the deadline and a MAC over both, nothing personal."""

@@ -8,11 +8,12 @@ password; the audit log keeps what staff did, pointing to no one where the perso
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from bot.services import audit, link_codes
+from bot.services import audit, credentials, link_codes
 from bot.services.registrations import json_ready
 from models.tables import (
     Account,
@@ -65,10 +66,12 @@ def export(conn: Connection, account_id: int) -> dict[str, Any]:
             "seen_by_staff": seen}
 
 
-def delete_account(conn: Connection, account_id: int, *, current_chat: str = "") -> int:
+def delete_account(conn: Connection, account_id: int, *, current_chat: str = "",
+                   forget_pictures: Callable[[list[str]], None] | None = None) -> int:
     """Delete what the module docstring says; returns how many people were kept for their dose records.
 
-    ``current_chat`` (the conversation asking) keeps its row, which the engine then resets to the menu."""
+    ``current_chat`` (the conversation asking) keeps its row, which the engine then resets to the menu. The
+    deleted people's credentials are revoked and ``forget_pictures`` removes their QR pictures."""
     chats = [(r.channel, r.chat_id) for r in conn.execute(
         select(IDENTITY.c.channel, IDENTITY.c.chat_id).where(IDENTITY.c.account_id == account_id))]
     keys = [f"{channel}:{chat}" for channel, chat in chats]
@@ -84,6 +87,11 @@ def delete_account(conn: Connection, account_id: int, *, current_chat: str = "")
     dosed = set(conn.execute(select(DOSE.c.person_id).where(DOSE.c.person_id.in_(people))).scalars())
     gone = [p for p in people if p not in dosed]
     conn.execute(update(AUDIT).where(AUDIT.c.person_id.in_(gone)).values(person_id=None))
+    # Their QR codes stand for no one now: revoked (a checkpoint is told so), and their pictures removed.
+    issued = [str(c) for c in conn.execute(select(CREDENTIAL.c.id).where(CREDENTIAL.c.person_id.in_(gone))).scalars()]
+    credentials.revoke(conn, issued)
+    if forget_pictures is not None:
+        forget_pictures(issued)
     conn.execute(delete(CREDENTIAL).where(CREDENTIAL.c.person_id.in_(gone)))
     conn.execute(delete(REGISTRATION).where(REGISTRATION.c.person_id.in_(gone)))
     conn.execute(delete(PERSON).where(PERSON.c.id.in_(gone)))

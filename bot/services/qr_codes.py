@@ -36,6 +36,11 @@ class QrImages:
             self.media.put(token, self.draw(issued.text, level=issued.level, label=label, name=issued.full_name))
         return token
 
+    def forget(self, credential_ids: list[str]) -> None:
+        """The pictures of these credentials, removed (their person was deleted)."""
+        for credential_id in credential_ids:
+            self.media.remove(self.media.token(credential_id))
+
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
 

@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bot import i18n
-from bot.services import audit, claims, credentials, doses, scope, vaccines
+from bot.services import audit, claims, credentials, doses, scope, uploads, vaccines
 from bot.services.dates import parse_dmy, today, utcnow
 from bot.services.errors import Invalid
 from bot.services.keys import SigningKey
 from bot.services.phones import parse_mobile
 from bot.services.staff import Role
-from bot.services.text import clean, fold, identifier
+from bot.services.text import clean, fold, identifier, printable
 from models.tables import Dose, ImportBatch, Person, Registration, SiteRecord, table
 
 RECORD, BATCH, PERSON, DOSE, REGISTRATION = (table(SiteRecord), table(ImportBatch), table(Person), table(Dose),
@@ -120,11 +120,21 @@ def columns(header: Iterable[Any]) -> dict[str, int]:
     return found
 
 
+MAX_COLUMNS = 64  # a dose table has about ten; a sheet claiming 16,384 is read as its first 64
+MAX_CELL = 1000  # characters of a cell that are looked at
+
+
 def read_table(data: bytes, file_name: str) -> Iterator[list[Any]]:
     """The file's rows (the header first), from CSV (UTF-8, with or without BOM, or Windows-1258; comma,
-    semicolon or tab) or XLSX (the first sheet)."""
-    if file_name.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        return _xlsx_rows(data)
+    semicolon or tab) or XLSX (the first sheet), within :mod:`bot.services.uploads`' bounds: raises
+    :class:`BadFile` with the reason for a file too large, one that unpacks to too much, or a damaged one."""
+    try:
+        if file_name.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+            uploads.check_zip(data)
+            return _xlsx_rows(data)
+        uploads.check_size(data)
+    except Invalid as bad:
+        raise BadFile(bad.key, **bad.params) from None
     return _csv_rows(data)
 
 
@@ -133,10 +143,19 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        # The sheet's own claim of its size ("A1:XFD1048576") is not believed: only the cells it holds are read.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     except Exception as error:  # a damaged or foreign file: what openpyxl raises varies
         raise BadFile("import.not_a_table") from error
-    sheet = book.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
+    while True:
+        try:
+            values = next(rows, None)
+        except Exception as error:
+            raise BadFile("import.not_a_table") from error
+        if values is None:
+            break
         yield list(values)
     book.close()
 
@@ -155,7 +174,11 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+    try:
+        for values in csv.reader(io.StringIO(text), dialect):
+            yield values[:MAX_COLUMNS]
+    except csv.Error as error:  # a field longer than the csv module's limit, a NUL in a cell's quotes …
+        raise BadFile("import.bad_csv") from error
 
 
 def _date(value: Any) -> date:
@@ -178,7 +201,8 @@ def parse_row(number: int, values: list[Any], where: dict[str, int]) -> Row | Pr
         value = values[index] if index is not None and index < len(values) else None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return clean(str(value)) if value is not None else ""
+        # What no database takes (a NUL) or no one typed (control characters) is left out; a cell is short.
+        return clean(printable(str(value)[:MAX_CELL])) if value is not None else ""
 
     def raw(name: str) -> Any:
         index = where.get(name)
@@ -326,7 +350,7 @@ def import_rows(
     told how many rows were read so far. The import and each person whose record changed are audited."""
     recorded_by = role.account_id if role is not None else None
     report = Report()
-    batch_id = conn.execute(insert(BATCH).values(site_id=site_id, file_name=file_name[:200], counts={},
+    batch_id = conn.execute(insert(BATCH).values(site_id=site_id, file_name=printable(file_name)[:200], counts={},
                                                  created_by=recorded_by, created_at=utcnow())
                             .returning(BATCH.c.id)).scalar_one()
     report.batch_id = batch_id

@@ -17,6 +17,14 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Without control characters (a NUL no database stores), bidi overrides or lone surrogates."""
+    return _UNPRINTABLE.sub("", text)
+
+
 def identifier(text: str) -> str:
     """NFKC (full-width digits become ASCII), spaces, dots and dashes removed, upper case."""
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))

@@ -181,7 +181,7 @@ def test_doses_from_another_process_are_pushed_and_survive_a_kill(server: Server
 
     _dose_cli(server, code, "AstraZeneca", days_ago=60)  # another process, while the service runs (by its name)
     first = _wait_for(server, chat, "ghi nhận mũi 1")
-    assert first[0]["image_url"].startswith("/media/")
+    assert first[0]["image_url"].startswith("/api/media/")
     # Personal data private on disk: the data directory 0700; the database, its WAL and the pictures 0600.
     modes = {p.relative_to(server.data_dir).as_posix(): p.stat().st_mode & 0o777 for p in server.data_dir.rglob("*")
              if p.name != "server.log"}

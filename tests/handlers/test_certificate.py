@@ -27,7 +27,7 @@ async def _pushes(app: App, chat: Chat, after: int = 0) -> list[dict[str, object
 
 
 def _verify_image(app: App, image_url: object) -> credentials.Verdict:
-    token = str(image_url).removeprefix("/media/").removesuffix(".png")
+    token = str(image_url).removeprefix("/api/media/").removeprefix("/media/").removesuffix(".png")
     png = app.engine.services.qr.media.get(token)
     assert png is not None
     texts = read_codes(png)

@@ -272,9 +272,20 @@ async def get_messages(request: web.Request) -> web.Response:
     after = int(text)
     rows = await request.app[ENGINE_KEY].messages_after(CHANNEL, chat_id, after)
     return web.json_response(
-        {"messages": [dict(payload, id=message_id) for message_id, payload in rows]},
+        {"messages": [_current_links(dict(payload, id=message_id)) for message_id, payload in rows]},
         dumps=partial(json.dumps, ensure_ascii=False),
     )
+
+
+TOKEN = re.compile(r"[0-9a-f]{40}")
+
+
+def _current_links(message: dict[str, Any]) -> dict[str, Any]:
+    """A message kept before pictures moved under /api/ (where the cookie goes) points there now."""
+    url = message.get("image_url")
+    if isinstance(url, str) and url.startswith("/media/"):
+        message["image_url"] = "/api" + url
+    return message
 
 
 def _page(locale: str, info: PageInfo) -> str:
@@ -301,10 +312,19 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def media(request: web.Request) -> web.Response:
-    data = request.app[MEDIA_KEY].get(request.match_info["token"])
+    """A QR picture, only to the session whose chat was shown it (the cookie's chat has it in its transcript):
+    its link alone opens nothing. A messenger that fetches pictures by URL gets a signed link that expires."""
+    token = request.match_info["token"]
+    cookie = request.cookies.get(COOKIE)
+    engine = request.app[ENGINE_KEY]
+    chat_id = await engine.sessions.chat_of(cookie) if cookie else None
+    # "/media/<token>.png" is in the link of a message shown since pictures moved under /api/, and before.
+    shown = TOKEN.fullmatch(token) is not None and chat_id is not None and await engine.shown(
+        CHANNEL, chat_id, f"/media/{token}.png")
+    data = request.app[MEDIA_KEY].get(token) if shown else None
     if data is None:
         raise web.HTTPNotFound()
-    return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+    return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 async def expiring_media(request: web.Request) -> web.Response:
@@ -368,7 +388,7 @@ def create_web_app(
     app[ENGINE_KEY] = engine
     app[MEDIA_KEY] = media_store
     app[TRUST_KEY] = trusted
-    app.router.add_get("/media/{token}.png", media)
+    app.router.add_get("/api/media/{token}.png", media)
     app.router.add_get("/media/x/{name}.png", expiring_media)
     app.router.add_get("/.well-known/sskdt/trust-list.json", trust_list)
     app.router.add_get("/", index)

@@ -7,13 +7,14 @@ from typing import Any
 from bot.engine import Reply
 
 CHANNEL = "web"
+MEDIA_PATH = "/api/media/{token}.png"  # under /api/: the session cookie goes with it, and only its chat sees it
 
 
 def render(reply: Reply) -> dict[str, Any]:
     return {
         "text": reply.text,
         "choices": [{"label": c.label, "payload": c.payload} for c in reply.choices],
-        "image_url": f"/media/{reply.image_key}.png" if reply.image_key else None,
+        "image_url": MEDIA_PATH.format(token=reply.image_key) if reply.image_key else None,
         "secret_prompt": reply.secret_prompt,
         "request_contact": reply.request_contact,
         "keypad": reply.keypad,

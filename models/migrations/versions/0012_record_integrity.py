@@ -1,4 +1,5 @@
-"""kept site records waiting for staff, claims of a document registered by another account, usage budgets
+"""kept site records waiting for staff, claims of a document registered by another account, usage budgets,
+revoked credentials (of deleted people)
 
 Revision ID: 0012
 Revises: 0011
@@ -41,9 +42,15 @@ def upgrade() -> None:
         sa.Column('count', sa.Integer(), nullable=False),
     )
     op.create_index('ix_usage_counter_window_start', 'usage_counter', ['window_start'])
+    op.create_table(
+        'revoked_credential',
+        sa.Column('id', sa.String(length=64), primary_key=True),
+        sa.Column('revoked_at', sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('revoked_credential')
     op.drop_index('ix_usage_counter_window_start', 'usage_counter')
     op.drop_table('usage_counter')
     op.drop_index('ix_audit_actor', 'audit_log')
