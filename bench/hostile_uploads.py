@@ -91,7 +91,8 @@ async def main() -> dict[str, Any]:
     finally:
         pusher.cancel()
         cleanup()
-    result: dict[str, Any] = {"login_alone_ms": round(alone * 1000, 1), "login_during_two_files_ms": round(during * 1000, 1),
+    result: dict[str, Any] = {"login_alone_ms": round(alone * 1000, 1),
+                              "login_during_two_files_ms": round(during * 1000, 1),
                               "two_files_answered_s": round(files_s, 2),
                               "file_answer": answers[0][-1].text.split("\n")[0][:120]}
     print(f"log-in alone {result['login_alone_ms']} ms; while two hostile files are read "
