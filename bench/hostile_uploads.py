@@ -14,9 +14,11 @@ import io
 import re
 import time
 import zipfile
+from functools import partial
 from typing import Any
 
 from openpyxl import Workbook
+from sqlalchemy import Connection
 
 from bench.common import Citizen, make_app, save
 from bot.services import staff
@@ -45,6 +47,10 @@ def far_corner_sheet() -> bytes:
     return out.getvalue()
 
 
+def _make_staff(conn: Connection, *, phone: str) -> None:
+    staff.add(conn, phone=parse_mobile(phone), role=staff.SITE_STAFF, site_code="HCM-BT-01")
+
+
 async def account(person: Citizen, name: str, phone: str, password: str) -> None:
     await person.send(text="/start")
     await person.send(button="signup")
@@ -64,8 +70,7 @@ async def main() -> dict[str, Any]:
         for officer in officers:
             phone = f"09010000{officer.number:02d}"
             await account(officer, "Phạm Bến Thành", phone, "mật-khẩu-cán-bộ-1")
-            await app.store.run(lambda conn, phone=phone: staff.add(conn, phone=parse_mobile(phone),
-                                                                    role=staff.SITE_STAFF, site_code="HCM-BT-01"))
+            await app.store.run(partial(_make_staff, phone=phone))
             await officer.send(text="/nhap")
         await owner.send(button="logout")
         await owner.send(button="login")

@@ -30,7 +30,7 @@ GIVEN = (today() - timedelta(days=3)).strftime("%d/%m/%Y")
 ROW = f"Nguyễn Văn An,01/07/1990,Nam,001090123456,,AstraZeneca,AZ1,{GIVEN},1"
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
+def _xlsx(rows: list[list[str]]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
