@@ -46,6 +46,8 @@ GIL_SWITCH_SECONDS = 0.0005
 async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
+    from bot.channels import deadlines
+
     # The event loop shares the GIL with the DB threads and the CPU pool: handing it over every 0.5 ms rather
     # than Python's 5 ms keeps a request from waiting behind a batch being applied (bench/open_loop.py 1000 100:
     # p99 68 and 52 ms against 80 and 139 ms, throughput unchanged).
@@ -89,7 +91,7 @@ async def _serve(settings: Settings) -> None:
             logging.getLogger("sskdt").warning("the other workers cannot be counted yet (database unreachable?)")
         background.append(asyncio.create_task(peers.run()))
     worker = os.environ.get(WORKER_INDEX)  # set by the supervisor of `sskdt run --workers N`
-    runner = web.AppRunner(web_app, access_log=None)
+    runner = deadlines.runner(web_app)
     await runner.setup()
     # Workers share the port: the kernel spreads connections among them (SO_REUSEPORT).
     site = web.TCPSite(runner, settings.host, settings.port, reuse_port=worker is not None)
@@ -99,7 +101,7 @@ async def _serve(settings: Settings) -> None:
     metrics_runner = None
     if settings.metrics_addr and worker in (None, "0"):  # one listener adds up every worker's counts
         host, _, port = settings.metrics_addr.rpartition(":")
-        metrics_runner = web.AppRunner(app.metrics_app(), access_log=None)
+        metrics_runner = deadlines.runner(app.metrics_app())
         await metrics_runner.setup()
         try:
             await web.TCPSite(metrics_runner, host or "127.0.0.1", int(port)).start()

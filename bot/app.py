@@ -24,6 +24,7 @@ from bot.engine.context import Services
 from bot.engine.store import Store
 from bot.services import (
     appointments,
+    budgets,
     conversations,
     drawing,
     keys,
@@ -37,6 +38,7 @@ from bot.services import (
     throttle,
     web_sessions,
 )
+from bot.services.budgets import Budgets
 from bot.services.dates import utcnow
 from bot.services.files import FileStore
 from bot.services.keys import SigningKey
@@ -72,7 +74,7 @@ class App:
     cpu: ThreadPoolExecutor
     pusher: Pusher
 
-    async def maintain(self, every: timedelta = timedelta(hours=1)) -> None:
+    async def maintain(self, every: timedelta = timedelta(minutes=20)) -> None:
         """Housekeeping while the service runs: expire update keys (after 7 days) and stale drafts."""
         ttl, keep = self.engine.services.draft_ttl, timedelta(days=self.settings.transcript_days)
         records = timedelta(days=self.settings.site_record_days)
@@ -157,6 +159,7 @@ def housekeeping(conn: Connection, *, draft_ttl: timedelta, keep: timedelta = ti
     web_sessions.expire(conn)
     throttle.expire(conn)
     otp.expire(conn)
+    budgets.forget_old(conn)
     secret_links.expire(conn)
     link_codes.expire(conn)
     site_records.forget_old(conn, (utcnow() - site_records_for).date())
@@ -210,6 +213,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         files=FileStore(settings.data_dir / "files"),
         chat_linking=bool(settings.zalo_token),
         uploads=UploadPool(on_failure=lambda key: site_records.BadFile(key)),
+        budgets=Budgets(settings.sms_per_chat_hour, settings.sms_per_address_hour, settings.sms_per_hour,
+                        settings.code_tries_per_chat_hour, settings.code_tries_per_address_hour),
     )
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,
                     cpu_queue=settings.cpu_queue)

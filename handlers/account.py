@@ -20,7 +20,7 @@ from collections.abc import Callable
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Flow, Go, text_of
 from bot.engine.types import Choice
-from bot.services import accounts, otp, throttle
+from bot.services import accounts, budgets, otp, throttle
 from bot.services.errors import Invalid
 from bot.services.passwords import check_strength
 from bot.services.phones import display
@@ -42,6 +42,8 @@ SendsTo = Callable[[Ctx, str], bool]
 
 
 def _send_code(ctx: Ctx, phone: str, purpose: str, *, deliver: bool) -> None:
+    # Counted whether or not it is delivered: the budget says nothing about whether the number has an account.
+    budgets.spend_sms(ctx.conn, ctx.services.budgets, chat=ctx.state.key, address=ctx.source)
     otp.send(ctx.conn, ctx.services.pepper, phone=phone, purpose=purpose, deliver=deliver,
              text=ctx.t("otp.sms", service=ctx.t("web.title")))
     ctx.pushes_queued()
@@ -71,6 +73,7 @@ def proof(purpose: str, prompt: str, proven: Proven, *, sends_to: SendsTo | None
         if answer.payload == "resend":
             send(ctx, phone_of(ctx))
             raise Invalid("otp.resent")
+        budgets.try_code(ctx.conn, ctx.services.budgets, chat=ctx.state.key, address=ctx.source)
         otp.check(ctx.conn, ctx.services.pepper, phone=phone_of(ctx), purpose=purpose, code=answer.text or "")
         return "sms"
 
@@ -231,8 +234,14 @@ def _reset(ctx: Ctx, password_hash: str) -> Go:
     if account_id is None:
         return ctx.home()
     throttle.succeeded(ctx.conn, phone, ctx.source)
+    # Whoever knew the old password is out: every other chat and web cookie of the account ends, and is told.
+    ended = accounts.end_other_sessions(ctx.conn, account_id, keep=(ctx.incoming.channel, ctx.incoming.chat_id))
+    if ended:
+        ctx.pushes_queued()
     account = ctx.log_in(account_id)
     ctx.say("account.password_reset", name=account.name if account else "")
+    if ended:
+        ctx.say("account.other_sessions_ended", count=ended)
     return ctx.home()
 
 

@@ -19,6 +19,7 @@ from bot import i18n
 from bot.engine.flow import Ask, Go
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
 from bot.services import accounts, outbox, staff
+from bot.services.budgets import Budgets
 from bot.services.conversations import FAMILY, SELF, Draft, State
 from bot.services.dates import utcnow
 from bot.services.files import FileStore
@@ -55,6 +56,7 @@ class Services:
     chat_linking: bool = False  # a channel without in-chat passwords is served: chats link by code (Zalo)
     files: FileStore | None = None  # files handed to a chat (exports, reports)
     uploads: Executor | None = None  # files sent to the service, read apart and bounded (None: the CPU pool)
+    budgets: Budgets = field(default_factory=Budgets)  # SMS sent and codes tried, per hour
 
 
 class Ctx:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
 
+from bot.services import outbox
 from bot.services.dates import utcnow
 from models.db import first, integrity_errors, rows, savepoint, time_param
-from models.tables import Account, table
+from models.tables import Account, ChannelIdentity, Conversation, WebSession, table
 
 ACCOUNT = table(Account)
 
@@ -93,3 +94,22 @@ def change_phone(conn: Connection, account_id: int, phone: str) -> bool:
         return conn.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.phone == phone)).scalar() == account_id
     conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(phone=phone))
     return True
+
+
+def end_other_sessions(conn: Connection, account_id: int, *, keep: tuple[str, str]) -> int:
+    """After a new password: every other chat of the account is logged out (its conversation starts again at the
+    menu, its web cookie stops working) and told why. Returns how many chats were ended."""
+    identity, conversation, session = table(ChannelIdentity), table(Conversation), table(WebSession)
+    chats = [(r.channel, r.chat_id) for r in conn.execute(
+        select(identity.c.channel, identity.c.chat_id).where(identity.c.account_id == account_id))
+        if (r.channel, r.chat_id) != keep]
+    for channel, chat_id in chats:
+        outbox.enqueue(conn, channel=channel, chat_id=chat_id, kind="notice",
+                       payload={"key": "account.ended_by_reset", "params": {}})
+        conn.execute(identity.delete().where(identity.c.channel == channel, identity.c.chat_id == chat_id))
+        conn.execute(update(conversation).where(conversation.c.key == f"{channel}:{chat_id}",
+                                                conversation.c.account_id == account_id)
+                     .values(account_id=None, flow="", step=""))
+        if channel == "web":
+            conn.execute(session.delete().where(session.c.chat_id == chat_id))
+    return len(chats)

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, literal, select, update
 
 from bot.services.conversations import conversation_key
 from bot.services.dates import utcnow
@@ -21,6 +21,7 @@ from models.tables import ChatMessage, Conversation, WebSession, table
 SESSION, MESSAGE, CONVERSATION = table(WebSession), table(ChatMessage), table(Conversation)
 IDLE = timedelta(days=30)  # a session unused this long is gone
 TOUCH_EVERY = timedelta(hours=1)
+UNUSED = timedelta(minutes=30)  # a session that has sent nothing by then is pruned (housekeeping runs every 20)
 
 
 def _hash(token: str) -> str:
@@ -76,4 +77,11 @@ def restart(conn: Connection, token: str, channel: str) -> tuple[str, str]:
 
 
 def expire(conn: Connection) -> int:
-    return int(conn.execute(delete(SESSION).where(SESSION.c.seen_at < utcnow() - IDLE)).rowcount)
+    """Sessions idle for :data:`IDLE`, and those that never sent a message (no conversation) after :data:`UNUSED`:
+    a cookie-less ``POST /api/sessions`` at the allowed pace leaves at most an hour's rows, not a month's."""
+    now = utcnow()
+    idle = int(conn.execute(delete(SESSION).where(SESSION.c.seen_at < now - IDLE)).rowcount)
+    talked = select(CONVERSATION.c.key).where(CONVERSATION.c.key == literal(conversation_key("web", "")) +
+                                              SESSION.c.chat_id)
+    unused = conn.execute(delete(SESSION).where(SESSION.c.created_at < now - UNUSED, ~talked.exists()))
+    return idle + int(unused.rowcount)

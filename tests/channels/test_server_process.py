@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -197,7 +198,11 @@ def test_doses_from_another_process_are_pushed_and_survive_a_kill(server: Server
     server.stop()
     server.start()
     assert [m["id"] for m in _wait_for(server, chat, "ghi nhận mũi 2")] == [second[0]["id"]]  # once
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}{second[0]['image_url']}", timeout=30) as r:
+    picture = f"http://127.0.0.1:{server.port}{second[0]['image_url']}"
+    with pytest.raises(urllib.error.HTTPError) as stranger:  # the link alone opens nothing
+        urllib.request.urlopen(picture, timeout=30)
+    assert stranger.value.code == 404
+    with server.browser(chat)[0].open(picture, timeout=30) as r:  # the session it was shown to
         png = r.read()
     path = server.data_dir / "green.png"
     path.write_bytes(png)

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n
+from bot.channels.deadlines import reading_body
 from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, Transient, send_paced
 from bot.channels.secrets import header_matches
@@ -341,7 +342,8 @@ class TelegramChannel:
             if not header_matches(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), secret):
                 return web.Response(status=401, text="unauthorized")
             try:
-                update = await request.json()
+                async with reading_body():
+                    update = await request.json()
                 int(update["update_id"])
             except (ValueError, KeyError, TypeError, RecursionError):
                 # Answered 200 and dropped: an error status makes Telegram send it again, forever.

@@ -26,6 +26,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import i18n
+from bot.channels.deadlines import UPLOAD_SECONDS, reading_body
 from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, Reply, TokenBuckets, Unavailable, retry_after
@@ -193,7 +194,8 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
     fields: dict[str, Any] = {}
     if request.content_type.startswith("multipart/"):
         try:
-            client_id = await _multipart(request, fields)
+            async with reading_body(UPLOAD_SECONDS):
+                client_id = await _multipart(request, fields)
         except (ValueError, UnicodeDecodeError, AssertionError, HttpProcessingError) as exc:
             # no boundary, a part's headers broken or cut short, a text part not in UTF-8
             raise _bad("malformed multipart body") from exc
@@ -206,7 +208,8 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
                                                content_type="application/json")
         if (request.content_length or 0) > MAX_JSON:
             raise _too_large()
-        raw = await request.content.read(MAX_JSON + 1)
+        async with reading_body():
+            raw = await request.content.read(MAX_JSON + 1)
         if len(raw) > MAX_JSON:
             raise _too_large()
         try:

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n
+from bot.channels.deadlines import reading_body
 from bot.channels.merging import merge
 from bot.channels.pacing import Pacer, RetryAfter, Transient, send_paced
 from bot.channels.secrets import header_matches
@@ -254,7 +255,9 @@ class ZaloChannel:
             if (request.content_length or 0) > MAX_WEBHOOK_BODY:
                 return web.Response(status=413, text="too large")
             try:
-                body = json.loads(await request.read())
+                async with reading_body():
+                    raw = await request.read()
+                body = json.loads(raw)
                 await self.apply(body, redeliverable=True)
             except (Malformed, ValueError, RecursionError):
                 # Answered 200 and dropped: an error status makes the platform send it again, forever.
