@@ -41,6 +41,46 @@ def _number_and_decision(text: str, help_key: str) -> tuple[int, bool | None]:
     return int(words[0]), decision
 
 
+def decision_flow[T](
+    name: str, commands: tuple[str, ...], step: str, *, ask: str, help_key: str, confirm: str,
+    find: Callable[[Ctx, int], T], show: Callable[[Ctx, T | None], dict[str, Any]],
+    act: Callable[[Ctx, T, bool], None],
+) -> Flow:
+    """A staff decision on a numbered item: "<number> [có|không]" decides at once; a number alone shows the item and
+    asks "Có / Không". ``find`` raises :class:`Invalid` for an item not found, settled, or not the caller's to
+    decide; it runs again where the decision acts, so one settled (or a role ended) meanwhile is said, not acted on."""
+
+    def number_of(ctx: Ctx) -> int:
+        return int((ctx.get(args_step) or {}).get("id", 0))
+
+    def read(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+        number, decision = _number_and_decision(answer.text or "", help_key)
+        find(ctx, number)
+        return {"id": number, "decision": decision}
+
+    def decide(ctx: Ctx, yes: bool) -> Go:
+        try:
+            act(ctx, find(ctx, number_of(ctx)), yes)
+        except Invalid as bad:
+            ctx.say(bad.key, **bad.params)
+        return ctx.home()
+
+    def params(ctx: Ctx) -> dict[str, Any]:
+        try:
+            return show(ctx, find(ctx, number_of(ctx)))
+        except Invalid:  # settled meanwhile: the answer to "Có / Không" says so
+            return show(ctx, None)
+
+    args_step: Ask[dict[str, Any]] = Ask(
+        f"{step}_args", ask, read,
+        then=lambda ctx, args: decide(ctx, args["decision"]) if args["decision"] is not None else None)
+    return Flow(name, commands=commands, allowed=may(staff.DOSE), back=False, steps=(
+        args_step,
+        Ask(f"{step}_decision", confirm, options=YES_NO, params=params,
+            then=lambda ctx, answer: decide(ctx, answer == "yes")),
+    ))
+
+
 # ---- /ghep: a kept site record that may be this person's ------------------------------------------------------
 
 
@@ -53,60 +93,31 @@ def _record_of(ctx: Ctx, record_id: int) -> site_records.Waiting:
     return found
 
 
-def _record_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
-    number, decision = _number_and_decision(answer.text or "", "records.ghep_help")
-    _record_of(ctx, number)
-    return {"id": number, "decision": decision}
+def _vaccine(ctx: Ctx, code: str) -> str:
+    return ctx.t(f"vaccine.{vaccines.find(code) or code}")
 
 
-def _settled(decide: Callable[[Ctx, bool], Go]) -> Callable[[Ctx, bool], Go]:
-    """A decision whose record or claim was settled (or whose role ended) since it was shown: said, then home."""
-    def run(ctx: Ctx, yes: bool) -> Go:
-        try:
-            return decide(ctx, yes)
-        except Invalid as bad:
-            ctx.say(bad.key, **bad.params)
-            return ctx.home()
-    return run
-
-
-@_settled
-def _decide_record(ctx: Ctx, theirs: bool) -> Go:
-    args = ctx.get(RECORD_ARGS) or {}
-    who = _role(ctx)
-    record = _record_of(ctx, int(args.get("id", 0)))
-    number = site_records.decide_waiting(ctx.conn, ctx.services.signing_key, who, record, theirs=theirs)
-    if theirs:
-        ctx.pushes_queued()
-        ctx.say("records.ghep_done" if number else "records.ghep_already", number=number or 0,
-                vaccine=ctx.t(f"vaccine.{vaccines.find(record.vaccine) or record.vaccine}"), date=dmy(record.given_on))
-    else:
-        ctx.say("records.ghep_kept_apart", record=record.id)
-    return ctx.home()
-
-
-def _record_params(ctx: Ctx) -> dict[str, Any]:
-    record = site_records.waiting(ctx.conn, int((ctx.get(RECORD_ARGS) or {}).get("id", 0)))
-    if record is None:  # settled meanwhile: the answer says so
+def _show_record(ctx: Ctx, record: site_records.Waiting | None) -> dict[str, Any]:
+    if record is None:
         return dict.fromkeys(("record", "name", "born", "phone", "date", "vaccine", "lot"), "-")
     return {"record": record.id, "name": record.full_name, "born": dmy(record.birth_date),
             "phone": display(record.phone) if record.phone else "-", "date": dmy(record.given_on),
-            "vaccine": ctx.t(f"vaccine.{vaccines.find(record.vaccine) or record.vaccine}"), "lot": record.lot}
+            "vaccine": _vaccine(ctx, record.vaccine), "lot": record.lot}
 
 
-RECORD_ARGS = Ask("record_args", "records.ask_ghep", _record_args,
-                  then=lambda ctx, args: _decide_record(ctx, args["decision"]) if args["decision"] is not None
-                  else None)
+def _decide_record(ctx: Ctx, record: site_records.Waiting, theirs: bool) -> None:
+    number = site_records.decide_waiting(ctx.conn, ctx.services.signing_key, _role(ctx), record, theirs=theirs)
+    if theirs:
+        ctx.pushes_queued()
+        ctx.say("records.ghep_done" if number else "records.ghep_already", number=number or 0,
+                vaccine=_vaccine(ctx, record.vaccine), date=dmy(record.given_on))
+    else:
+        ctx.say("records.ghep_kept_apart", record=record.id)
 
-CONFIRM_RECORD = Flow(
-    names.CONFIRM_RECORD,
-    commands=("ghep", "confirmrecord"),
-    allowed=may(staff.DOSE),
-    steps=(RECORD_ARGS,
-           Ask("record_theirs", "records.confirm_ghep", options=YES_NO, params=_record_params,
-               then=lambda ctx, answer: _decide_record(ctx, answer == "yes"))),
-    back=False,
-)
+
+CONFIRM_RECORD = decision_flow(
+    names.CONFIRM_RECORD, ("ghep", "confirmrecord"), "record", ask="records.ask_ghep", help_key="records.ghep_help",
+    confirm="records.confirm_ghep", find=_record_of, show=_show_record, act=_decide_record)
 
 # ---- /chuyen: a document another account registered ---------------------------------------------------------
 
@@ -120,38 +131,18 @@ def _claim_of(ctx: Ctx, claim_id: int) -> claims.Claim:
     return found
 
 
-def _claim_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
-    number, decision = _number_and_decision(answer.text or "", "claim.help")
-    _claim_of(ctx, number)
-    return {"id": number, "decision": decision}
-
-
-@_settled
-def _decide_claim(ctx: Ctx, move: bool) -> Go:
-    who = _role(ctx)
-    claim = _claim_of(ctx, int((ctx.get(CLAIM_ARGS) or {}).get("id", 0)))
-    result = claims.decide(ctx.conn, who, claim, move=move, signing_key=ctx.services.signing_key)
-    ctx.pushes_queued()
-    ctx.say(f"claim.{result}", number=claim.id, name=claim.full_name, claimant=claim.claimant_name)
-    return ctx.home()
-
-
-def _claim_params(ctx: Ctx) -> dict[str, Any]:
-    claim = claims.find(ctx.conn, int((ctx.get(CLAIM_ARGS) or {}).get("id", 0)))
+def _show_claim(_ctx: Ctx, claim: claims.Claim | None) -> dict[str, Any]:
     if claim is None:
         return dict.fromkeys(("number", "name", "claimant"), "-")
     return {"number": claim.id, "name": claim.full_name, "claimant": claim.claimant_name}
 
 
-CLAIM_ARGS = Ask("claim_args", "claim.ask", _claim_args,
-                 then=lambda ctx, args: _decide_claim(ctx, args["decision"]) if args["decision"] is not None else None)
+def _decide_claim(ctx: Ctx, claim: claims.Claim, move: bool) -> None:
+    result = claims.decide(ctx.conn, _role(ctx), claim, move=move, signing_key=ctx.services.signing_key)
+    ctx.pushes_queued()
+    ctx.say(f"claim.{result}", number=claim.id, name=claim.full_name, claimant=claim.claimant_name)
 
-TRANSFER = Flow(
-    names.TRANSFER,
-    commands=("chuyen", "transfer"),
-    allowed=may(staff.DOSE),
-    steps=(CLAIM_ARGS,
-           Ask("claim_move", "claim.confirm", options=YES_NO, params=_claim_params,
-               then=lambda ctx, answer: _decide_claim(ctx, answer == "yes"))),
-    back=False,
-)
+
+TRANSFER = decision_flow(
+    names.TRANSFER, ("chuyen", "transfer"), "claim", ask="claim.ask", help_key="claim.help", confirm="claim.confirm",
+    find=_claim_of, show=_show_claim, act=_decide_claim)

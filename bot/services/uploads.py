@@ -20,7 +20,7 @@ import resource
 import threading
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from bot.services.errors import Invalid
@@ -75,6 +75,7 @@ class UploadPool(Executor):
         self._on_failure = on_failure
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sskdt-uploads")
         self._busy = 0
 
     def _processes(self) -> ProcessPoolExecutor:
@@ -94,7 +95,11 @@ class UploadPool(Executor):
                 inner = self._processes().submit(fn, *args, **kwargs)
             except Exception:  # a pool broken by an earlier file: a new one for this file
                 self._pool = None
-                inner = self._processes().submit(fn, *args, **kwargs)
+                try:
+                    inner = self._processes().submit(fn, *args, **kwargs)
+                except Exception:  # no process can be started here (a restricted host): read on a thread,
+                    log.warning("uploads are read without a process of their own: no process could be started")
+                    inner = self._threads.submit(fn, *args, **kwargs)  # still within the readers' own bounds
 
         def done(inner: Future[Any]) -> None:
             with self._lock:
@@ -119,3 +124,4 @@ class UploadPool(Executor):
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)

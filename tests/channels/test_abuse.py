@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -67,7 +68,7 @@ async def test_the_deployments_sms_budget_is_said_logged_and_measured(
         assert _sms_sent(app) == 5
         warned = [r.getMessage() for r in caplog.records if "SMS budget" in r.getMessage()]
         assert len(warned) == 1 and not re.search(r"\d{6,}", warned[0])  # once, and no phone number in it
-        assert budgets.SMS_USED._value.get() >= 1.0  # type: ignore[attr-defined]  # the metric says it is spent
+        assert budgets.SMS_USED._value.get() >= 1.0  # the metric says it is spent
     finally:
         app.close()
 
@@ -179,7 +180,8 @@ async def test_a_deleted_persons_qr_is_revoked_and_its_picture_gone(chat: Chat, 
     await checker.send(issued.text)
     assert "đã bị thu hồi" in checker.text
     result = subprocess.run([sys.executable, "-m", "bot", "verify", "--data-dir", str(app.settings.data_dir),
-                             issued.text], capture_output=True, text=True, timeout=60)
+                             issued.text], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "SSKDT_DATABASE_URL": app.settings.database_url})
     assert result.returncode == 1 and "revoked" in result.stdout
 
 
@@ -221,3 +223,20 @@ def test_free_text_in_an_export_is_text_never_a_formula() -> None:
     assert sheet is not None
     cells = [c for line in sheet.iter_rows(min_row=2) for c in line if isinstance(c.value, str) and c.value]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+async def test_a_picture_link_without_its_deadline_and_mac_opens_nothing(sqlite_app: App, web_base_url: str) -> None:
+    chat = Chat(sqlite_app.engine, "owner")
+    await signup(chat)
+    await register_self(chat)
+    with sqlite_app.store.engine.connect() as conn:
+        issued = credentials.current(conn, 1)
+    assert issued is not None
+    token = sqlite_app.engine.services.qr.ensure(issued, "CHƯA TIÊM")
+    expiring = sqlite_app.engine.services.qr.media.expiring_name(token, timedelta(hours=1))
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web_base_url}/media/x/{expiring}.png") as response:
+            assert response.status == 200  # the signed link a messenger fetches
+        for path in (f"/media/{token}.png", f"/api/media/{token}.png"):  # the token alone: nothing
+            async with http.get(web_base_url + path) as response:
+                assert response.status == 404, path
