@@ -13,14 +13,13 @@ environment) leave the pictures to be drawn here, said once in the log.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot.services import qr_image, vaccines
+from bot.services import processes, qr_image, vaccines
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def _shared() -> ProcessPoolExecutor:
         if _pool is None:
             # One a core: a burst of pictures (registrations finishing together) is drawn side by side.
             _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_warm, initargs=(os.getpid(),),
-                                        mp_context=multiprocessing.get_context("forkserver"))
+                                        mp_context=processes.context())
         return _pool
 
 

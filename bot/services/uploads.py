@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import logging
-import multiprocessing
 import resource
 import threading
 import zipfile
@@ -23,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
+from bot.services import processes
 from bot.services.errors import Invalid
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class UploadPool(Executor):
     def _processes(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, initializer=_capped, max_tasks_per_child=1,
-                                             mp_context=multiprocessing.get_context("forkserver"))
+                                             mp_context=processes.context())
         return self._pool
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
