@@ -27,11 +27,25 @@ def runner(app: web.Application) -> web.AppRunner:
 
 
 @asynccontextmanager
-async def reading_body(seconds: float = BODY_SECONDS) -> AsyncIterator[None]:
-    """Read a request's body within ``seconds``; a client slower than that gets 408 and the connection is closed."""
+async def reading_body(seconds: float | None = None) -> AsyncIterator[None]:
+    """Read a request's body within ``seconds`` (:data:`BODY_SECONDS`); a client slower than that gets 408 and the
+    connection is closed."""
     try:
-        async with asyncio.timeout(seconds):
+        async with asyncio.timeout(BODY_SECONDS if seconds is None else seconds):
             yield
     except TimeoutError:
         raise web.HTTPRequestTimeout(text='{"error": "the request body took too long"}',
                                      content_type="application/json", headers={"Connection": "close"}) from None
+
+
+async def read_body(request: web.Request, limit: int, seconds: float | None = None) -> bytes:
+    """The whole body, up to ``limit`` + 1 bytes (more: the caller answers 413), within ``seconds`` (else 408). A
+    body arrives in pieces: one ``read`` returns the first piece only, and a JSON cut in two is no JSON."""
+    raw = b""
+    async with reading_body(seconds):
+        while len(raw) <= limit:
+            piece = await request.content.read(limit + 1 - len(raw))
+            if not piece:
+                break
+            raw += piece
+    return raw

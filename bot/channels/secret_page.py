@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from bot import i18n
-from bot.channels.deadlines import reading_body
+from bot.channels.deadlines import read_body
 from bot.engine import Capabilities, Engine, Incoming, Reply, TokenBuckets, retry_after, secret_question
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -126,8 +126,7 @@ async def _password(request: web.Request) -> str:
     the page's form sends); anything else is answered 4xx, never parsed further."""
     if request.content_type != "application/x-www-form-urlencoded":
         raise web.HTTPUnsupportedMediaType(text="send the page's form")
-    async with reading_body():
-        raw = await request.content.read(MAX_BODY + 1)
+    raw = await read_body(request, MAX_BODY)
     if len(raw) > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
     try:

@@ -26,7 +26,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import i18n
-from bot.channels.deadlines import UPLOAD_SECONDS, reading_body
+from bot.channels.deadlines import UPLOAD_SECONDS, read_body, reading_body
 from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, Reply, TokenBuckets, Unavailable, retry_after
@@ -208,8 +208,7 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
                                                content_type="application/json")
         if (request.content_length or 0) > MAX_JSON:
             raise _too_large()
-        async with reading_body():
-            raw = await request.content.read(MAX_JSON + 1)
+        raw = await read_body(request, MAX_JSON)
         if len(raw) > MAX_JSON:
             raise _too_large()
         try:
