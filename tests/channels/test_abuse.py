@@ -145,10 +145,10 @@ async def test_a_half_sent_request_is_closed_and_a_slow_body_gets_408(
         assert await asyncio.wait_for(reader.read(), timeout=30) == b""  # closed by the server
         writer.close()
         await writer.wait_closed()
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            async with http.post(f"http://127.0.0.1:{port}/api/sessions") as response:
-                chat_id = (await response.json())["chat_id"]
-                cookie = response.cookies["sskdt_session"].value
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http, \
+                http.post(f"http://127.0.0.1:{port}/api/sessions") as response:
+            chat_id = (await response.json())["chat_id"]
+            cookie = response.cookies["sskdt_session"].value
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(f"POST /api/chats/{chat_id}/messages HTTP/1.1\r\nHost: x\r\nCookie: sskdt_session={cookie}"
                      "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\"".encode())
