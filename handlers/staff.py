@@ -61,6 +61,7 @@ def _query(ctx: Ctx, answer: Answer) -> str:
 
 
 def _person_text(ctx: Ctx, person: lookup.Found) -> str:
+    who = role(ctx)
     lines = [ctx.t("staff.person", name=person.full_name, born=dmy(person.birth_date),
                    sex=ctx.t("person.male" if person.sex == "M" else "person.female"),
                    id=mask(person.id_number), phone=display(person.phone))]
@@ -69,7 +70,9 @@ def _person_text(ctx: Ctx, person: lookup.Found) -> str:
             f"{q[1:]}. {ctx.t(f'history.short_{q}')} ({ctx.t('common.yes' if a == 'yes' else 'common.unknown')})"
             for q, a in reg.attention
         ) or ctx.t("staff.no_attention")
-        lines.append(ctx.t("staff.registration", code=reg.booking_code, status=ctx.t(f"status.{reg.status}"),
+        # Another site's booking code is not this site's to dose against: shown masked (its doses are theirs).
+        code = reg.booking_code if who is not None and who.covers(reg.site_id) else mask(reg.booking_code)
+        lines.append(ctx.t("staff.registration", code=code, status=ctx.t(f"status.{reg.status}"),
                            site=reg.site_name or ctx.t("registration.pool_site"), date=dmy(reg.preferred_date),
                            attention=attention))
     for dose in person.doses:
@@ -152,7 +155,7 @@ def _record(ctx: Ctx, who: staff.Role, args: dict[str, Any], *, confirmed: bool)
         done = doses.record(
             ctx.conn, ctx.services.signing_key, booking_code=args["code"], vaccine=args["vaccine"], lot=args["lot"],
             given_on=date.fromisoformat(args["date"]), source="staff", recorded_by=str(who.account_id),
-            confirmed_interval=confirmed,
+            confirmed_interval=confirmed, site_id=who.site_id,  # a site's staff give doses at their own site
         )
     except doses.ShortInterval as short:
         audit.record(ctx.conn, who, "dose", person_id=args["person_id"], how="interval", result="asked")

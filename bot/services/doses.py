@@ -35,7 +35,7 @@ class ShortInterval(Exception):
 
 def record(
     conn: Connection, key: SigningKey, *, booking_code: str, vaccine: str, lot: str, given_on: date,
-    source: str = "cli", recorded_by: str | None = None, confirmed_interval: bool = False,
+    source: str = "cli", recorded_by: str | None = None, confirmed_interval: bool = False, site_id: int | None = None,
 ) -> Recorded:
     """Store a dose of the registration's person, re-issue their credential, queue the new QR.
 
@@ -71,8 +71,9 @@ def record(
         days = (given_on - last.given_on).days
         if minimum is not None and 0 <= days < minimum:
             raise ShortInterval(days, minimum, last.vaccine)
-    number = add(conn, person_id=row.person_id, registration_id=row.id, site_id=row.site_id, vaccine=code, lot=lot,
-                 given_on=given_on, source=source, recorded_by=recorded_by)
+    # Where it was given: the recording staff's site (``site_id``), else the registration's.
+    number = add(conn, person_id=row.person_id, registration_id=row.id, site_id=site_id or row.site_id, vaccine=code,
+                 lot=lot, given_on=given_on, source=source, recorded_by=recorded_by)
     issued = credentials.issue(conn, row.person_id, key)
     pushes = push_new_qr(conn, row.owner_account_id, row.person_id, issued, vaccine=code, number=number,
                          given_on=given_on)

@@ -69,6 +69,7 @@ class RegistrationLine:
     site_name: str | None
     preferred_date: date
     attention: list[tuple[str, str]]  # (question, "yes" / "unknown"): what the doctor must look at
+    site_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +128,12 @@ def search(conn: Connection, role: Role, query: Query, *, page: int = 0) -> tupl
 def _fill(conn: Connection, person: Found) -> None:
     for r in conn.execute(
         select(REGISTRATION.c.booking_code, REGISTRATION.c.status, SITE.c.name, REGISTRATION.c.preferred_date,
-               REGISTRATION.c.screening)
+               REGISTRATION.c.screening, REGISTRATION.c.site_id)
         .outerjoin(SITE, SITE.c.id == REGISTRATION.c.site_id)
         .where(REGISTRATION.c.person_id == person.person_id).order_by(REGISTRATION.c.id.desc())
     ):
         person.registrations.append(RegistrationLine(r.booking_code, r.status, r.name, r.preferred_date,
-                                                     screening.attention(r.screening or {})))
+                                                     screening.attention(r.screening or {}), r.site_id))
     for d in conn.execute(
         select(DOSE.c.dose_number, DOSE.c.vaccine, DOSE.c.lot, DOSE.c.given_on, SITE.c.name)
         .outerjoin(SITE, SITE.c.id == DOSE.c.site_id)
