@@ -44,7 +44,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 
 from bench.common import save
-from bot.services.dates import today
+from bot.services.values.dates import today
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 from tests.helpers import free_port, until, until_serving
 from tests.scripts import details, history, registration_bodies

@@ -37,8 +37,8 @@ def fill(app: object, n: int) -> None:
         ids = range(start + 1, min(n, start + chunk) + 1)
         cur.execute("BEGIN")  # the engine's connections run in autocommit mode; one transaction per chunk
         cur.executemany(
-            "INSERT INTO account (id, phone, name, password_hash, failed_logins, locale, created_at) "
-            "VALUES (?, ?, 'Người Dùng', 'x', 0, 'vi', ?)", [(i, f"+8490{i:07d}", now) for i in ids])
+            "INSERT INTO account (id, phone, name, password_hash, locale, created_at) "
+            "VALUES (?, ?, 'Người Dùng', 'x', 'vi', ?)", [(i, f"+8490{i:07d}", now) for i in ids])
         cur.executemany(
             "INSERT INTO person (id, owner_account_id, relation, full_name, name_key, birth_date, sex, id_type, "
             "id_number, phone, occupation, priority_group, province_code, ward_code, created_at, updated_at) "

@@ -21,8 +21,8 @@ from openpyxl import Workbook
 from sqlalchemy import Connection
 
 from bench.common import Citizen, make_app, save
-from bot.services import staff
-from bot.services.phones import parse_mobile
+from bot.services.access import staff
+from bot.services.values.phones import parse_mobile
 
 HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại", "Vắc xin", "Số lô", "Ngày tiêm"]
 

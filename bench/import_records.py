@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, insert, text
 
 from bench.common import save
 from bot.config import Settings
-from bot.services.text import fold
+from bot.services.values.text import fold
 from models.migrate import upgrade
 from models.tables import Account, Person, Registration, Site, table
 
@@ -58,7 +58,7 @@ def seed(url: str, rng: random.Random) -> list[dict[str, object]]:
         conn.execute(insert(table(Site)).values(code="HCM-BT-01", name="Trạm Y tế phường Bến Thành", province_code=79,
                                                 ward_code=26734, address="1 Lê Lợi", daily_capacity=500))
         conn.execute(insert(table(Account)), [
-            {"id": n + 1, "phone": p["phone"], "name": p["full_name"], "password_hash": "!", "failed_logins": 0,
+            {"id": n + 1, "phone": p["phone"], "name": p["full_name"], "password_hash": "!",
              "locale": "vi", "created_at": now} for n, p in enumerate(people)])
         conn.execute(insert(table(Person)), [
             {"id": n + 1, "owner_account_id": n + 1, "relation": "self", "full_name": p["full_name"],

@@ -28,7 +28,7 @@ import aiohttp
 
 from bench.common import Script, percentile, save
 from bot.engine import Reply
-from bot.services.dates import today
+from bot.services.values.dates import today
 from tests.helpers import free_port, until_serving
 
 LOAD = 0.7

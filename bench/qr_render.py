@@ -20,8 +20,8 @@ from pathlib import Path
 import segno
 from PIL import Image
 
-from bot.services import qr_image
-from bot.services.media import MediaStore
+from bot.services.blobs.media import MediaStore
+from bot.services.certificates import qr_image
 
 # An HC1 certificate of the size we issue (one vaccination entry): 531 characters.
 HC1 = ("HC1:" + "6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEPWK G2EP4J0BGJLFX3R3VHXK.PJ:2DPF6R:5SVBHA" * 9)[:531]

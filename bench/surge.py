@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import Citizen, make_app, save, summary
-from bot.services.dates import today
+from bot.services.values.dates import today
 
 
 def hash_seconds(app: Any, rounds: int = 10) -> float:

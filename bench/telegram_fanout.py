@@ -17,7 +17,7 @@ from bot.channels.pacing import Pacer
 from bot.channels.telegram.core import Sender
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
-from bot.services.media import MediaStore
+from bot.services.blobs.media import MediaStore
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 
 

@@ -184,7 +184,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     from bot.app import migrate
-    from bot.services import sites
+    from bot.services.registration import sites
     from models.db import make_engine
 
     settings = _settings(args)
@@ -206,7 +206,7 @@ def _environment_help() -> str:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     from bot.app import keys_dir
-    from bot.services import keys
+    from bot.services.certificates import keys
 
     settings = _settings(args)
     directory = keys_dir(settings)
@@ -226,9 +226,9 @@ def cmd_dose_add(args: argparse.Namespace) -> int:
         return 2
     from bot import i18n
     from bot.app import migrate, signing_key
-    from bot.services import doses
-    from bot.services.dates import parse_past_date
-    from bot.services.errors import Invalid
+    from bot.services.vaccination import doses
+    from bot.services.values.dates import parse_past_date
+    from bot.services.values.errors import Invalid
     from models.db import make_engine
 
     settings = _settings(args)
@@ -265,8 +265,8 @@ def cmd_dose_import(args: argparse.Namespace) -> int:
 
     from bot import i18n
     from bot.app import signing_key
-    from bot.services import site_records
-    from bot.services.errors import Invalid
+    from bot.services.vaccination import site_records
+    from bot.services.values.errors import Invalid
     from models.tables import Site, table
 
     if not args.file:
@@ -310,9 +310,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     """A site's list as an XLSX workbook (the same as /xuat in the chat)."""
     from pathlib import Path
 
-    from bot.services import appointments, audit, exports, sites
-    from bot.services.dates import parse_dmy
-    from bot.services.errors import Invalid
+    from bot.services.access import audit
+    from bot.services.campaign import exports
+    from bot.services.registration import appointments, sites
+    from bot.services.values.dates import parse_dmy
+    from bot.services.values.errors import Invalid
 
     engine = _database(args)
     try:
@@ -381,7 +383,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     import csv
     from pathlib import Path
 
-    from bot.services import sites
+    from bot.services.registration import sites
 
     engine = _database(args)
     try:
@@ -411,9 +413,9 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    from bot.services import staff
-    from bot.services.errors import Invalid
-    from bot.services.phones import parse_mobile
+    from bot.services.access import staff
+    from bot.services.values.errors import Invalid
+    from bot.services.values.phones import parse_mobile
 
     engine = _database(args)
     try:
@@ -448,11 +450,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, time
 
-    from bot.services import audit
-    from bot.services.dates import LOCAL_TZ, parse_dmy
-    from bot.services.errors import Invalid
-    from bot.services.phones import parse_mobile
-    from bot.services.text import identifier
+    from bot.services.access import audit
+    from bot.services.values.dates import LOCAL_TZ, parse_dmy
+    from bot.services.values.errors import Invalid
+    from bot.services.values.phones import parse_mobile
+    from bot.services.values.text import identifier
 
     try:
         since = None
@@ -481,7 +483,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     from bot import i18n
     from bot.app import keys_dir
-    from bot.services import credentials, keys, vaccines
+    from bot.services.certificates import credentials, keys
+    from bot.services.reference import vaccines
 
     settings = _settings(args)
     source = args.code
@@ -489,7 +492,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # A credential's text starts with its prefix; anything else names a picture. Nothing is guessed from what
     # happens to exist on disk (a 3,000-character text is no file name to try).
     if not (args.text or source.strip().startswith((credentials.HC1, credentials.CARD))):
-        from bot.services.qr_reader import PictureTooLarge, read_codes
+        from bot.services.certificates.qr_reader import PictureTooLarge, read_codes
 
         try:
             texts = read_codes(Path(source).read_bytes())
@@ -526,7 +529,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def _online_reason(settings: Settings, credential_id: str) -> str:
     """Online check when the database is at hand (revoked: its person deleted; superseded by a newer one);
     offline verification stands otherwise."""
-    from bot.services import credentials
+    from bot.services.certificates import credentials
     from models.db import is_sqlite, make_engine
 
     url = settings.effective_database_url
@@ -611,7 +614,7 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--issuer", default="SSKDT demo issuer", help="common name in the certificate")
             cmd.add_argument("--force", action="store_true", help="replace an existing key")
         elif name == "dose":
-            from bot.services.vaccines import VACCINES
+            from bot.services.reference.vaccines import VACCINES
 
             cmd.add_argument("action", choices=["add", "import"])
             cmd.add_argument("file", nargs="?", help="import: a site's dose records, CSV or XLSX, with the columns "
@@ -635,7 +638,7 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("file", nargs="?", help="CSV (UTF-8, with or without BOM) with the columns "
                              "code,name,province_code,ward_code,address,daily_capacity")
         elif name == "staff":
-            from bot.services.staff import ROLES
+            from bot.services.access.staff import ROLES
 
             cmd.add_argument("action", choices=["add", "remove", "list"])
             cmd.add_argument("--phone", help="the staff member's account phone number")

@@ -21,32 +21,22 @@ from bot.channels.webchat import transcript as webchat
 from bot.config import Settings
 from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
+from bot.engine.storage import conversations, secret_links, web_sessions
 from bot.engine.store import Store
-from bot.services import (
-    appointments,
-    budgets,
-    conversations,
-    drawing,
-    keys,
-    link_codes,
-    otp,
-    outbox,
-    qr_image,
-    secret_links,
-    site_records,
-    sites,
-    throttle,
-    web_sessions,
-)
-from bot.services.budgets import Budgets
-from bot.services.dates import utcnow
-from bot.services.files import FileStore
-from bot.services.keys import SigningKey
-from bot.services.media import MediaStore
-from bot.services.passwords import HashCost, Passwords
-from bot.services.qr_codes import QrImages
-from bot.services.sms import ConsoleSms, HttpSms, SmsSender
-from bot.services.uploads import UploadPool
+from bot.services.blobs.files import FileStore
+from bot.services.blobs.media import MediaStore
+from bot.services.blobs.uploads import UploadPool
+from bot.services.certificates import drawing, keys, qr_image
+from bot.services.certificates.keys import SigningKey
+from bot.services.certificates.qr_codes import QrImages
+from bot.services.messaging import outbox
+from bot.services.messaging.sms import ConsoleSms, HttpSms, SmsSender
+from bot.services.people import budgets, link_codes, otp, throttle
+from bot.services.people.budgets import Budgets
+from bot.services.people.passwords import HashCost, Passwords
+from bot.services.registration import appointments, sites
+from bot.services.vaccination import site_records
+from bot.services.values.dates import utcnow
 from handlers import build_registry, names
 from models.db import is_sqlite, make_engine
 from models.migrate import current_revision, head_revision, upgrade

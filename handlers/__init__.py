@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.registry import Registry, RegistryError
-from bot.services import registrations
+from bot.services.registration import registrations
 from handlers import names
 from handlers.account import CHANGE, FORGOT, LOGIN, SIGNUP
 from handlers.amend import AMEND

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go, text_of
+from bot.engine.flow import Ask, Flow, text_of
 from bot.engine.types import Choice
-from bot.services import accounts, budgets, otp, throttle
-from bot.services.errors import Invalid
-from bot.services.passwords import check_strength
-from bot.services.phones import display
-from bot.services.text import is_person_name
+from bot.services.people import accounts, budgets, otp, throttle
+from bot.services.people.passwords import check_strength
+from bot.services.values.errors import Invalid
+from bot.services.values.phones import display
+from bot.services.values.text import is_person_name
 from handlers import names
 from handlers.common import phone_answer, wait_until
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go, Predicate
+from bot.engine.flow import Ask, Flow, Predicate
 from bot.engine.types import Choice
-from bot.services import credentials, registrations
-from bot.services.documents import mask
-from bot.services.errors import Invalid
+from bot.services.certificates import credentials
+from bot.services.registration import registrations
+from bot.services.values.documents import mask
+from bot.services.values.errors import Invalid
 from handlers import names
 from handlers.registration import (
     AMENDING,

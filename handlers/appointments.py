@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go
+from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
-from bot.services import appointments
-from bot.services.dates import dmy
-from bot.services.errors import Invalid
+from bot.services.registration import appointments
+from bot.services.values.dates import dmy
+from bot.services.values.errors import Invalid
 from handlers import names
 
 PREFIX = appointments.PREFIX

@@ -5,11 +5,12 @@ The picture is rendered once per credential, on the CPU pool (``ctx.compute``), 
 
 from __future__ import annotations
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go
+from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
-from bot.services import credentials, qr_codes
-from bot.services.errors import Invalid
+from bot.services.certificates import credentials, qr_codes
+from bot.services.values.errors import Invalid
 from handlers import names
 
 

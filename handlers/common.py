@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.engine.answers import Answer, Go, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Go, Option
-from bot.services.dates import to_local
-from bot.services.errors import Invalid
-from bot.services.phones import parse_mobile
+from bot.services.values.dates import to_local
+from bot.services.values.errors import Invalid
+from bot.services.values.phones import parse_mobile
 from handlers import names
 
 YES_NO = (Option("common.yes", "yes"), Option("common.no", "no"))

@@ -12,12 +12,16 @@ out and the site's doctor sees the answer.
 
 from __future__ import annotations
 
+from bot.engine.answers import Answer, Go, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go, Option, stored, summary_fields, summary_lines
+from bot.engine.flow import Ask, Flow, stored, summary_fields, summary_lines
 from bot.engine.types import Choice
-from bot.services import credentials, places, registrations, screening, site_records
-from bot.services.dates import age_on, today
-from bot.services.errors import Invalid
+from bot.services.certificates import credentials
+from bot.services.reference import places, screening
+from bot.services.registration import registrations
+from bot.services.vaccination import site_records
+from bot.services.values.dates import age_on, today
+from bot.services.values.errors import Invalid
 from handlers import names
 from handlers.family import for_family
 from handlers.history import ASKED, HISTORY, QUESTIONS, checklist_text

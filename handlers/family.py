@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.engine.answers import Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Option
 
 RELATIONS = (
     Option("family.spouse", "spouse"), Option("family.child", "child"), Option("family.parent", "parent"),

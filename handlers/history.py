@@ -12,13 +12,14 @@ become flags for the site's doctor, never a refusal.
 
 from __future__ import annotations
 
+from bot.engine.answers import Answer, Go, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go, Option, Predicate, text_of
+from bot.engine.flow import Ask, Flow, Predicate, text_of
 from bot.engine.types import Choice
-from bot.services.errors import Invalid
-from bot.services.registrations import SCREENING
-from bot.services.screening import NO, UNKNOWN, YES
-from bot.services.text import fold
+from bot.services.reference.screening import NO, UNKNOWN, YES
+from bot.services.registration.registrations import SCREENING
+from bot.services.values.errors import Invalid
+from bot.services.values.text import fold
 from handlers import names
 from handlers.registration import SEX
 

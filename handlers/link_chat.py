@@ -12,11 +12,13 @@ doubling to 15 minutes (the log-in's throttle, keyed by this chat).
 
 from __future__ import annotations
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go
-from bot.services import link_codes, outbox, throttle
-from bot.services.dates import to_local, utcnow
-from bot.services.errors import Invalid
+from bot.engine.flow import Ask, Flow
+from bot.services.messaging import outbox
+from bot.services.people import link_codes, throttle
+from bot.services.values.dates import to_local, utcnow
+from bot.services.values.errors import Invalid
 from handlers import names
 from handlers.common import wait_until
 

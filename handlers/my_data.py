@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.engine.answers import Go, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Flow, Go, Option
-from bot.services import personal_data
+from bot.engine.flow import Ask, Flow
+from bot.services.people import personal_data
 from handlers import names
 from handlers.common import YES_NO
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Go
+from bot.engine.flow import Ask
 from bot.engine.types import Choice
-from bot.services.errors import Invalid
+from bot.services.values.errors import Invalid
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go
-from bot.services import audit, claims, site_records, staff, vaccines
-from bot.services.dates import dmy
-from bot.services.errors import Invalid
-from bot.services.phones import display
-from bot.services.text import fold
+from bot.engine.flow import Ask, Flow
+from bot.services.access import audit, staff
+from bot.services.people import claims
+from bot.services.reference import vaccines
+from bot.services.vaccination import site_records
+from bot.services.values.dates import dmy
+from bot.services.values.errors import Invalid
+from bot.services.values.phones import display
+from bot.services.values.text import fold
 from handlers import names
 from handlers.common import YES_NO
 from handlers.staff import _role, may
@@ -31,7 +35,7 @@ YES_WORDS, NO_WORDS = frozenset({"co", "yes", "y", "dung", "ok"}), frozenset({"k
 def _number_and_decision(text: str, help_key: str) -> tuple[int, bool | None]:
     """"12", "#12 có", "12 khong": the number and, if given, the decision."""
     words = fold(text).replace("#", " ").split()
-    if not words or not words[0].isdigit() or len(words) > 2 or len(words[0]) > 9:
+    if not words or not (words[0].isascii() and words[0].isdigit()) or len(words) > 2 or len(words[0]) > 9:
         raise Invalid(help_key)
     decision = None
     if len(words) == 2:

@@ -12,18 +12,21 @@ from datetime import date, timedelta
 from functools import cache
 
 from bot import i18n
+from bot.engine.answers import DAY, Answer, Go, Offer, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import DAY, Answer, Ask, Flow, Go, Offer, Option, text_of, typed
+from bot.engine.flow import Ask, Flow, text_of, typed
 from bot.engine.types import Choice
-from bot.services import claims, places, registrations, sites
-from bot.services.dates import age_on, dmy, parse_birth_date, parse_future_date, parse_past_date, today
-from bot.services.documents import cccd_sex, check_cccd, guess_id_type, parse_id_number, parse_insurance
-from bot.services.errors import Invalid
-from bot.services.phones import display
-from bot.services.priority import PRIORITY_GROUPS
-from bot.services.registrations import PERSON, PREVIOUS_DOSE, REGISTRATION
-from bot.services.text import fold, is_person_name
-from bot.services.vaccines import VACCINES
+from bot.services.people import claims
+from bot.services.reference import places
+from bot.services.reference.priority import PRIORITY_GROUPS
+from bot.services.reference.vaccines import VACCINES
+from bot.services.registration import registrations, sites
+from bot.services.registration.registrations import PERSON, PREVIOUS_DOSE, REGISTRATION
+from bot.services.values.dates import age_on, dmy, parse_birth_date, parse_future_date, parse_past_date, today
+from bot.services.values.documents import cccd_sex, check_cccd, guess_id_type, parse_id_number, parse_insurance
+from bot.services.values.errors import Invalid
+from bot.services.values.phones import display
+from bot.services.values.text import fold, is_person_name
 from handlers import names
 from handlers.account import person_name
 from handlers.common import account_name, phone_answer

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.engine.answers import Go, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Flow, Go, Option
+from bot.engine.flow import Ask, Flow
 from handlers import names
 
 LANGUAGES = (Option("settings.vi", "vi"), Option("settings.en", "en"))

@@ -17,13 +17,18 @@ from functools import cache
 from typing import Any
 
 from bot import i18n
+from bot.engine.answers import Answer, Go, Offer, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go, Offer, Option, text_of
+from bot.engine.flow import Ask, Flow, text_of
 from bot.engine.types import Choice
-from bot.services import announcements, appointments, audit, exports, places, site_records, sites, staff, stats
-from bot.services.dates import age_on, dmy, parse_dmy, today
-from bot.services.errors import Invalid
-from bot.services.text import fold, is_number
+from bot.services.access import audit, staff
+from bot.services.campaign import announcements, exports, stats
+from bot.services.reference import places
+from bot.services.registration import appointments, sites
+from bot.services.vaccination import site_records
+from bot.services.values.dates import age_on, dmy, parse_dmy, today
+from bot.services.values.errors import Invalid
+from bot.services.values.text import fold, is_number
 from handlers import names
 from handlers.common import YES_NO
 from handlers.paging import pager

@@ -5,7 +5,7 @@ my record".
     /tiem <booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy] ─▶ (a short interval: "record anyway?") ─▶ new QR
     /xacminh ─▶ a photo of a QR (or its text) ─▶ the verdict, then the next one
 
-Each command is for the roles :data:`bot.services.staff.MAY` lists, with a log-in in the last 12 hours;
+Each command is for the roles :data:`bot.services.access.staff.MAY` lists, with a log-in in the last 12 hours;
 anyone else gets the reply to an unknown command. Every look-up, dose, verification and refusal is written
 to the audit log in the same transaction.
 """
@@ -16,15 +16,21 @@ from datetime import date
 from typing import Any
 
 from bot import i18n
+from bot.engine.answers import Answer, Go, Option
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go, Option, Predicate
+from bot.engine.flow import Ask, Flow, Predicate
 from bot.engine.types import Choice
-from bot.services import audit, claims, credentials, doses, lookup, scope, site_records, staff, vaccines
-from bot.services.dates import dmy, parse_past_date, today, utcnow
-from bot.services.documents import mask
-from bot.services.errors import Invalid
-from bot.services.phones import display
-from bot.services.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
+from bot.services.access import audit, scope, staff
+from bot.services.campaign import lookup
+from bot.services.certificates import credentials
+from bot.services.certificates.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
+from bot.services.people import claims
+from bot.services.reference import vaccines
+from bot.services.vaccination import doses, site_records
+from bot.services.values.dates import dmy, parse_past_date, today, utcnow
+from bot.services.values.documents import mask
+from bot.services.values.errors import Invalid
+from bot.services.values.phones import display
 from handlers import names
 from handlers.common import YES_NO
 from handlers.paging import pager

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow, Go
+from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
-from bot.services.errors import Invalid
+from bot.services.values.errors import Invalid
 from handlers import names
 from handlers.common import YES_NO, account_name, start_registration
 from handlers.link_chat import show_code

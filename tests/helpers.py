@@ -19,9 +19,9 @@ from sqlalchemy import Connection, select
 
 from bot.app import App
 from bot.engine import Capabilities, Engine, Incoming, Reply, payload_of
-from bot.services import conversations
-from bot.services.dates import utcnow
-from bot.services.phones import parse_mobile
+from bot.engine.storage import conversations
+from bot.services.values.dates import utcnow
+from bot.services.values.phones import parse_mobile
 from models.tables import Outbox, table
 from tests.scripts import PASSWORD, Button, Script
 from tests.scripts import signup as signup_script
@@ -229,7 +229,7 @@ def photographed_qr(app: App, person_id: int, width: int = 640) -> bytes:
 
     from PIL import Image
 
-    from bot.services import credentials
+    from bot.services.certificates import credentials
 
     with app.store.engine.connect() as conn:
         issued = credentials.current(conn, person_id)

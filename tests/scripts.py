@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.engine.flow import Flow
-from bot.services.dates import dmy, today
+from bot.services.values.dates import dmy, today
 from handlers.history import ASKED, HISTORY
 from handlers.registration import DETAILS
 

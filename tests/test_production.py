@@ -9,7 +9,7 @@ import pytest
 from bot.__main__ import main
 from bot.app import signing_key
 from bot.config import Settings
-from bot.services import credentials, keys
+from bot.services.certificates import credentials, keys
 
 
 def _run(data_dir: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> int:
@@ -38,7 +38,7 @@ def test_a_development_key_is_marked_in_the_trust_list_and_at_verify(tmp_path: P
     assert keys.is_development(key.certificate)
     listed = keys.trust_list(keys.trusted(tmp_path / "keys"))["keys"]
     assert listed[0]["development"] is True
-    from bot.services import cose
+    from bot.services.certificates import cose
 
     text = cose.wrap(credentials.CARD, cose.sign(b"\xa0", key.private, key.kid))
     assert main(["verify", "--data-dir", str(tmp_path), text]) == 1

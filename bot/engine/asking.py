@@ -7,12 +7,13 @@ from functools import cache
 from typing import Any
 
 from bot import i18n
+from bot.engine.answers import Answer
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Flow
+from bot.engine.flow import Ask, Flow
+from bot.engine.storage import secret_links
+from bot.engine.storage.conversations import CONFIRM_CANCEL, OFFERED
 from bot.engine.types import Choice, Reply
-from bot.services import secret_links
-from bot.services.conversations import CONFIRM_CANCEL, OFFERED
-from bot.services.text import clean, fold
+from bot.services.values.text import clean, fold
 
 STAMP = "~"  # between a button's payload and the stamp of the question it was offered for
 BACK = "nav:back"

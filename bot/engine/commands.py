@@ -17,8 +17,8 @@ from bot.engine.asking import exact_key, label_key, stamped
 from bot.engine.context import Ctx
 from bot.engine.flow import Flow
 from bot.engine.navigation import Navigator
+from bot.engine.storage.conversations import CONFIRM_CANCEL
 from bot.engine.types import Choice, Reply
-from bot.services.conversations import CONFIRM_CANCEL
 
 COMMANDS = {
     "start": "start", "help": "help", "trogiup": "help", "menu": "menu", "huy": "cancel", "cancel": "cancel",

@@ -16,16 +16,18 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot import i18n
-from bot.engine.flow import Ask, Go
+from bot.engine.answers import Field, Go
+from bot.engine.storage.conversations import FAMILY, SELF, Draft, State
 from bot.engine.types import Capabilities, Choice, Incoming, Reply
-from bot.services import accounts, outbox, staff
-from bot.services.budgets import Budgets
-from bot.services.conversations import FAMILY, SELF, Draft, State
-from bot.services.dates import utcnow
-from bot.services.files import FileStore
-from bot.services.keys import SigningKey
-from bot.services.passwords import Passwords
-from bot.services.qr_codes import QrImages
+from bot.services.access import staff
+from bot.services.blobs.files import FileStore
+from bot.services.certificates.keys import SigningKey
+from bot.services.certificates.qr_codes import QrImages
+from bot.services.messaging import outbox
+from bot.services.people import accounts
+from bot.services.people.budgets import Budgets
+from bot.services.people.passwords import Passwords
+from bot.services.values.dates import utcnow
 
 
 class NeedsCompute(Exception):
@@ -82,12 +84,12 @@ class Ctx:
 
     # ---- answers ------------------------------------------------------------------------------------
 
-    def get[T](self, field: Ask[T]) -> T | None:
+    def get[T](self, field: Field[T]) -> T | None:
         """The answer to ``field`` with its type (a date is a date), or None when not answered."""
         raw = self.state.answers.get(field.name)
         return None if raw is None else field.codec.load(raw)
 
-    def answered(self, field: Ask[Any]) -> bool:
+    def answered(self, field: Field[Any]) -> bool:
         return field.name in self.state.answers
 
     def forget(self, *names: str) -> None:
@@ -96,14 +98,14 @@ class Ctx:
             if name in self.state.filled:
                 self.state.filled.remove(name)
 
-    def put[T](self, field: Ask[T], value: T) -> None:
+    def put[T](self, field: Field[T], value: T) -> None:
         """Answer ``field`` in passing (a CCCD tells the sex; a checklist answers every history question):
         the engine does not ask it, but it is shown, stored and may be edited like any answer."""
         self.state.answers[field.name] = field.codec.dump(value)
         if field.name not in self.state.filled:
             self.state.filled.append(field.name)
 
-    def was_put(self, field: Ask[Any]) -> bool:
+    def was_put(self, field: Field[Any]) -> bool:
         return field.name in self.state.filled
 
     @property

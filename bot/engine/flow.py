@@ -19,75 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.engine.answers import PLAIN, Answer, Codec, Go, Option
 from bot.engine.types import Choice
-from bot.services.dates import dmy
-from bot.services.documents import mask
-from bot.services.errors import Invalid
+from bot.services.values.dates import dmy
+from bot.services.values.documents import mask
+from bot.services.values.errors import Invalid
 
 if TYPE_CHECKING:
     from bot.engine.context import Ctx
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the person gave at a step: typed text, a pressed (or typed) choice, or a shared contact."""
-
-    text: str | None = None
-    payload: str | None = None
-    contact_phone: str | None = None
-    contact_is_own: bool = False
-    photo: bytes | None = None
-    photo_fallbacks: tuple[bytes, ...] = ()  # smaller sizes of the same picture, where the channel has them
-    document: bytes | None = None  # a file (a site's export)
-    document_name: str = ""
-
-
-class Offer(Exception):
-    """Not accepted yet: show these candidates (e.g. the wards that match) and ask again."""
-
-    def __init__(self, key: str, choices: list[Choice] | None = None, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.choices = choices
-        self.params = params
-
-
-@dataclass(frozen=True, slots=True)
-class Go:
-    """Continue at ``flow`` (at ``step``, or its first step that applies); ``fresh`` forgets the answers."""
-
-    flow: str
-    step: str = ""
-    fresh: bool = False
-
-
 Predicate = Callable[["Ctx"], bool]
 ChoicesFn = Callable[["Ctx"], list[Choice]]
 Hook = Callable[["Ctx"], Go | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Codec[T]:
-    """How an answer is kept in the conversation's JSON, and read back with its type."""
-
-    dump: Callable[[T], Any]
-    load: Callable[[Any], T]
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-PLAIN: Codec[Any] = Codec(_same, _same)  # text, codes and numbers are JSON as they are
-DAY: Codec[date] = Codec(date.isoformat, date.fromisoformat)
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """A fixed choice: the label is a message key, the payload a code (never text)."""
-
-    label: str
-    payload: str
 
 
 @dataclass(frozen=True)  # no slots: ``Ask[str](…)`` must be allowed to note its type argument

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.engine.answers import Go
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Flow, Go
+from bot.engine.flow import Ask, Flow
 from bot.engine.registry import Registry
 from bot.engine.types import Reply
 

@@ -22,12 +22,16 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot import i18n
+from bot.engine.storage import conversations
 from bot.engine.store import Store, Unavailable
 from bot.engine.types import Choice, Reply, reply_from_payload
-from bot.services import announcements, appointments, conversations, credentials, outbox, qr_codes
-from bot.services.credentials import Issued
-from bot.services.dates import dmy
-from bot.services.qr_codes import QrImages
+from bot.services.campaign import announcements
+from bot.services.certificates import credentials, qr_codes
+from bot.services.certificates.credentials import Issued
+from bot.services.certificates.qr_codes import QrImages
+from bot.services.messaging import outbox
+from bot.services.registration import appointments
+from bot.services.values.dates import dmy
 
 log = logging.getLogger(__name__)
 REPORT_WAIT = timedelta(seconds=5)  # how often an announcement's report looks whether its batch is through

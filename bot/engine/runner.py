@@ -26,22 +26,24 @@ from sqlalchemy import Connection
 
 from bot import i18n
 from bot.engine import asking, metrics
+from bot.engine.answers import Answer, Offer
 from bot.engine.background import Background
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
-from bot.engine.flow import Answer, Ask, Offer
+from bot.engine.flow import Ask
 from bot.engine.keyed_locks import KeyedLocks
 from bot.engine.limits import CpuGate, TokenBuckets, retry_after
 from bot.engine.navigation import Navigator
 from bot.engine.registry import Registry
 from bot.engine.sessions import Sessions
+from bot.engine.storage import conversations, deploy_state, secret_links
+from bot.engine.storage.conversations import CONFIRM_CANCEL
 from bot.engine.store import Store, Unavailable
 from bot.engine.types import Capabilities, Incoming, Reply, reply_from_payload, reply_payload
-from bot.services import conversations, deploy_state, outbox, secret_links
-from bot.services.conversations import CONFIRM_CANCEL
-from bot.services.dates import utcnow
-from bot.services.errors import Invalid
-from bot.services.text import clean
+from bot.services.messaging import outbox
+from bot.services.values.dates import utcnow
+from bot.services.values.errors import Invalid
+from bot.services.values.text import clean
 
 log = logging.getLogger(__name__)
 RECOVER_REPLIES_AFTER = timedelta(seconds=30)  # an answer not marked sent by then was lost with its process

@@ -3,8 +3,8 @@ asks the engine, which keeps them in the database beside the conversations (ever
 
 from __future__ import annotations
 
+from bot.engine.storage import web_sessions
 from bot.engine.store import Store
-from bot.services import web_sessions
 
 
 class Sessions:

@@ -6,8 +6,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.services.conversations import conversation_key
-from bot.services.text import printable
+from bot.engine.storage.conversations import conversation_key
+from bot.services.values.text import printable
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,13 @@ from sqlalchemy import select
 
 from bot.app import App, build
 from bot.channels import deadlines
-from bot.services import budgets, cose, credentials, exports, keys, staff, web_sessions
-from bot.services.dates import FixedClock, now, use_clock
-from bot.services.phones import parse_mobile
+from bot.engine.storage import web_sessions
+from bot.services.access import staff
+from bot.services.campaign import exports
+from bot.services.certificates import cose, credentials, keys
+from bot.services.people import budgets
+from bot.services.values.dates import FixedClock, now, use_clock
+from bot.services.values.phones import parse_mobile
 from models.tables import Conversation, Outbox, WebSession, table
 from tests.conftest import cheap_settings
 from tests.handlers.test_registration_path import register_self

@@ -13,9 +13,10 @@ from bot.channels.pacing import Pacer
 from bot.channels.telegram.core import Sender, TelegramChannel
 from bot.channels.telegram.runtime import make_api
 from bot.channels.webchat.transcript import CHANNEL as WEB
-from bot.services import appointments, staff
-from bot.services.dates import FixedClock, now, today, use_clock
-from bot.services.text import fold
+from bot.services.access import staff
+from bot.services.registration import appointments
+from bot.services.values.dates import FixedClock, now, today, use_clock
+from bot.services.values.text import fold
 from models.tables import Account, ChannelIdentity, Outbox, Person, Registration, table
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 from tests.helpers import Chat, signup
@@ -29,7 +30,7 @@ def _citizens(app: App, count: int) -> None:
     now = datetime.now()
     with app.store.engine.begin() as conn:
         conn.execute(insert(table(Account)), [
-            {"id": 1000 + n, "phone": f"+8491{n:07d}", "name": f"Người {n}", "password_hash": "!", "failed_logins": 0,
+            {"id": 1000 + n, "phone": f"+8491{n:07d}", "name": f"Người {n}", "password_hash": "!",
              "locale": "vi", "created_at": now} for n in range(count)])
         conn.execute(insert(table(ChannelIdentity)), [
             {"channel": "telegram", "chat_id": str(FIRST_CHAT + n), "user_id": str(FIRST_CHAT + n),
@@ -75,7 +76,7 @@ async def test_500_appointment_notices_each_delivered_once_within_the_limits(
     _citizens(sqlite_app, 500)
     with sqlite_app.store.engine.begin() as conn:
         conn.execute(table(Account).insert().values(id=1, phone="+84901000003", name="Cán bộ", password_hash="!",
-                                                    failed_logins=0, locale="vi", created_at=datetime.now()))
+                                                    locale="vi", created_at=datetime.now()))
         staff.add(conn, phone="+84901000003", role=staff.SITE_STAFF, site_code="HCM-BT-01")
         conn.execute(table(Registration).update().values(site_id=1))
         from models.tables import Site

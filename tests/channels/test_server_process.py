@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.dates import dmy, today
+from bot.services.values.dates import dmy, today
 from handlers.registration import DETAILS
 from tests.helpers import free_port
 from tests.scripts import PASSWORD, Button, as_body, details, history, in_order, registration_bodies

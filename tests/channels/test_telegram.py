@@ -20,9 +20,10 @@ from bot.channels.telegram.core import CAPABILITIES as TELEGRAM
 from bot.channels.telegram.core import Sender, TelegramChannel, incoming
 from bot.channels.telegram.runtime import make_api
 from bot.engine.types import Reply
-from bot.services import doses, staff
-from bot.services.dates import FixedClock, use_clock
-from bot.services.phones import parse_mobile
+from bot.services.access import staff
+from bot.services.vaccination import doses
+from bot.services.values.dates import FixedClock, use_clock
+from bot.services.values.phones import parse_mobile
 from handlers.registration import DETAILS
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 from tests.helpers import PASSWORD, payload_of, photographed_qr, read_sms

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from bot.app import App
-from bot.services import conversations
+from bot.engine.storage import conversations
 from tests.helpers import PASSWORD, Chat, read_sms, signup
 from tests.scripts import details, history, registration_bodies
 
@@ -138,7 +138,7 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
 async def test_a_site_officer_sends_a_file_from_the_page_and_downloads_the_report(page_url: str, sqlite_app: App,
                                                                                    tmp_path: Path) -> None:
     """The 📎 button: a site's CSV goes up as a document, the import's report comes back as a download link."""
-    from bot.services import staff
+    from bot.services.access import staff
 
     officer = Chat(sqlite_app.engine, "officer-page", channel="web")
     await signup(officer, name="Phạm Bến Thành", phone="0901000003")

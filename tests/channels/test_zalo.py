@@ -26,10 +26,13 @@ from bot.channels.zalo.api import ZaloApi
 from bot.channels.zalo.core import ZaloChannel
 from bot.channels.zalo.text import messages, split
 from bot.engine import Choice, Reply
-from bot.services import conversations, credentials, doses, staff
-from bot.services.dates import FixedClock, now, use_clock
-from bot.services.phones import parse_mobile
-from bot.services.qr_reader import QR_ONLY
+from bot.engine.storage import conversations
+from bot.services.access import staff
+from bot.services.certificates import credentials
+from bot.services.certificates.qr_reader import QR_ONLY
+from bot.services.vaccination import doses
+from bot.services.values.dates import FixedClock, now, use_clock
+from bot.services.values.phones import parse_mobile
 from handlers.registration import DETAILS
 from tests.conftest import cheap_settings
 from tests.fakes.zalo_api import FakeZalo, Limits

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from bot.app import App, build
 from bot.engine import Incoming
-from bot.services import staff
-from bot.services.conversations import conversation_key, load
+from bot.engine.storage.conversations import conversation_key, load
+from bot.services.access import staff
 from handlers import FLOWS
 from tests.conftest import cheap_settings
 from tests.helpers import WEB, Chat, answer_form, send_form, setup_state, signup

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from bot.app import App
 from bot.channels.webchat.transcript import CHANNEL as WEB
-from bot.services import outbox
+from bot.services.messaging import outbox
 
 
 async def test_rounds_run_together_deliver_each_push_once(app: App) -> None:

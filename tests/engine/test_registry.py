@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import flows_markdown
-from bot.engine.flow import Ask, Flow, Go, Option
+from bot.engine.answers import Go, Option
+from bot.engine.flow import Ask, Flow
 from bot.engine.registry import Registry, RegistryError
 from handlers import FLOWS, build_registry
 

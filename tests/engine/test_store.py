@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Connection, func, insert, select, update
 
 from bot.app import App, housekeeping
-from bot.services import outbox
-from bot.services.dates import utcnow
+from bot.services.messaging import outbox
+from bot.services.values.dates import utcnow
 from models.tables import AuditLog, Conversation, Outbox, ProcessedUpdate, table
 from tests.helpers import Chat, answer_form, signup
 from tests.scripts import details

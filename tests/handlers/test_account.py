@@ -56,7 +56,7 @@ async def test_a_taken_number_is_said_only_to_whoever_proves_it(chat: Chat, app:
 async def test_codes_expire_allow_five_tries_and_are_used_once(chat: Chat, app: App) -> None:
     from datetime import timedelta
 
-    from bot.services.dates import FixedClock, now, use_clock
+    from bot.services.values.dates import FixedClock, now, use_clock
 
     await chat.send("/start")
     await chat.press("signup")

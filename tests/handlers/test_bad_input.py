@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services.dates import today
+from bot.services.values.dates import today
 from models.tables import Person, table
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history

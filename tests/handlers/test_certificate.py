@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.webchat.transcript import render
-from bot.services import credentials, doses, keys, vaccines
-from bot.services.conversations import messages_after
-from bot.services.dates import today
-from bot.services.qr_reader import read_codes
+from bot.engine.storage.conversations import messages_after
+from bot.services.certificates import credentials, keys
+from bot.services.certificates.qr_reader import read_codes
+from bot.services.reference import vaccines
+from bot.services.vaccination import doses
+from bot.services.values.dates import today
 from models.tables import Outbox, table
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import PASSWORD, Chat, answer_form, signup

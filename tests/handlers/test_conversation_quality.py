@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services.dates import dmy, today
+from bot.services.values.dates import dmy, today
 from models.tables import Person, Registration, table
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
@@ -142,7 +142,7 @@ async def test_everyday_answers_are_understood(chat: Chat, app: App, step: str, 
     assert chat.step == step, chat.prompt
     await chat.send(typed)
     with app.store.engine.connect() as conn:
-        from bot.services.conversations import conversation_key, load
+        from bot.engine.storage.conversations import conversation_key, load
 
         state = load(conn, conversation_key(chat.channel, chat.chat_id), default_locale="vi", lock=False)
     if step == "resume":

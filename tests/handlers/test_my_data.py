@@ -9,8 +9,8 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.services import doses
-from bot.services.dates import today
+from bot.services.vaccination import doses
+from bot.services.values.dates import today
 from models.tables import Account, ChatMessage, Dose, Person, table
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import PASSWORD, Chat, signup

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot.app import App
-from bot.services.dates import utcnow
+from bot.services.values.dates import utcnow
 from models.tables import Conversation, table
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history

@@ -11,9 +11,13 @@ from sqlalchemy import select
 from bot.app import App
 from bot.channels.zalo.text import menu
 from bot.engine import Choice, Reply
-from bot.services import audit, claims, conversations, credentials, site_records, staff
-from bot.services.dates import today
-from bot.services.phones import parse_mobile
+from bot.engine.storage import conversations
+from bot.services.access import audit, staff
+from bot.services.certificates import credentials
+from bot.services.people import claims
+from bot.services.vaccination import site_records
+from bot.services.values.dates import today
+from bot.services.values.phones import parse_mobile
 from models.tables import Account, Dose, Outbox, Person, Site, table
 from tests.helpers import Chat, answer_form, payload_of, send_form, setup_state, signup
 from tests.scripts import SKIP, details, history

@@ -13,9 +13,10 @@ from sqlalchemy import update
 
 from bot.app import App
 from bot.channels.webchat.transcript import CHANNEL as WEB
-from bot.services import audit, credentials, staff
-from bot.services.dates import today
-from bot.services.phones import parse_mobile
+from bot.services.access import audit, staff
+from bot.services.certificates import credentials
+from bot.services.values.dates import today
+from bot.services.values.phones import parse_mobile
 from models.tables import Person, table
 from tests.helpers import PASSWORD, Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history

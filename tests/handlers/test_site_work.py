@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 
 from bot.app import App
 from bot.channels.webchat.transcript import CHANNEL as WEB
-from bot.services import appointments, audit, staff
-from bot.services.dates import LOCAL_TZ, FixedClock, dmy, today, use_clock
-from bot.services.phones import parse_mobile
+from bot.services.access import audit, staff
+from bot.services.registration import appointments
+from bot.services.values.dates import LOCAL_TZ, FixedClock, dmy, today, use_clock
+from bot.services.values.phones import parse_mobile
 from models.tables import Appointment, Site, table
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history

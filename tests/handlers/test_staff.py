@@ -11,9 +11,11 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services import audit, credentials, staff, vaccines
-from bot.services.dates import dmy, today, utcnow
-from bot.services.phones import parse_mobile
+from bot.services.access import audit, staff
+from bot.services.certificates import credentials
+from bot.services.reference import vaccines
+from bot.services.values.dates import dmy, today, utcnow
+from bot.services.values.phones import parse_mobile
 from models.tables import table
 from tests.handlers.test_certificate import _pushes, _verify_image
 from tests.handlers.test_registration_path import register_self

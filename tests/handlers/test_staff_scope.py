@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services import staff
-from bot.services.dates import today
-from bot.services.phones import parse_mobile
+from bot.services.access import staff
+from bot.services.values.dates import today
+from bot.services.values.phones import parse_mobile
 from models.tables import Dose, Outbox, table
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import Chat, signup

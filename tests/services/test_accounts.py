@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import Connection, select
 
 from bot.app import App
-from bot.services import accounts, outbox
+from bot.services.messaging import outbox
+from bot.services.people import accounts
 from models.tables import Account, table
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from bot.app import App
-from bot.services import conversations
-from bot.services.dates import utcnow
+from bot.engine.storage import conversations
+from bot.services.values.dates import utcnow
 from models.tables import ChatMessage, Conversation, table
 
 

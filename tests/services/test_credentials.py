@@ -26,10 +26,11 @@ from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 from sqlalchemy import insert
 
-from bot.services import cose, credentials, keys, qr_image, vaccines
-from bot.services.dates import utcnow
-from bot.services.keys import SigningKey
-from bot.services.qr_reader import QR_ONLY
+from bot.services.certificates import cose, credentials, keys, qr_image
+from bot.services.certificates.keys import SigningKey
+from bot.services.certificates.qr_reader import QR_ONLY
+from bot.services.reference import vaccines
+from bot.services.values.dates import utcnow
 from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Account, Dose, Person, table
@@ -56,7 +57,7 @@ def issued(key: SigningKey, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     with engine.begin() as conn:
         now = utcnow()
         account = conn.execute(insert(table(Account)).values(
-            phone="+84912345678", name="A", password_hash="x", failed_logins=0, locale="vi", created_at=now,
+            phone="+84912345678", name="A", password_hash="x", locale="vi", created_at=now,
         )).inserted_primary_key[0]  # type: ignore[index]
         for n, (level, doses) in enumerate(((vaccines.NONE, []), (vaccines.PARTIAL, ["astrazeneca"]),
                                             (vaccines.COMPLETE, ["astrazeneca", "pfizer"]))):
@@ -244,8 +245,8 @@ def test_concurrent_renders_of_one_credential_do_not_collide(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.services.media import MediaStore
-    from bot.services.qr_codes import QrImages
+    from bot.services.blobs.media import MediaStore
+    from bot.services.certificates.qr_codes import QrImages
 
     images = QrImages(MediaStore(tmp_path, b"k" * 32))
     item = issued[vaccines.PARTIAL]

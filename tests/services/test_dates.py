@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.services import dates
-from bot.services.errors import Invalid
+from bot.services.values import dates
+from bot.services.values.errors import Invalid
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from bot.services import drawing, qr_image, vaccines
+from bot.services.certificates import drawing, qr_image
+from bot.services.reference import vaccines
 from tests.helpers import until
 
 TEXT = "HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH"
@@ -59,7 +60,7 @@ def _running(pid: int) -> bool:
 async def test_a_killed_service_leaves_no_drawing_process_behind() -> None:
     """SIGKILL (the OOM killer, a supervisor's last resort) gives the service no chance to stop its drawing
     processes: they notice by themselves and end, with the fork server they kept alive."""
-    script = ("from bot.services import drawing, vaccines\n"
+    script = ("from bot.services.certificates import drawing\nfrom bot.services.reference import vaccines\n"
               "drawing.render('HC1:X', level=vaccines.NONE, label='CHƯA TIÊM', name='An')\n"
               "print(drawing.drawing_pid(), flush=True)\n"
               "import time; time.sleep(120)\n")

@@ -17,10 +17,11 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services import site_records, staff
-from bot.services.dates import today
-from bot.services.phones import parse_mobile
-from bot.services.qr_reader import PictureTooLarge, read_codes
+from bot.services.access import staff
+from bot.services.certificates.qr_reader import PictureTooLarge, read_codes
+from bot.services.vaccination import site_records
+from bot.services.values.dates import today
+from bot.services.values.phones import parse_mobile
 from models.tables import Person, table
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import Chat, signup

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import App
-from bot.services import outbox
+from bot.services.messaging import outbox
 
 
 async def test_enqueue_due_sent(app: App) -> None:

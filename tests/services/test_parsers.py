@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.services.dates import parse_birth_date, parse_dmy
-from bot.services.documents import (
+from bot.services.reference.places import search_provinces, search_wards
+from bot.services.values.dates import parse_birth_date, parse_dmy
+from bot.services.values.documents import (
     cccd_birth_year,
     cccd_sex,
     guess_id_type,
@@ -15,10 +16,9 @@ from bot.services.documents import (
     parse_id_number,
     parse_insurance,
 )
-from bot.services.errors import Invalid
-from bot.services.phones import parse_mobile
-from bot.services.places import search_provinces, search_wards
-from bot.services.text import clean, fold, identifier
+from bot.services.values.errors import Invalid
+from bot.services.values.phones import parse_mobile
+from bot.services.values.text import clean, fold, identifier
 
 
 @pytest.mark.parametrize(

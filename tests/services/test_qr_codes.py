@@ -7,8 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from bot.services import qr_codes, qr_image, vaccines
-from bot.services.credentials import Issued
+from bot.services.certificates import qr_codes, qr_image
+from bot.services.certificates.credentials import Issued
+from bot.services.reference import vaccines
 
 
 def _issued(level: str, doses: int) -> Issued:

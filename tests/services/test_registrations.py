@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services import accounts, registrations
-from bot.services.dates import today
+from bot.services.people import accounts
+from bot.services.registration import registrations
+from bot.services.values.dates import today
 from models.tables import Person, Registration, table
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.screening import NO, QUESTIONS, UNKNOWN, YES, flags
+from bot.services.reference.screening import NO, QUESTIONS, UNKNOWN, YES, flags
 
 
 def test_twelve_questions_with_their_categories() -> None:

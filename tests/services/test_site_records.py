@@ -11,8 +11,10 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services import audit, credentials, site_records
-from bot.services.dates import today
+from bot.services.access import audit
+from bot.services.certificates import credentials
+from bot.services.vaccination import site_records
+from bot.services.values.dates import today
 from models.tables import Outbox, Person, SiteRecord, table
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import details, history

@@ -8,8 +8,8 @@ import unicodedata
 import pytest
 import vn_text
 
-from bot.services import text
-from bot.services.text import clean, fold
+from bot.services.values import text
+from bot.services.values.text import clean, fold
 
 VIETNAMESE = "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐĂÂÊÔƠƯ"
 LATIN = [chr(c) for low, high in text._LATIN for c in range(low, high + 1)]

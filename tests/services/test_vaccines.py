@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import vaccines
+from bot.services.reference import vaccines
 
 
 @pytest.mark.parametrize(

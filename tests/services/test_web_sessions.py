@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select, update
 
 from bot.app import App
-from bot.services import web_sessions
-from bot.services.dates import utcnow
+from bot.engine.storage import web_sessions
+from bot.services.values.dates import utcnow
 from models.tables import WebSession, table
 
 

@@ -29,8 +29,8 @@ from bot.channels.secrets import header_matches
 from bot.channels.telegram import methods
 from bot.channels.telegram.api import Button, Keyboard, TelegramApi
 from bot.engine import Background, Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
-from bot.services.files import FileStore
-from bot.services.media import MediaStore
+from bot.services.blobs.files import FileStore
+from bot.services.blobs.media import MediaStore
 
 log = logging.getLogger(__name__)
 

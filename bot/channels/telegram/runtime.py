@@ -13,7 +13,7 @@ from bot.channels.telegram.api import TelegramApi
 from bot.channels.telegram.core import CHANNEL, Sender, TelegramChannel
 from bot.config import Settings
 from bot.engine import Engine, Pusher
-from bot.services.media import MediaStore
+from bot.services.blobs.media import MediaStore
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"

@@ -30,7 +30,7 @@ from bot.channels.deadlines import UPLOAD_SECONDS, read_body, reading_body
 from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, Reply, TokenBuckets, Unavailable, retry_after
-from bot.services.media import MediaStore
+from bot.services.blobs.media import MediaStore
 
 log = logging.getLogger(__name__)
 

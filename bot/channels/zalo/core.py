@@ -32,7 +32,7 @@ from bot.channels.secrets import header_matches
 from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.text import LIMIT, messages
 from bot.engine import Background, Capabilities, Engine, Incoming, KeyedLocks, Reply, Unavailable
-from bot.services.media import MediaStore
+from bot.services.blobs.media import MediaStore
 
 log = logging.getLogger(__name__)
 

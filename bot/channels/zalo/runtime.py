@@ -15,7 +15,7 @@ from bot.channels.zalo.api import ZaloApi, ZaloError
 from bot.channels.zalo.core import CAPABILITIES, CHANNEL, MESSENGER, Sender, ZaloChannel
 from bot.config import Settings
 from bot.engine import Engine, Pusher
-from bot.services.media import MediaStore
+from bot.services.blobs.media import MediaStore
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/zalo/webhook"

@@ -1,0 +1,58 @@
+"""The picture of a credential: rendered once (CPU work, run off the event loop on the pictures' own threads),
+then cached."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from bot import i18n
+from bot.services.blobs.media import MediaStore
+from bot.services.certificates import qr_image
+from bot.services.certificates.credentials import Issued
+from bot.services.reference import vaccines
+
+Draw = Callable[..., bytes]  # qr_image.render's signature: (text, *, level, label, name) -> PNG bytes
+
+
+class QrImages:
+    def __init__(self, media: MediaStore, draw: Draw = qr_image.render, *, threads: int = 4) -> None:
+        self.media = media
+        self.draw = draw  # here, or in the drawing process (bot.services.certificates.drawing)
+        # Threads of their own: a picture waiting for the drawing process must not hold up a password's hash.
+        self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sskdt-pictures")
+
+    def token(self, issued: Issued) -> str:
+        return self.media.token(issued.id)
+
+    def cached(self, issued: Issued) -> str | None:
+        token = self.token(issued)
+        return token if self.media.path(token) and self.media.get(token) is not None else None
+
+    def ensure(self, issued: Issued, label: str) -> str:
+        """Render and store the picture unless it exists; return its media token."""
+        token = self.token(issued)
+        path = self.media.path(token)
+        if path is None or not path.exists():
+            self.media.put(token, self.draw(issued.text, level=issued.level, label=label, name=issued.full_name))
+        return token
+
+    def forget(self, credential_ids: list[str]) -> None:
+        """The pictures of these credentials, removed (their person was deleted)."""
+        for credential_id in credential_ids:
+            self.media.remove(self.media.token(credential_id))
+
+    def close(self) -> None:
+        self.threads.shutdown(wait=False, cancel_futures=True)
+
+
+def label(issued: Issued) -> str:
+    """The label printed on the picture: always Vietnamese, with the dose count."""
+    return i18n.t("vi", vaccines.LOOKS[issued.level].label, doses=issued.dose_count)
+
+
+def caption(locale: str, issued: Issued) -> str:
+    """What the chat says under the picture, in the chat's language."""
+    status = i18n.t(locale, f"qr.status_{issued.level}", doses=issued.dose_count)
+    frame = i18n.t(locale, f"qr.frame_{issued.level}")
+    return i18n.t(locale, "qr.caption", name=issued.full_name, frame=frame, status=status)

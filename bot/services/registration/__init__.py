@@ -1,0 +1,1 @@
+"""Registrations of people for vaccination, the vaccination sites, and the appointments sites give."""

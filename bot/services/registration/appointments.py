@@ -1,0 +1,278 @@
+"""Slots a site gives to waiting registrations, the people's answers, and the evening-before reminder.
+
+    waiting (submitted, at the site) ──plan: priority group, then older first, then earlier registration,
+                                          within the day's capacity left──▶ book ──▶ a notice to every chat
+    notice ──"Tôi sẽ đến"──▶ confirmed        ──"Không đến được"──▶ declined: the slot is free again, the
+                                                                   registration waits again, the site is told
+    18:00 the evening before ──▶ one reminder per open appointment
+
+Registering first does not mean being vaccinated first (domain §1): the order is the priority group's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.access import audit
+from bot.services.access.staff import Role
+from bot.services.messaging import outbox
+from bot.services.reference import screening
+from bot.services.values.dates import now, to_local, today, utcnow
+from bot.services.values.text import is_number
+from models.tables import Appointment, Person, Registration, Site, Staff, table
+
+APPOINTMENT, REGISTRATION, PERSON, SITE, STAFF = (table(Appointment), table(Registration), table(Person),
+                                                  table(Site), table(Staff))
+SESSIONS = ("morning", "afternoon", "allday")
+OPEN = ("booked", "confirmed")
+REMIND_AT = time(18, 0)  # local time, the evening before
+PAGE = 10
+PREFIX = "appt"  # the answer buttons' payloads: "appt:yes:<id>" / "appt:no:<id>"
+
+
+def answer_payload(appointment_id: int, *, coming: bool) -> str:
+    return f"{PREFIX}:{'yes' if coming else 'no'}:{appointment_id}"
+
+
+def read_payload(payload: str) -> tuple[int, bool] | None:
+    """(appointment id, coming) from an answer button's payload, or None."""
+    parts = payload.split(":")
+    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("yes", "no") or not is_number(parts[2]):
+        return None
+    return int(parts[2]), parts[1] == "yes"
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    registration_id: int
+    booking_code: str
+    person_id: int
+    full_name: str
+    birth_date: date
+    priority_group: int
+    preferred_date: date
+    preferred_session: str
+    created_at: datetime
+    attention: list[tuple[str, str]]  # (question, answer) the doctor should look at
+
+
+def _order() -> tuple[Any, ...]:
+    return (PERSON.c.priority_group, PERSON.c.birth_date, REGISTRATION.c.created_at, REGISTRATION.c.id)
+
+
+def _waiting_query(site_id: int, day: date | None, session: str | None) -> Any:
+    query = (select(REGISTRATION.c.id, REGISTRATION.c.booking_code, PERSON.c.id.label("person_id"),
+                    PERSON.c.full_name, PERSON.c.birth_date, PERSON.c.priority_group, REGISTRATION.c.preferred_date,
+                    REGISTRATION.c.preferred_session, REGISTRATION.c.created_at, REGISTRATION.c.screening)
+             .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+             .where(REGISTRATION.c.site_id == site_id, REGISTRATION.c.status == "submitted"))
+    if day is not None:
+        query = query.where(REGISTRATION.c.preferred_date == day)
+    if session is not None and session != "allday":
+        query = query.where(REGISTRATION.c.preferred_session.in_((session, "allday")))
+    return query
+
+
+def _waiting(row: Any) -> Waiting:
+    return Waiting(row.id, row.booking_code, row.person_id, row.full_name, row.birth_date, row.priority_group,
+                   row.preferred_date, row.preferred_session, row.created_at, screening.attention(row.screening or {}))
+
+
+def waiting(conn: Connection, site_id: int, *, day: date | None = None, session: str | None = None,
+            page: int = 0, size: int = PAGE) -> tuple[list[Waiting], int]:
+    """One page of the site's registrations waiting for a slot, in allocation order, and how many there are."""
+    query = _waiting_query(site_id, day, session)
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.order_by(*_order()).limit(size).offset(page * size))
+    return [_waiting(r) for r in rows], int(total)
+
+
+def capacity_left(conn: Connection, site_id: int, day: date) -> int:
+    """The day's capacity minus the slots already given (open or attended)."""
+    capacity = conn.execute(select(SITE.c.daily_capacity).where(SITE.c.id == site_id)).scalar_one()
+    given = conn.execute(select(func.count()).select_from(APPOINTMENT).where(
+        APPOINTMENT.c.site_id == site_id, APPOINTMENT.c.day == day,
+        APPOINTMENT.c.state.in_((*OPEN, "attended")))).scalar_one()
+    return max(int(capacity) - int(given), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    chosen: list[Waiting]
+    capacity_left: int
+    asked: int
+
+
+def plan(conn: Connection, site_id: int, day: date, slots: int, session: str = "allday") -> Plan:
+    """Who would get the ``slots`` (never more than the day's capacity left), nothing booked yet. Someone who
+    said they cannot come that day is not offered the same day again."""
+    left = capacity_left(conn, site_id, day)
+    count = max(min(slots, left), 0)
+    if count == 0:
+        return Plan([], left, slots)
+    declined = select(APPOINTMENT.c.id).where(APPOINTMENT.c.registration_id == REGISTRATION.c.id,
+                                              APPOINTMENT.c.day == day, APPOINTMENT.c.state == "declined")
+    query = _waiting_query(site_id, None, session).where(~declined.exists())
+    rows = conn.execute(query.order_by(*_order()).limit(count))
+    return Plan([_waiting(r) for r in rows], left, slots)
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    appointments: int
+    people: int  # whose chats were told (a notice per chat of each owner's account)
+    skipped: int  # no longer waiting (booked by someone else, cancelled) or beyond capacity
+
+
+def book(conn: Connection, role: Role, site_id: int, day: date, session: str, registration_ids: list[int]) -> Booked:
+    """Give the slots of a confirmed plan. The site's row is locked (PostgreSQL) so two staff allocating at
+    once cannot exceed the capacity; a registration already booked is skipped (its unique open key)."""
+    conn.execute(select(SITE.c.id).where(SITE.c.id == site_id).with_for_update())
+    left = capacity_left(conn, site_id, day)
+    booked = told = skipped = 0
+    for registration_id in registration_ids:
+        if booked >= left:
+            skipped += 1
+            continue
+        owner = conn.execute(
+            select(PERSON.c.owner_account_id, PERSON.c.id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
+            .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status == "submitted",
+                   REGISTRATION.c.site_id == site_id)).first()
+        if owner is None:
+            skipped += 1
+            continue
+        try:
+            with conn.begin_nested():
+                appointment_id = conn.execute(insert(APPOINTMENT).values(
+                    registration_id=registration_id, site_id=site_id, day=day, session=session, state="booked",
+                    open_key=registration_id, created_by=role.account_id, created_at=utcnow(),
+                ).returning(APPOINTMENT.c.id)).scalar_one()
+        except IntegrityError:
+            skipped += 1
+            continue
+        conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id).values(status="scheduled"))
+        audit.record(conn, role, "allocate", person_id=owner.id, how=f"appointment {day.isoformat()} {session}")
+        if outbox.enqueue_for_account(conn, owner.owner_account_id, kind="appointment",
+                                      payload={"appointment_id": appointment_id}):
+            told += 1
+        booked += 1
+    return Booked(booked, told, skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a person is told of their appointment."""
+
+    appointment_id: int
+    full_name: str
+    booking_code: str
+    site_name: str
+    site_address: str
+    day: date
+    session: str
+    state: str
+
+
+def notice(conn: Connection, appointment_id: int) -> Notice | None:
+    row = conn.execute(
+        select(APPOINTMENT.c.id, PERSON.c.full_name, REGISTRATION.c.booking_code, SITE.c.name, SITE.c.address,
+               APPOINTMENT.c.day, APPOINTMENT.c.session, APPOINTMENT.c.state)
+        .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+        .join(SITE, SITE.c.id == APPOINTMENT.c.site_id)
+        .where(APPOINTMENT.c.id == appointment_id)).first()
+    return Notice(*row) if row is not None else None
+
+
+def for_account(conn: Connection, account_id: int, *, upcoming_only: bool = True) -> list[Notice]:
+    """The appointments of the account's people, soonest first (only open, not past, by default)."""
+    query = (select(APPOINTMENT.c.id, PERSON.c.full_name, REGISTRATION.c.booking_code, SITE.c.name, SITE.c.address,
+                    APPOINTMENT.c.day, APPOINTMENT.c.session, APPOINTMENT.c.state)
+             .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+             .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+             .join(SITE, SITE.c.id == APPOINTMENT.c.site_id)
+             .where(PERSON.c.owner_account_id == account_id))
+    if upcoming_only:
+        query = query.where(APPOINTMENT.c.state.in_(OPEN), APPOINTMENT.c.day >= today())
+    return [Notice(*r) for r in conn.execute(query.order_by(APPOINTMENT.c.day, APPOINTMENT.c.id))]
+
+
+def answer(conn: Connection, account_id: int, appointment_id: int, *, coming: bool) -> Notice | None:
+    """The person's answer to one of their own open appointments (None: not theirs, or no longer open).
+    "Không đến được" frees the slot, puts the registration back in the waiting list and tells the site."""
+    mine = {n.appointment_id: n for n in for_account(conn, account_id)}
+    found = mine.get(appointment_id)
+    if found is None:
+        return None
+    if coming:
+        conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
+                     .values(state="confirmed", answered_at=utcnow()))
+        audit.record(conn, None, "confirmed", how=f"appointment {found.day.isoformat()}",
+                     actor_account_id=account_id)
+        return found
+    row = conn.execute(select(APPOINTMENT.c.registration_id, APPOINTMENT.c.site_id, PERSON.c.id.label("person_id"))
+                       .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+                       .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+                       .where(APPOINTMENT.c.id == appointment_id)).one()
+    conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
+                 .values(state="declined", open_key=None, answered_at=utcnow()))
+    conn.execute(update(REGISTRATION)
+                 .where(REGISTRATION.c.id == row.registration_id, REGISTRATION.c.status == "scheduled")
+                 .values(status="submitted"))
+    audit.record(conn, None, "declined", person_id=row.person_id, how=f"appointment {found.day.isoformat()}",
+                 actor_account_id=account_id)
+    staff_accounts = conn.execute(select(STAFF.c.account_id).where(STAFF.c.site_id == row.site_id)).scalars().all()
+    for staff_account in staff_accounts:
+        outbox.enqueue_for_account(conn, staff_account, kind="notice", payload={
+            "key": "appointment.declined_staff",
+            "params": {"name": found.full_name, "code": found.booking_code, "date": found.day.strftime("%d/%m/%Y")}})
+    return found
+
+
+def remind_due(conn: Connection) -> int:
+    """From 18:00 (Vietnam) the evening before: one reminder per open appointment of tomorrow, never twice."""
+    local = to_local(now().replace(tzinfo=None))
+    if local.time() < REMIND_AT:
+        return 0
+    tomorrow = local.date() + timedelta(days=1)
+    due = conn.execute(
+        select(APPOINTMENT.c.id, PERSON.c.owner_account_id)
+        .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+        .where(APPOINTMENT.c.day == tomorrow, APPOINTMENT.c.state.in_(OPEN), APPOINTMENT.c.reminded_at.is_(None))
+        .with_for_update(of=APPOINTMENT, skip_locked=True)).all()
+    for row in due:
+        conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == row.id).values(reminded_at=utcnow()))
+        outbox.enqueue_for_account(conn, row.owner_account_id, kind="appointment",
+                                   payload={"appointment_id": row.id, "reminder": True})
+    return len(due)
+
+
+def day_list(conn: Connection, site_id: int, day: date | None) -> list[dict[str, Any]]:
+    """The site's registrations (waiting, or with an appointment on ``day``), for the XLSX export."""
+    booked = and_(APPOINTMENT.c.registration_id == REGISTRATION.c.id, APPOINTMENT.c.state.in_((*OPEN, "attended")))
+    query = (select(REGISTRATION.c.booking_code, PERSON.c.full_name, PERSON.c.birth_date, PERSON.c.sex,
+                    PERSON.c.phone, PERSON.c.priority_group, PERSON.c.workplace, REGISTRATION.c.preferred_date,
+                    REGISTRATION.c.preferred_session, REGISTRATION.c.status, REGISTRATION.c.screening,
+                    REGISTRATION.c.created_at, APPOINTMENT.c.day, APPOINTMENT.c.session, APPOINTMENT.c.state)
+             .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+             .outerjoin(APPOINTMENT, booked)
+             .where(REGISTRATION.c.site_id == site_id, REGISTRATION.c.status.in_(("submitted", "scheduled", "done"))))
+    if day is not None:
+        query = query.where(or_(APPOINTMENT.c.day == day,
+                                and_(APPOINTMENT.c.id.is_(None), REGISTRATION.c.preferred_date == day)))
+    rows = conn.execute(query.order_by(*_order()))
+    return [dict(r._mapping) for r in rows]
+
+
+def people_of(conn: Connection, booking_codes: list[str]) -> list[int]:
+    """The people behind these registrations (for the audit log of an export)."""
+    if not booking_codes:
+        return []
+    return list(conn.execute(select(REGISTRATION.c.person_id).where(
+        REGISTRATION.c.booking_code.in_(booking_codes))).scalars())

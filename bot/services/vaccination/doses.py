@@ -1,0 +1,122 @@
+"""Recording a dose: store it, re-issue the person's credential, queue the new QR to every chat of the owner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.services.certificates import credentials
+from bot.services.certificates.keys import SigningKey
+from bot.services.messaging import outbox
+from bot.services.reference import vaccines
+from bot.services.values.dates import today, utcnow
+from bot.services.values.errors import Invalid
+from models.tables import Appointment, Dose, Person, Registration, table
+
+DOSE, PERSON, REGISTRATION, APPOINTMENT = table(Dose), table(Person), table(Registration), table(Appointment)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    person_id: int
+    dose_number: int
+    credential: credentials.Issued
+    pushes: int
+
+
+class ShortInterval(Exception):
+    """Sooner after the previous dose than the vaccine's minimum: recorded only once confirmed (the doctor
+    decides), never refused."""
+
+    def __init__(self, days: int, minimum: int, previous_vaccine: str) -> None:
+        super().__init__(days)
+        self.days, self.minimum, self.previous_vaccine = days, minimum, previous_vaccine
+
+
+def record(
+    conn: Connection, key: SigningKey, *, booking_code: str, vaccine: str, lot: str, given_on: date,
+    source: str = "cli", recorded_by: str | None = None, confirmed_interval: bool = False, site_id: int | None = None,
+) -> Recorded:
+    """Store a dose of the registration's person, re-issue their credential, queue the new QR.
+
+    Refused (:class:`Invalid`): a cancelled booking, an unknown vaccine, a date in the future or before the birth
+    date, the same dose twice (a dose already recorded that day). A gap shorter than the previous vaccine's minimum
+    raises :class:`ShortInterval` unless ``confirmed_interval``."""
+    code = vaccines.find(vaccine)
+    if code is None:
+        raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
+    if given_on > today():
+        raise Invalid("date.in_future")
+    row = conn.execute(
+        select(REGISTRATION.c.id, REGISTRATION.c.person_id, REGISTRATION.c.site_id, PERSON.c.owner_account_id,
+               PERSON.c.birth_date, REGISTRATION.c.status)
+        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+        .where(REGISTRATION.c.booking_code == booking_code)
+    ).first()
+    if row is None:
+        raise Invalid("dose.no_such_booking")
+    if row.status == "cancelled":  # a cancelled booking answers no dose: the person registers again
+        raise Invalid("dose.cancelled_booking")
+    if given_on < row.birth_date:
+        raise Invalid("dose.before_birth")
+    earlier = conn.execute(
+        select(DOSE.c.vaccine, DOSE.c.given_on).where(DOSE.c.person_id == row.person_id).order_by(DOSE.c.given_on)
+    ).all()
+    if any(d.given_on == given_on for d in earlier):
+        raise Invalid("dose.duplicate", date=given_on.strftime("%d/%m/%Y"))
+    before = [d for d in earlier if d.given_on < given_on]
+    if before and not confirmed_interval:
+        last = before[-1]
+        minimum = vaccines.VACCINES[last.vaccine].min_interval_days if last.vaccine in vaccines.VACCINES else None
+        days = (given_on - last.given_on).days
+        if minimum is not None and 0 <= days < minimum:
+            raise ShortInterval(days, minimum, last.vaccine)
+    # Where it was given: the recording staff's site (``site_id``), else the registration's.
+    number = add(conn, person_id=row.person_id, registration_id=row.id, site_id=site_id or row.site_id, vaccine=code,
+                 lot=lot, given_on=given_on, source=source, recorded_by=recorded_by)
+    issued = credentials.issue(conn, row.person_id, key)
+    pushes = push_new_qr(conn, row.owner_account_id, row.person_id, issued, vaccine=code, number=number,
+                         given_on=given_on)
+    return Recorded(row.person_id, number, issued, pushes)
+
+
+def add(conn: Connection, *, person_id: int, registration_id: int | None, site_id: int | None, vaccine: str,
+        lot: str, given_on: date, source: str, recorded_by: str | None) -> int:
+    """Store a dose (checked by the caller) and close the registration it answers; returns its number in the
+    person's course (doses are numbered by date, so a site's late record of an earlier dose fits in)."""
+    conn.execute(insert(DOSE).values(
+        person_id=person_id, registration_id=registration_id, dose_number=0, vaccine=vaccine, lot=lot[:40],
+        given_on=given_on, site_id=site_id, source=source, recorded_by=recorded_by, created_at=utcnow()))
+    number = 0
+    rows = conn.execute(select(DOSE.c.id, DOSE.c.dose_number, DOSE.c.given_on).where(DOSE.c.person_id == person_id)
+                        .order_by(DOSE.c.given_on, DOSE.c.id)).all()
+    for position, dose in enumerate(rows, 1):
+        if dose.dose_number != position:
+            conn.execute(update(DOSE).where(DOSE.c.id == dose.id).values(dose_number=position))
+        if dose.given_on == given_on:
+            number = position
+    if registration_id is not None:
+        conn.execute(update(REGISTRATION)
+                     .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status.in_(("submitted", "scheduled")))
+                     .values(status="done", open_key=None))
+        appointments_done(conn, registration_id)
+    return number
+
+
+def appointments_done(conn: Connection, registration_id: int) -> None:
+    """A dose given: the registration's open appointment is kept, as attended, and its slot counted as used."""
+    conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.registration_id == registration_id,
+                                           APPOINTMENT.c.open_key.is_not(None))
+                 .values(state="attended", open_key=None))
+
+
+def push_new_qr(conn: Connection, owner_account_id: int, person_id: int, issued: credentials.Issued, *,
+                vaccine: str, number: int, given_on: date) -> int:
+    """Queue the new QR to every chat of the owner's account; returns how many."""
+    return outbox.enqueue_for_account(
+        conn, owner_account_id, kind="dose_qr",
+        payload={"person_id": person_id, "credential_id": issued.id, "vaccine": vaccine, "dose_number": number,
+                 "given_on": given_on.isoformat()},
+    )

@@ -1,0 +1,120 @@
+"""Dates typed as dd/mm/yyyy in every locale (d/m/yyyy, dd-mm-yyyy and dd.mm.yyyy accepted)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.services.values.errors import Invalid
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d+)")
+
+
+class Clock:
+    """The one clock of the service. Tests put a :class:`FixedClock` in its place with :func:`use_clock`."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock(Clock):
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
+_clock = Clock()
+
+
+def use_clock(clock: Clock) -> Clock:
+    """Replace the clock (tests); returns the one it replaced."""
+    global _clock
+    previous, _clock = _clock, clock
+    return previous
+
+
+def now() -> datetime:
+    """Aware UTC."""
+    return _clock.now().astimezone(UTC)
+
+
+def today() -> date:
+    """Today in Vietnam (Asia/Ho_Chi_Minh), whatever the server's own time zone: every age and date rule
+    uses this one, so none disagree near midnight."""
+    return _clock.now().astimezone(LOCAL_TZ).date()
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the way times are stored."""
+    moment = _clock.now()
+    if moment.tzinfo is not UTC:  # a test's clock in another zone (the real one is already UTC)
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+
+
+def parse_dmy(text: str) -> date:
+    match = _DMY.fullmatch(re.sub(r"\s+", "", text.strip()).translate(_FULLWIDTH))
+    if not match:
+        raise Invalid("date.format")
+    day, month, year_text = match.groups()
+    if len(year_text) != 4:
+        raise Invalid("date.year_digits")
+    try:
+        return date(int(year_text), int(month), int(day))
+    except ValueError as exc:
+        raise Invalid("date.no_such_day", day=day, month=month, year=year_text) from exc
+
+
+_FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0F: ord("/"), 0xFF0E: ord(".")}
+
+
+def parse_birth_date(text: str) -> date:
+    value = parse_dmy(text)
+    if value > today():
+        raise Invalid("date.birth_future")
+    if value.year < today().year - 120:
+        raise Invalid("date.birth_too_old")
+    return value
+
+
+def parse_future_date(text: str, *, max_days: int = 180) -> date:
+    """A date from tomorrow on, within ``max_days``."""
+    value = parse_dmy(text)
+    if value <= today():
+        raise Invalid("date.not_after_today", tomorrow=dmy(today() + timedelta(days=1)))
+    if value > today() + timedelta(days=max_days):
+        raise Invalid("date.too_far", days=max_days)
+    return value
+
+
+def parse_past_date(text: str) -> date:
+    value = parse_dmy(text)
+    if value > today():
+        raise Invalid("date.in_future")
+    return value
+
+
+def dmy(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates (and datetimes) as ISO text: what JSON can hold."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
