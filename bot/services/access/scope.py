@@ -10,11 +10,12 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Connection, exists, or_, select
 
 from bot.services.access.staff import ADMIN, Role
+from bot.services.values import states
 from models.tables import Appointment, Dose, Person, Registration, table
 
 PERSON, REGISTRATION, APPOINTMENT, DOSE = table(Person), table(Registration), table(Appointment), table(Dose)
-OPEN_REGISTRATION = ("submitted", "scheduled")
-OPEN_APPOINTMENT = ("booked", "confirmed")
+OPEN_REGISTRATION = states.OPEN_REGISTRATION
+OPEN_APPOINTMENT = states.OPEN_APPOINTMENT
 
 
 def clause(role: Role, person_id: ColumnElement[int] = PERSON.c.id) -> ColumnElement[bool] | None:

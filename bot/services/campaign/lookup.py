@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select
 from bot.services.access import scope as scope_rule
 from bot.services.access.staff import Role
 from bot.services.reference import screening
+from bot.services.values import states
 from bot.services.values.dates import parse_dmy
 from bot.services.values.documents import guess_id_type
 from bot.services.values.errors import Invalid
@@ -168,6 +169,7 @@ def dose_target(conn: Connection, text: str) -> Target | None:
     else:
         row = conn.execute(
             query.where(PERSON.c.id_number == compact)
-            .order_by(REGISTRATION.c.open_key.is_(None), REGISTRATION.c.status == "cancelled", REGISTRATION.c.id.desc())
+            .order_by(REGISTRATION.c.open_key.is_(None), REGISTRATION.c.status == states.Registration.CANCELLED,
+                      REGISTRATION.c.id.desc())
         ).first()
     return None if row is None else Target(row.booking_code, row.person_id, row.full_name, row.site_id)

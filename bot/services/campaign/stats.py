@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from bot import i18n
 from bot.services.reference import places
+from bot.services.values import states
 from bot.services.values.dates import to_local, today
 from models.tables import Dose, Person, Registration, table
 
@@ -49,7 +50,7 @@ def figures(conn: Connection, site_id: int | None) -> Figures:
     found = Figures(first_day=today() - timedelta(days=DAYS - 1))
     registrations = REGISTRATION.join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
     mine = [REGISTRATION.c.site_id == site_id] if site_id is not None else []
-    live = [*mine, REGISTRATION.c.status != "cancelled"]
+    live = [*mine, REGISTRATION.c.status != states.Registration.CANCELLED]
     doses_here = [DOSE.c.site_id == site_id] if site_id is not None else []
     n = func.count().label("n")
 

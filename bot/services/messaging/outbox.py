@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from bot.services.values import states
 from bot.services.values.dates import utcnow
 from models import json_text
 from models.db import first, process_alive, rows, stored_json, time_param
@@ -93,13 +94,14 @@ def take_orphaned_replies(conn: Connection, *, channel: str, chat_id: str, versi
 
 def release(conn: Connection, item_ids: list[int]) -> None:
     """Kept answers their process could not send (the messenger kept failing): left to the pusher."""
-    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == "pending").values(batch=None))
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == states.Outbox.PENDING)
+                 .values(batch=None))
 
 
 def mark_all_sent(conn: Connection, item_ids: list[int]) -> None:
     """Answers that went out: marked, and their text forgotten (it is personal data, and delivered)."""
-    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == "pending")
-                 .values(state="sent", sent_at=utcnow(), payload={}))
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.state == states.Outbox.PENDING)
+                 .values(state=states.Outbox.SENT, sent_at=utcnow(), payload={}))
 
 
 def forget_answers(conn: Connection, older_than: timedelta) -> int:
@@ -123,7 +125,7 @@ def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload
 def due(conn: Connection, limit: int = 50, *, lock: bool = False) -> list[Item]:
     query = (
         select(OUTBOX.c.id, OUTBOX.c.channel, OUTBOX.c.chat_id, OUTBOX.c.kind, OUTBOX.c.payload, OUTBOX.c.attempts)
-        .where(OUTBOX.c.state == "pending", OUTBOX.c.not_before <= utcnow())
+        .where(OUTBOX.c.state == states.Outbox.PENDING, OUTBOX.c.not_before <= utcnow())
         .order_by(OUTBOX.c.id)
         .limit(limit)
     )
@@ -135,7 +137,7 @@ def due(conn: Connection, limit: int = 50, *, lock: bool = False) -> list[Item]:
 def backlog(conn: Connection) -> tuple[int, float]:
     """How many pushes wait, and for how many seconds the oldest has waited (0 when none)."""
     count, oldest = conn.execute(
-        select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.state == "pending")
+        select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.state == states.Outbox.PENDING)
     ).one()
     if oldest is None:
         return 0, 0.0
@@ -155,12 +157,12 @@ def mark_superseded(conn: Connection, item_id: int) -> None:
     """A kept answer never sent because the conversation moved on (the person wrote again and got a newer one):
     sending it late would ask a question already answered. Its words are forgotten."""
     conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id)
-                 .values(state="superseded", sent_at=utcnow(), payload={}))
+                 .values(state=states.Outbox.SUPERSEDED, sent_at=utcnow(), payload={}))
 
 
 def mark_blocked(conn: Connection, item_id: int) -> None:
     """Not delivered: the person blocked the bot (counted apart from failures)."""
-    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(state="blocked", sent_at=utcnow()))
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(state=states.Outbox.BLOCKED, sent_at=utcnow()))
 
 
 def postpone(conn: Connection, item_id: int, delay: timedelta) -> None:
@@ -169,7 +171,7 @@ def postpone(conn: Connection, item_id: int, delay: timedelta) -> None:
 
 
 def retry_later(conn: Connection, *, item: Item, delay: timedelta) -> None:
-    state = "failed" if item.attempts + 1 >= MAX_ATTEMPTS else "pending"
+    state = states.Outbox.FAILED if item.attempts + 1 >= MAX_ATTEMPTS else states.Outbox.PENDING
     conn.execute(
         update(OUTBOX)
         .where(OUTBOX.c.id == item.id)
@@ -181,7 +183,7 @@ def expire_stale(conn: Connection, older_than: timedelta) -> int:
     """Give up on pushes nobody could deliver for this long (e.g. a channel no longer configured)."""
     return int(conn.execute(
         update(OUTBOX)
-        .where(OUTBOX.c.state == "pending", OUTBOX.c.created_at < utcnow() - older_than)
-        .values(state="expired")
+        .where(OUTBOX.c.state == states.Outbox.PENDING, OUTBOX.c.created_at < utcnow() - older_than)
+        .values(state=states.Outbox.EXPIRED)
     ).rowcount)
 

@@ -23,6 +23,7 @@ from bot.services.access.staff import ADMIN, Role
 from bot.services.certificates import credentials
 from bot.services.certificates.keys import SigningKey
 from bot.services.messaging import outbox
+from bot.services.values import states
 from bot.services.values.dates import utcnow
 from models.db import integrity_errors
 from models.tables import Account, AuditLog, DocumentClaim, Person, Registration, Site, Staff, table
@@ -94,7 +95,7 @@ def open_claim(conn: Connection, account_id: int, open_key: str) -> int | None:
         return int(existing)
     try:
         claim_id = int(conn.execute(insert(CLAIM).values(
-            person_id=row.person_id, claimant_account_id=account_id, site_id=row.site_id, state="open",
+            person_id=row.person_id, claimant_account_id=account_id, site_id=row.site_id, state=states.Claim.OPEN,
             open_key=key, created_at=utcnow()).returning(CLAIM.c.id)).scalar_one())
     except integrity_errors():  # the same claim a moment ago
         return int(conn.execute(select(CLAIM.c.id).where(CLAIM.c.open_key == key)).scalar_one())
@@ -117,9 +118,8 @@ def find(conn: Connection, claim_id: int) -> Claim | None:
 
 def open_for(conn: Connection, person_id: int) -> list[int]:
     """The open claims on this person (``/tra`` shows them to the staff who decide)."""
-    return [int(c) for c in conn.execute(select(CLAIM.c.id).where(CLAIM.c.person_id == person_id,
-                                                                   CLAIM.c.state == "open").order_by(CLAIM.c.id))
-            .scalars()]
+    found = select(CLAIM.c.id).where(CLAIM.c.person_id == person_id, CLAIM.c.state == states.Claim.OPEN)
+    return [int(c) for c in conn.execute(found.order_by(CLAIM.c.id)).scalars()]
 
 
 def may_decide(role: Role, claim: Claim) -> bool:
@@ -138,8 +138,9 @@ def decide(conn: Connection, role: Role, claim: Claim, *, move: bool, signing_ke
     )).first()
     if move and clash is not None:
         return "conflict"
-    done = conn.execute(update(CLAIM).where(CLAIM.c.id == claim.id, CLAIM.c.state == "open").values(
-        state="moved" if move else "rejected", open_key=None, decided_by=role.account_id, decided_at=utcnow()))
+    done = conn.execute(update(CLAIM).where(CLAIM.c.id == claim.id, CLAIM.c.state == states.Claim.OPEN).values(
+        state=states.Claim.MOVED if move else states.Claim.REJECTED, open_key=None, decided_by=role.account_id,
+        decided_at=utcnow()))
     if not done.rowcount:
         return "decided"
     if not move:

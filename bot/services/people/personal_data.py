@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, select, update
 from bot.services.access import audit
 from bot.services.certificates import credentials
 from bot.services.people import link_codes
+from bot.services.values import states
 from bot.services.values.dates import json_ready
 from models.tables import (
     Account,
@@ -98,7 +99,7 @@ def delete_account(conn: Connection, account_id: int, *, current_chat: str = "",
     conn.execute(delete(REGISTRATION).where(REGISTRATION.c.person_id.in_(gone)))
     conn.execute(delete(PERSON).where(PERSON.c.id.in_(gone)))
     conn.execute(update(REGISTRATION).where(REGISTRATION.c.person_id.in_(dosed), REGISTRATION.c.open_key.is_not(None))
-                 .values(status="cancelled", open_key=None))
+                 .values(status=states.Registration.CANCELLED, open_key=None))
     # The account row stays only as the owner of dose records: nothing in it says who it was.
     conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(
         phone=f"deleted:{account_id}", name="", password_hash="!"))

@@ -22,6 +22,7 @@ from bot.services.access import audit
 from bot.services.access.staff import Role
 from bot.services.messaging import outbox
 from bot.services.reference import screening
+from bot.services.values import states
 from bot.services.values.dates import now, to_local, today, utcnow
 from bot.services.values.text import is_number
 from models.tables import Appointment, Person, Registration, Site, Staff, table
@@ -29,7 +30,7 @@ from models.tables import Appointment, Person, Registration, Site, Staff, table
 APPOINTMENT, REGISTRATION, PERSON, SITE, STAFF = (table(Appointment), table(Registration), table(Person),
                                                   table(Site), table(Staff))
 SESSIONS = ("morning", "afternoon", "allday")
-OPEN = ("booked", "confirmed")
+OPEN = states.OPEN_APPOINTMENT
 REMIND_AT = time(18, 0)  # local time, the evening before
 PAGE = 10
 PREFIX = "appt"  # the answer buttons' payloads: "appt:yes:<id>" / "appt:no:<id>"
@@ -70,7 +71,7 @@ def _waiting_query(site_id: int, day: date | None, session: str | None) -> Any:
                     PERSON.c.full_name, PERSON.c.birth_date, PERSON.c.priority_group, REGISTRATION.c.preferred_date,
                     REGISTRATION.c.preferred_session, REGISTRATION.c.created_at, REGISTRATION.c.screening)
              .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
-             .where(REGISTRATION.c.site_id == site_id, REGISTRATION.c.status == "submitted"))
+             .where(REGISTRATION.c.site_id == site_id, REGISTRATION.c.status == states.Registration.SUBMITTED))
     if day is not None:
         query = query.where(REGISTRATION.c.preferred_date == day)
     if session is not None and session != "allday":
@@ -115,8 +116,9 @@ def plan(conn: Connection, site_id: int, day: date, slots: int, session: str = "
     count = max(min(slots, left), 0)
     if count == 0:
         return Plan([], left, slots)
-    declined = select(APPOINTMENT.c.id).where(APPOINTMENT.c.registration_id == REGISTRATION.c.id,
-                                              APPOINTMENT.c.day == day, APPOINTMENT.c.state == "declined")
+    declined = select(APPOINTMENT.c.id).where(
+        APPOINTMENT.c.registration_id == REGISTRATION.c.id, APPOINTMENT.c.day == day,
+        APPOINTMENT.c.state == states.Appointment.DECLINED)
     query = _waiting_query(site_id, None, session).where(~declined.exists())
     rows = conn.execute(query.order_by(*_order()).limit(count))
     return Plan([_waiting(r) for r in rows], left, slots)
@@ -141,7 +143,7 @@ def book(conn: Connection, role: Role, site_id: int, day: date, session: str, re
             continue
         owner = conn.execute(
             select(PERSON.c.owner_account_id, PERSON.c.id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
-            .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status == "submitted",
+            .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status == states.Registration.SUBMITTED,
                    REGISTRATION.c.site_id == site_id)).first()
         if owner is None:
             skipped += 1
@@ -149,13 +151,15 @@ def book(conn: Connection, role: Role, site_id: int, day: date, session: str, re
         try:
             with conn.begin_nested():
                 appointment_id = conn.execute(insert(APPOINTMENT).values(
-                    registration_id=registration_id, site_id=site_id, day=day, session=session, state="booked",
+                    registration_id=registration_id, site_id=site_id, day=day, session=session,
+                    state=states.Appointment.BOOKED,
                     open_key=registration_id, created_by=role.account_id, created_at=utcnow(),
                 ).returning(APPOINTMENT.c.id)).scalar_one()
         except IntegrityError:
             skipped += 1
             continue
-        conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id).values(status="scheduled"))
+        conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id)
+                     .values(status=states.Registration.SCHEDULED))
         audit.record(conn, role, "allocate", person_id=owner.id, how=f"appointment {day.isoformat()} {session}")
         if outbox.enqueue_for_account(conn, owner.owner_account_id, kind="appointment",
                                       payload={"appointment_id": appointment_id}):
@@ -211,7 +215,7 @@ def answer(conn: Connection, account_id: int, appointment_id: int, *, coming: bo
         return None
     if coming:
         conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
-                     .values(state="confirmed", answered_at=utcnow()))
+                     .values(state=states.Appointment.CONFIRMED, answered_at=utcnow()))
         audit.record(conn, None, "confirmed", how=f"appointment {found.day.isoformat()}",
                      actor_account_id=account_id)
         return found
@@ -220,10 +224,11 @@ def answer(conn: Connection, account_id: int, appointment_id: int, *, coming: bo
                        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
                        .where(APPOINTMENT.c.id == appointment_id)).one()
     conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
-                 .values(state="declined", open_key=None, answered_at=utcnow()))
+                 .values(state=states.Appointment.DECLINED, open_key=None, answered_at=utcnow()))
     conn.execute(update(REGISTRATION)
-                 .where(REGISTRATION.c.id == row.registration_id, REGISTRATION.c.status == "scheduled")
-                 .values(status="submitted"))
+                 .where(REGISTRATION.c.id == row.registration_id,
+                        REGISTRATION.c.status == states.Registration.SCHEDULED)
+                 .values(status=states.Registration.SUBMITTED))
     audit.record(conn, None, "declined", person_id=row.person_id, how=f"appointment {found.day.isoformat()}",
                  actor_account_id=account_id)
     staff_accounts = conn.execute(select(STAFF.c.account_id).where(STAFF.c.site_id == row.site_id)).scalars().all()
@@ -262,7 +267,8 @@ def day_list(conn: Connection, site_id: int, day: date | None) -> list[dict[str,
                     REGISTRATION.c.created_at, APPOINTMENT.c.day, APPOINTMENT.c.session, APPOINTMENT.c.state)
              .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
              .outerjoin(APPOINTMENT, booked)
-             .where(REGISTRATION.c.site_id == site_id, REGISTRATION.c.status.in_(("submitted", "scheduled", "done"))))
+             .where(REGISTRATION.c.site_id == site_id,
+                    REGISTRATION.c.status.in_((*states.OPEN_REGISTRATION, states.Registration.DONE))))
     if day is not None:
         query = query.where(or_(APPOINTMENT.c.day == day,
                                 and_(APPOINTMENT.c.id.is_(None), REGISTRATION.c.preferred_date == day)))

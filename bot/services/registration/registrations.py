@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.reference import screening
+from bot.services.values import states
 from bot.services.values.dates import age_on, json_ready, today, utcnow
 from bot.services.values.text import fold
 from models.db import first, savepoint, stored_date
@@ -21,7 +22,7 @@ PERSON_TABLE = table(Person)
 REGISTRATION_TABLE = table(Registration)
 SITE = table(Site)
 APPOINTMENT = table(Appointment)
-OPEN_STATUSES = ("submitted", "scheduled")
+OPEN_STATUSES = states.OPEN_REGISTRATION
 CONSENT_VERSION = "2026-12-v2"
 
 
@@ -143,7 +144,8 @@ def submit(
             with savepoint(conn, "sskdt_registration"):  # travels with the insert (begin_nested: two more trips)
                 conn.execute(_INSERT_REGISTRATION, {
                     "person_id": person_id, "booking_code": code, "open_key": open_key(id_type, id_number),
-                    "province_code": person["province_code"], "previous_dose": previous, "status": "submitted",
+                    "province_code": person["province_code"], "previous_dose": previous,
+                    "status": states.Registration.SUBMITTED,
                     "screening": answers, "screening_flags": ",".join(screening.flags(answers)),
                     "consent_at": now, "consent_version": consent, "created_at": now, **records[REGISTRATION],
                 })
@@ -187,20 +189,20 @@ def cancel(conn: Connection, account_id: int, booking_code: str) -> bool:
             REGISTRATION_TABLE.c.person_id.in_(person_ids),
             REGISTRATION_TABLE.c.status.in_(OPEN_STATUSES),
         )
-        .values(status="cancelled", open_key=None, cancelled_at=utcnow())
+        .values(status=states.Registration.CANCELLED, open_key=None, cancelled_at=utcnow())
     ).rowcount
     if done:  # its appointment, if any, frees its slot
         registration_id = select(REGISTRATION_TABLE.c.id).where(REGISTRATION_TABLE.c.booking_code == booking_code)
         conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.registration_id.in_(registration_id),
                                                APPOINTMENT.c.open_key.is_not(None))
-                     .values(state="cancelled", open_key=None))
+                     .values(state=states.Appointment.CANCELLED, open_key=None))
     return bool(done)
 
 
 # Changes after sending ------------------------------------------------------------------------------------
 # A registration the site has not yet screened or scheduled ("submitted") may still be corrected by its
 # account: the person's name, ID document and phone, the site and the preferred date.
-AMENDABLE_STATUS = "submitted"
+AMENDABLE_STATUS = states.Registration.SUBMITTED
 AMENDABLE_PERSON = ("full_name", "id_type", "id_number", "sex", "phone")  # the sex as a corrected CCCD says
 AMENDABLE_REGISTRATION = ("site_id", "preferred_date")
 

@@ -11,6 +11,7 @@ from bot.services.certificates import credentials
 from bot.services.certificates.keys import SigningKey
 from bot.services.messaging import outbox
 from bot.services.reference import vaccines
+from bot.services.values import states
 from bot.services.values.dates import today, utcnow
 from bot.services.values.errors import Invalid
 from models.tables import Appointment, Dose, Person, Registration, table
@@ -99,8 +100,8 @@ def add(conn: Connection, *, person_id: int, registration_id: int | None, site_i
             number = position
     if registration_id is not None:
         conn.execute(update(REGISTRATION)
-                     .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status.in_(("submitted", "scheduled")))
-                     .values(status="done", open_key=None))
+                     .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status.in_(states.OPEN_REGISTRATION))
+                     .values(status=states.Registration.DONE, open_key=None))
         appointments_done(conn, registration_id)
     return number
 
@@ -109,7 +110,7 @@ def appointments_done(conn: Connection, registration_id: int) -> None:
     """A dose given: the registration's open appointment is kept, as attended, and its slot counted as used."""
     conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.registration_id == registration_id,
                                            APPOINTMENT.c.open_key.is_not(None))
-                 .values(state="attended", open_key=None))
+                 .values(state=states.Appointment.ATTENDED, open_key=None))
 
 
 def push_new_qr(conn: Connection, owner_account_id: int, person_id: int, issued: credentials.Issued, *,

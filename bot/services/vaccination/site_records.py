@@ -30,6 +30,7 @@ from bot.services.certificates.keys import SigningKey
 from bot.services.people import claims
 from bot.services.reference import vaccines
 from bot.services.vaccination import doses
+from bot.services.values import states
 from bot.services.values.dates import parse_dmy, today, utcnow
 from bot.services.values.errors import Invalid
 from bot.services.values.phones import parse_mobile
@@ -405,8 +406,8 @@ def _import_chunk(conn: Connection, rows: list[Row], report: Report, changed: di
     for row in rows:
         person, why = match(row, by_id, by_name)
         if person is None:
-            state = "unmatched" if why == "unmatched" else "ambiguous"
-            if state == "ambiguous":
+            state = states.SiteRecord.UNMATCHED if why == "unmatched" else states.SiteRecord.AMBIGUOUS
+            if state == states.SiteRecord.AMBIGUOUS:
                 report.ambiguous += 1
                 report.problems.append(Problem(row.number, "ambiguous", why))
             else:
@@ -437,7 +438,7 @@ def _record(conn: Connection, person: Candidate, row: Row, *, site_id: int | Non
     registered_by = datetime.combine(row.given_on, datetime.max.time())
     registration = conn.execute(
         select(REGISTRATION.c.id).where(REGISTRATION.c.person_id == person.id,
-                                        REGISTRATION.c.status.in_(("submitted", "scheduled")),
+                                        REGISTRATION.c.status.in_(states.OPEN_REGISTRATION),
                                         REGISTRATION.c.created_at <= registered_by)
     ).scalar()
     doses.add(conn, person_id=person.id, registration_id=registration, site_id=site_id, vaccine=row.vaccine,
@@ -447,7 +448,7 @@ def _record(conn: Connection, person: Candidate, row: Row, *, site_id: int | Non
 
 _CANDIDATE = select(*_CANDIDATE_COLUMNS).where(PERSON.c.id == bindparam("p_person"))
 _KEPT_FOR = select(RECORD).where(
-    RECORD.c.state != "candidate",
+    RECORD.c.state != states.SiteRecord.CANDIDATE,
     (RECORD.c.id_number == bindparam("p_id"))
     | ((RECORD.c.name_key == bindparam("p_name")) & (RECORD.c.birth_date == bindparam("p_birth"))
        & (RECORD.c.phone == bindparam("p_phone"))),
@@ -488,7 +489,7 @@ def match_registered(conn: Connection, person_id: int) -> Joined:
             continue  # still fits someone else too, or someone else: never merged on a guess
         if row.name_key != me.name_key or (row.phone is not None and row.phone != me.phone):
             conn.execute(update(RECORD).where(RECORD.c.id == record.id)
-                         .values(state="candidate", candidate_person_id=me.id))
+                         .values(state=states.SiteRecord.CANDIDATE, candidate_person_id=me.id))
             claims.tell_site(conn, record.site_id, "records.candidate_staff_notice", record=record.id)
             waiting += 1
             continue
@@ -518,13 +519,14 @@ _WAITING_COLUMNS = (RECORD.c.id, RECORD.c.site_id, RECORD.c.full_name, RECORD.c.
 
 
 def waiting_for(conn: Connection, person_id: int) -> list[Waiting]:
-    return [Waiting(*r) for r in conn.execute(select(*_WAITING_COLUMNS).where(
-        RECORD.c.candidate_person_id == person_id, RECORD.c.state == "candidate").order_by(RECORD.c.given_on))]
+    found = select(*_WAITING_COLUMNS).where(RECORD.c.candidate_person_id == person_id,
+                                            RECORD.c.state == states.SiteRecord.CANDIDATE)
+    return [Waiting(*r) for r in conn.execute(found.order_by(RECORD.c.given_on))]
 
 
 def waiting(conn: Connection, record_id: int) -> Waiting | None:
-    row = conn.execute(select(*_WAITING_COLUMNS).where(RECORD.c.id == record_id, RECORD.c.state == "candidate")
-                       ).first()
+    row = conn.execute(select(*_WAITING_COLUMNS).where(RECORD.c.id == record_id,
+                                                       RECORD.c.state == states.SiteRecord.CANDIDATE)).first()
     return None if row is None else Waiting(*row)
 
 
@@ -532,7 +534,8 @@ def decide_waiting(conn: Connection, key: SigningKey, role: Role, record: Waitin
     """Staff checked the papers: the record is the person's (a dose, a new QR pushed; returns the dose's number,
     None when that day's dose was already recorded) or not (kept again, unmatched). Audited either way."""
     if not theirs:
-        conn.execute(update(RECORD).where(RECORD.c.id == record.id).values(state="unmatched", candidate_person_id=None))
+        conn.execute(update(RECORD).where(RECORD.c.id == record.id)
+                     .values(state=states.SiteRecord.UNMATCHED, candidate_person_id=None))
         audit.record(conn, role, "site_record", person_id=record.person_id, how=f"record {record.id}",
                      result="not theirs")
         return None
