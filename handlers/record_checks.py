@@ -12,9 +12,10 @@ Both are for staff who record doses, with a recent log-in; the role and the scop
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from bot.engine.answers import Answer, Go
+from bot.engine.answers import Answer, Go, codec_of
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.services.access import audit, staff
@@ -45,6 +46,14 @@ def _number_and_decision(text: str, help_key: str) -> tuple[int, bool | None]:
     return int(words[0]), decision
 
 
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """The item's number, and the decision if it was typed with it ("12 có")."""
+
+    number: int
+    decision: bool | None
+
+
 def decision_flow[T](
     name: str, commands: tuple[str, ...], step: str, *, ask: str, help_key: str, confirm: str,
     find: Callable[[Ctx, int], T], show: Callable[[Ctx, T | None], dict[str, Any]],
@@ -55,12 +64,13 @@ def decision_flow[T](
     decide; it runs again where the decision acts, so one settled (or a role ended) meanwhile is said, not acted on."""
 
     def number_of(ctx: Ctx) -> int:
-        return int((ctx.get(args_step) or {}).get("id", 0))
+        picked = ctx.get(args_step)
+        return picked.number if picked is not None else 0
 
-    def read(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+    def read(ctx: Ctx, answer: Answer) -> Pick:
         number, decision = _number_and_decision(answer.text or "", help_key)
         find(ctx, number)
-        return {"id": number, "decision": decision}
+        return Pick(number, decision)
 
     def decide(ctx: Ctx, yes: bool) -> Go:
         try:
@@ -75,9 +85,9 @@ def decision_flow[T](
         except Invalid:  # settled meanwhile: the answer to "Có / Không" says so
             return show(ctx, None)
 
-    args_step: Ask[dict[str, Any]] = Ask(
-        f"{step}_args", ask, read,
-        then=lambda ctx, args: decide(ctx, args["decision"]) if args["decision"] is not None else None)
+    args_step: Ask[Pick] = Ask(
+        f"{step}_args", ask, read, codec=codec_of(Pick),
+        then=lambda ctx, picked: decide(ctx, picked.decision) if picked.decision is not None else None)
     return Flow(name, commands=commands, allowed=may(staff.DOSE), back=False, steps=(
         args_step,
         Ask(f"{step}_decision", confirm, options=YES_NO, params=params,

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from bot import i18n
-from bot.engine.answers import Answer, Go, Offer, Option
+from bot.engine.answers import Answer, Go, Offer, Option, codec_of
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow, text_of
 from bot.engine.types import Choice
@@ -85,14 +85,14 @@ def _read_filter(text: str, *, need_day: bool = False) -> tuple[Filter, list[str
 # ---- /danhsach ------------------------------------------------------------------------------------------------
 
 
-def _list_filter(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+def _list_filter(ctx: Ctx, answer: Answer) -> Filter:
     site_role(ctx)
     if answer.payload == "all":
-        return {"day": None, "session": None}
+        return Filter(None, None)
     found, rest = _read_filter(answer.text or "")
     if rest:
         raise Invalid("site_work.list_help")
-    return {"day": found.day.isoformat() if found.day else None, "session": found.session}
+    return found
 
 
 def _line(ctx: Ctx, n: int, person: appointments.Waiting) -> str:
@@ -107,10 +107,9 @@ def _line(ctx: Ctx, n: int, person: appointments.Waiting) -> str:
 
 def _show_list(ctx: Ctx, page: int) -> Go | None:
     who = site_role(ctx)
-    chosen = ctx.get(LIST_FILTER) or {}
-    day = date.fromisoformat(chosen["day"]) if chosen.get("day") else None
-    found, total = appointments.waiting(ctx.conn, who.site_id or 0, day=day, session=chosen.get("session"),
-                                        page=page)
+    chosen = ctx.get(LIST_FILTER) or Filter(None, None)
+    day = chosen.day
+    found, total = appointments.waiting(ctx.conn, who.site_id or 0, day=day, session=chosen.session, page=page)
     for person in found:
         audit.record(ctx.conn, who, "list", person_id=person.person_id, how="waiting list")
     if not found:
@@ -118,15 +117,15 @@ def _show_list(ctx: Ctx, page: int) -> Go | None:
         LIST_PAGES.shown(ctx, 0, 0)
         return None
     pages = (total + appointments.PAGE - 1) // appointments.PAGE
-    scope = ", ".join(p for p in (dmy(day) if day else "", ctx.t(f"session.{chosen['session']}")
-                                  if chosen.get("session") else "") if p) or ctx.t("site_work.all_days")
+    scope = ", ".join(p for p in (dmy(day) if day else "", ctx.t(f"session.{chosen.session}")
+                                  if chosen.session else "") if p) or ctx.t("site_work.all_days")
     lines = [_line(ctx, page * appointments.PAGE + n, p) for n, p in enumerate(found, 1)]
     ctx.say("site_work.list_head", total=total, scope=scope, page=page + 1, pages=pages, lines="\n".join(lines))
     LIST_PAGES.shown(ctx, page, total)
     return None
 
 
-LIST_FILTER = Ask("filter", "site_work.ask_list", _list_filter,
+LIST_FILTER: Ask[Filter] = Ask("filter", "site_work.ask_list", _list_filter, codec=codec_of(Filter),
                   choices=lambda ctx: [Choice(ctx.t("site_work.all_days"), "all")],
                   then=lambda ctx, _value: _show_list(ctx, 0))
 LIST_PAGES = pager(names.SITE_LIST, _show_list, size=appointments.PAGE, again="site_work.other_list")
@@ -144,7 +143,21 @@ LIST = Flow(
 ALLOCATE_DAYS_AHEAD = 180  # slots further ahead than a registration's preferred day may be are a typo
 
 
-def _allocation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Who ``/phanbo`` would give a slot to (shown, then confirmed): kept as facts, worded when shown."""
+
+    day: date
+    session: str
+    asked: int
+    left: int
+    ids: tuple[int, ...]
+    names: tuple[str, ...]
+    ages: tuple[int, ...]
+    groups: tuple[int, ...]
+
+
+def _allocation(ctx: Ctx, answer: Answer) -> Plan:
     """"<dd/mm/yyyy> <số suất> [sáng|chiều]": the plan, shown before anything is booked."""
     who = site_role(ctx)
     found, rest = _read_filter(answer.text or "", need_day=True)
@@ -157,45 +170,45 @@ def _allocation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if day > today() + timedelta(days=ALLOCATE_DAYS_AHEAD):
         raise Invalid("site_work.allocate_too_far", days=ALLOCATE_DAYS_AHEAD)
     session = found.session or "allday"
-    chosen = appointments.plan(ctx.conn, who.site_id or 0, day, int(rest[0]), session)
-    return {"day": day.isoformat(), "session": session, "asked": int(rest[0]), "left": chosen.capacity_left,
-            "ids": [p.registration_id for p in chosen.chosen],
-            "lines": [ctx.t("site_work.plan_line", n=n, name=p.full_name, age=age_on(p.birth_date, today()),
-                            group=p.priority_group) for n, p in enumerate(chosen.chosen, 1)]}
+    planned = appointments.plan(ctx.conn, who.site_id or 0, day, int(rest[0]), session)
+    chosen = planned.chosen
+    return Plan(day, session, int(rest[0]), planned.capacity_left, tuple(p.registration_id for p in chosen),
+                tuple(p.full_name for p in chosen), tuple(age_on(p.birth_date, today()) for p in chosen),
+                tuple(p.priority_group for p in chosen))
 
 
-def _after_plan(ctx: Ctx, plan: dict[str, Any]) -> Go | None:
-    if not plan["ids"]:
-        ctx.say("site_work.allocate_nobody" if plan["left"] else "site_work.allocate_full",
-                date=dmy(date.fromisoformat(plan["day"])))
+def _after_plan(ctx: Ctx, plan: Plan) -> Go | None:
+    if not plan.ids:
+        ctx.say("site_work.allocate_nobody" if plan.left else "site_work.allocate_full", date=dmy(plan.day))
         return ctx.home()
     return None
 
 
 def _plan_params(ctx: Ctx) -> dict[str, Any]:
-    plan = ctx.get(PLAN) or {}
-    lines = plan.get("lines", [])
+    plan = ctx.get(PLAN)
+    if plan is None:
+        return {"count": 0, "asked": 0, "left": 0, "date": "", "session": "", "lines": ""}
+    lines = [ctx.t("site_work.plan_line", n=n, name=name, age=age, group=group)
+             for n, (name, age, group) in enumerate(zip(plan.names, plan.ages, plan.groups, strict=True), 1)]
     shown = lines[:30] + ([ctx.t("site_work.plan_more", count=len(lines) - 30)] if len(lines) > 30 else [])
-    return {"count": len(plan.get("ids", [])), "asked": plan.get("asked", 0), "left": plan.get("left", 0),
-            "date": dmy(date.fromisoformat(plan["day"])) if plan.get("day") else "",
-            "session": ctx.t(f"session.{plan.get('session', 'allday')}"), "lines": "\n".join(shown)}
+    return {"count": len(plan.ids), "asked": plan.asked, "left": plan.left, "date": dmy(plan.day),
+            "session": ctx.t(f"session.{plan.session}"), "lines": "\n".join(shown)}
 
 
 def _book(ctx: Ctx, answer: str) -> Go:
-    plan = ctx.get(PLAN) or {}
-    if answer != "yes" or not plan:
+    plan = ctx.get(PLAN)
+    if answer != "yes" or plan is None:
         ctx.say("site_work.allocate_cancelled")
         return ctx.home()
     who = site_role(ctx)
-    day = date.fromisoformat(plan["day"])
-    done = appointments.book(ctx.conn, who, who.site_id or 0, day, plan["session"], plan["ids"])
+    done = appointments.book(ctx.conn, who, who.site_id or 0, plan.day, plan.session, list(plan.ids))
     ctx.pushes_queued()
-    ctx.say("site_work.allocated", count=done.appointments, date=dmy(day), session=ctx.t(f"session.{plan['session']}"),
-            told=done.people, skipped=done.skipped)
+    ctx.say("site_work.allocated", count=done.appointments, date=dmy(plan.day),
+            session=ctx.t(f"session.{plan.session}"), told=done.people, skipped=done.skipped)
     return ctx.home()
 
 
-PLAN = Ask("plan", "site_work.ask_allocate", _allocation, then=_after_plan)
+PLAN: Ask[Plan] = Ask("plan", "site_work.ask_allocate", _allocation, then=_after_plan, codec=codec_of(Plan))
 
 ALLOCATE = Flow(
     names.ALLOCATE,

@@ -12,11 +12,12 @@ to the audit log in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from bot import i18n
-from bot.engine.answers import Answer, Go, Option
+from bot.engine.answers import Answer, Go, Option, codec_of
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow, Predicate
 from bot.engine.types import Choice
@@ -129,7 +130,23 @@ LOOKUP = Flow(
 # ---- /tiem: record a dose ----------------------------------------------------------------------------------
 
 
-def _dose_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class DoseOrder:
+    """What ``/tiem`` was told to record, with its types; a short gap since the previous dose is held here to be
+    confirmed (``gap_days`` set)."""
+
+    code: str
+    vaccine: str
+    lot: str
+    given_on: date
+    person_id: int
+    name: str
+    gap_days: int | None = None
+    minimum_days: int | None = None
+    previous_vaccine: str | None = None
+
+
+def _dose_args(ctx: Ctx, answer: Answer) -> DoseOrder:
     """"<booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy]": recorded at once, or held for confirmation."""
     who = _role(ctx)
     words = (answer.text or "").split()
@@ -147,47 +164,44 @@ def _dose_args(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if target is None or not scope.covers(ctx.conn, who, target.person_id):  # out of scope: "not found"
         audit.record(ctx.conn, who, "dose", how="target", result="not_found")
         raise Invalid("staff.dose_not_found")
-    vaccine = " ".join(words[1:-1])
-    args = {"code": target.booking_code, "vaccine": vaccine, "lot": words[-1], "date": given_on.isoformat(),
-            "person_id": target.person_id, "name": target.full_name}
-    return _record(ctx, who, args, confirmed=False)
+    order = DoseOrder(code=target.booking_code, vaccine=" ".join(words[1:-1]), lot=words[-1], given_on=given_on,
+                      person_id=target.person_id, name=target.full_name)
+    return _record(ctx, who, order, confirmed=False)
 
 
-def _record(ctx: Ctx, who: staff.Role, args: dict[str, Any], *, confirmed: bool) -> dict[str, Any]:
-    if not scope.covers(ctx.conn, who, int(args["person_id"])):  # checked again where it acts (a confirmation)
+def _record(ctx: Ctx, who: staff.Role, order: DoseOrder, *, confirmed: bool) -> DoseOrder:
+    if not scope.covers(ctx.conn, who, order.person_id):  # checked again where it acts (a confirmation)
         audit.record(ctx.conn, who, "dose", how="target", result="not_found")
         raise Invalid("staff.dose_not_found")
     try:
         done = doses.record(
-            ctx.conn, ctx.services.signing_key, booking_code=args["code"], vaccine=args["vaccine"], lot=args["lot"],
-            given_on=date.fromisoformat(args["date"]), source="staff", recorded_by=str(who.account_id),
+            ctx.conn, ctx.services.signing_key, booking_code=order.code, vaccine=order.vaccine, lot=order.lot,
+            given_on=order.given_on, source="staff", recorded_by=str(who.account_id),
             confirmed_interval=confirmed, site_id=who.site_id,  # a site's staff give doses at their own site
         )
     except doses.ShortInterval as short:
-        audit.record(ctx.conn, who, "dose", person_id=args["person_id"], how="interval", result="asked")
-        return {**args, "confirm": True, "days": short.days, "minimum": short.minimum,
-                "previous": short.previous_vaccine}
+        audit.record(ctx.conn, who, "dose", person_id=order.person_id, how="interval", result="asked")
+        return replace(order, gap_days=short.days, minimum_days=short.minimum, previous_vaccine=short.previous_vaccine)
     except Invalid as bad:
-        audit.record(ctx.conn, who, "dose", person_id=args["person_id"], how=bad.key, result="refused")
+        audit.record(ctx.conn, who, "dose", person_id=order.person_id, how=bad.key, result="refused")
         raise
     audit.record(ctx.conn, who, "dose", person_id=done.person_id, how=f"dose {done.dose_number}")
     ctx.pushes_queued()
-    ctx.say("staff.dose_done", number=done.dose_number, vaccine=ctx.t(f"vaccine.{vaccines.find(args['vaccine'])}"),
-            name=args["name"], date=dmy(date.fromisoformat(args["date"])),
-            frame=ctx.t(f"qr.frame_{done.credential.level}"),
+    ctx.say("staff.dose_done", number=done.dose_number, vaccine=ctx.t(f"vaccine.{vaccines.find(order.vaccine)}"),
+            name=order.name, date=dmy(order.given_on), frame=ctx.t(f"qr.frame_{done.credential.level}"),
             status=ctx.t(f"qr.status_{done.credential.level}", doses=done.credential.dose_count),
             pushes=done.pushes)
-    return {**args, "confirm": False}
+    return replace(order, gap_days=None)
 
 
-DOSE_ARGS = Ask("dose_args", "staff.ask_dose", _dose_args)
+DOSE_ARGS: Ask[DoseOrder] = Ask("dose_args", "staff.ask_dose", _dose_args, codec=codec_of(DoseOrder))
 
 
 def _confirmed(ctx: Ctx, answer: str) -> Go:
-    args = ctx.get(DOSE_ARGS) or {}
-    if answer == "yes" and args:
+    order = ctx.get(DOSE_ARGS)
+    if answer == "yes" and order is not None:
         try:
-            _record(ctx, _role(ctx), args, confirmed=True)
+            _record(ctx, _role(ctx), order, confirmed=True)
         except Invalid as bad:
             ctx.say(bad.key, **bad.params)
     else:
@@ -196,9 +210,16 @@ def _confirmed(ctx: Ctx, answer: str) -> Go:
 
 
 def _interval_params(ctx: Ctx) -> dict[str, Any]:
-    args = ctx.get(DOSE_ARGS) or {}
-    return {"days": args.get("days", 0), "minimum": args.get("minimum", 0),
-            "previous": ctx.t(f"vaccine.{args.get('previous', 'astrazeneca')}")}
+    order = ctx.get(DOSE_ARGS)
+    if order is None:
+        return {"days": 0, "minimum": 0, "previous": "-"}
+    return {"days": order.gap_days or 0, "minimum": order.minimum_days or 0,
+            "previous": ctx.t(f"vaccine.{order.previous_vaccine or 'astrazeneca'}")}
+
+
+def _gap_to_confirm(ctx: Ctx) -> bool:
+    order = ctx.get(DOSE_ARGS)
+    return order is not None and order.gap_days is not None
 
 
 DOSE = Flow(
@@ -208,7 +229,7 @@ DOSE = Flow(
     steps=(
         DOSE_ARGS,
         Ask("confirm_interval", "staff.confirm_interval", options=YES_NO, then=_confirmed,
-            when=lambda ctx: bool((ctx.get(DOSE_ARGS) or {}).get("confirm")), params=_interval_params),
+            when=_gap_to_confirm, params=_interval_params),
     ),
     back=False,
 )

@@ -9,9 +9,10 @@ neither, so neither imports the other for them (as aiogram keeps ``State`` below
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Protocol
+from types import UnionType
+from typing import Any, Protocol, get_args, get_origin, get_type_hints
 
 from bot.engine.types import Choice
 
@@ -63,6 +64,42 @@ def _same(value: Any) -> Any:
 
 PLAIN: Codec[Any] = Codec(_same, _same)  # text, codes and numbers are JSON as they are
 DAY: Codec[date] = Codec(date.isoformat, date.fromisoformat)
+
+
+def codec_of[T](cls: type[T]) -> Codec[T]:
+    """A dataclass answer (a staff command's order, a plan) kept as a JSON object: its fields by name, dates as ISO
+    text and tuples as lists, read back into the dataclass with their types (never strings parsed twice)."""
+    hints = get_type_hints(cls)
+
+    def dump(value: T) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}  # type: ignore[arg-type]
+
+    def load(raw: Any) -> T:
+        return cls(**{name: _typed(hints[name], raw[name]) for name in hints if name in raw})
+
+    return Codec(dump, load)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """``value`` read back as ``hint`` says: a date from its ISO text, a tuple from a list (``X | None`` too)."""
+    if value is None:
+        return None
+    kinds = get_args(hint) if isinstance(hint, UnionType) else (hint,)
+    for kind in kinds:
+        if kind is date and isinstance(value, str):
+            return date.fromisoformat(value)
+        if get_origin(kind) is tuple and isinstance(value, list):
+            item = get_args(kind)[0]
+            return tuple(_typed(item, v) for v in value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
