@@ -10,6 +10,7 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.certificates import credentials, qr_codes
+from bot.services.values import payloads
 from bot.services.values.errors import Invalid
 from handlers import names
 
@@ -23,12 +24,13 @@ def _prompt(ctx: Ctx) -> str:
 
 
 def _choices(ctx: Ctx) -> list[Choice]:
-    return [Choice(name, f"person:{pid}") for pid, name in _people(ctx)]
+    return [Choice(name, payloads.PERSON.make(pid)) for pid, name in _people(ctx)]
 
 
 def _pick(ctx: Ctx, answer: Answer) -> int:
+    picked = payloads.PERSON.number(answer.payload)
     for pid, _ in _people(ctx):
-        if answer.payload == f"person:{pid}":
+        if picked == pid:
             return pid
     raise Invalid("common.pick_one")
 

@@ -8,6 +8,7 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.registration import appointments, registrations
+from bot.services.values import payloads
 from bot.services.values.dates import dmy
 from bot.services.values.errors import Invalid
 from handlers import amend, names
@@ -46,10 +47,10 @@ def _choices(ctx: Ctx) -> list[Choice]:
         short = v.booking_code[-4:]
         if v.status == registrations.AMENDABLE_STATUS:
             choices.append(Choice(ctx.t("records.amend_button", name=v.full_name, code=short),
-                                  f"edit:{v.booking_code}"))
+                                  payloads.EDIT.make(v.booking_code)))
         if v.status in registrations.OPEN_STATUSES:
             choices.append(Choice(ctx.t("records.cancel_button", name=v.full_name, code=short),
-                                  f"cancel:{v.booking_code}"))
+                                  payloads.CANCEL.make(v.booking_code)))
     return choices
 
 
@@ -61,8 +62,8 @@ def _pick(ctx: Ctx, answer: Answer) -> str:
 
 
 def _chosen(ctx: Ctx, choice: str) -> Go | None:
-    action, _, code = choice.partition(":")
-    return amend.begin(ctx, code) if action == "edit" else Go(names.CANCEL)
+    code = payloads.EDIT.value(choice)
+    return amend.begin(ctx, code) if code is not None else Go(names.CANCEL)
 
 
 CODE = Ask("booking_code", _prompt, _pick, choices=_choices, pick=True, params=_listing, then=_chosen)

@@ -22,6 +22,7 @@ from bot.services.reference.priority import PRIORITY_GROUPS
 from bot.services.reference.vaccines import VACCINES
 from bot.services.registration import registrations, sites
 from bot.services.registration.registrations import PERSON, PREVIOUS_DOSE, REGISTRATION
+from bot.services.values import payloads
 from bot.services.values.dates import age_on, dmy, parse_birth_date, parse_future_date, parse_past_date, today
 from bot.services.values.documents import cccd_sex, check_cccd, guess_id_type, parse_id_number, parse_insurance
 from bot.services.values.errors import Invalid
@@ -86,6 +87,9 @@ def _own_phone(ctx: Ctx, _name: str) -> None:
 FULL_NAME = Ask("full_name", "registration.ask_name", _full_name, choices=_name_choices, then=_own_phone,
                 summary=True, store=PERSON)
 
+GROUP_INFO = "info"  # "Xem mô tả đầy đủ": the groups described, then asked again
+POOL = "pool"  # the province's pool: a ward with no site of its own
+
 # ---- the identity document, asked early: an open registration is said at once ------------------------
 
 
@@ -95,7 +99,6 @@ AMENDING = Ask[str]("amend_code", "records.amend_pick", pick=True)
 
 # The document of a form that was sent and refused as another account's: checking it again costs nothing more.
 SENT_DOCUMENT = Ask[str]("sent_document", "registration.ask_id", pick=True)
-CLAIM = "claim:"  # the button "Báo điểm tiêm": this document is mine (or my family member's)
 
 
 def _open_registration(ctx: Ctx, id_type: str, number: str) -> str:
@@ -115,17 +118,18 @@ def _open_registration(ctx: Ctx, id_type: str, number: str) -> str:
         claims.note_check(ctx.conn, account, found=existing is not None)
     if existing is not None:
         refused = already_registered(ctx, existing)
-        raise Offer(refused.key, [Choice(ctx.t("registration.claim_button"), CLAIM + key)], **refused.params)
+        claim = Choice(ctx.t("registration.claim_button"), payloads.CLAIM.make(key))
+        raise Offer(refused.key, [claim], **refused.params)
     return number
 
 
 def _claimed(ctx: Ctx, answer: Answer) -> None:
     """"Báo điểm tiêm" pressed (or its number typed): the claim is opened and the site told; the question stays.
     Only the claim the question itself offered: a forged payload names no other document."""
-    payload = answer.payload or ""
-    if not payload.startswith(CLAIM) or not any(p == payload for _, p in ctx.state.offered):
+    document = payloads.CLAIM.value(answer.payload)
+    if document is None or not any(p == answer.payload for _, p in ctx.state.offered):
         return
-    claim = claims.open_claim(ctx.conn, ctx.account_id or 0, payload.removeprefix(CLAIM))
+    claim = claims.open_claim(ctx.conn, ctx.account_id or 0, document)
     raise Invalid("registration.claim_sent" if claim is not None else "registration.claim_closed",
                   number=claim or 0)
 
@@ -260,8 +264,8 @@ def _ethnic_groups() -> dict[str, str]:
 
 def _ethnicity(_ctx: Ctx, answer: Answer) -> str:
     """One of the 54 groups, typed with or without diacritics; stored and shown as officially written."""
-    if answer.payload and answer.payload.startswith("eth:"):
-        picked = _ethnic_groups().get(answer.payload.removeprefix("eth:"))
+    if (group := payloads.ETHNICITY.value(answer.payload)) is not None:
+        picked = _ethnic_groups().get(group)
         if picked:
             return picked
     typed_text = text_of(60)(_ctx, answer)
@@ -272,7 +276,7 @@ def _ethnicity(_ctx: Ctx, answer: Answer) -> str:
 
 
 ETHNICITY = Ask("ethnicity", "registration.ask_ethnicity", _ethnicity, optional=True, summary=True, store=PERSON,
-                choices=lambda ctx: [Choice(_ethnic_groups()["kinh"], "eth:kinh")])
+                choices=lambda ctx: [Choice(_ethnic_groups()["kinh"], payloads.ETHNICITY.make("kinh"))])
 
 
 def _nationality(ctx: Ctx, answer: Answer) -> str:
@@ -329,18 +333,16 @@ WORKPLACE = Ask("workplace", "registration.ask_workplace", text_of(255), optiona
 
 
 def _priority_choices(ctx: Ctx) -> list[Choice]:
-    groups = [Choice(f"{g}. {ctx.t(f'priority.short.{g}')}", f"group:{g}") for g in PRIORITY_GROUPS]
-    return [*groups, Choice(ctx.t("priority.show_full"), "group:info")]
+    groups = [Choice(f"{g}. {ctx.t(f'priority.short.{g}')}", payloads.GROUP.make(g)) for g in PRIORITY_GROUPS]
+    return [*groups, Choice(ctx.t("priority.show_full"), payloads.GROUP.make(GROUP_INFO))]
 
 
 def _priority(ctx: Ctx, answer: Answer) -> int:
-    if answer.payload == "group:info":
+    if payloads.GROUP.value(answer.payload) == GROUP_INFO:
         full = "\n".join(f"{g}. {ctx.t(f'priority.full.{g}')}" for g in PRIORITY_GROUPS)
         raise Offer("priority.full_list", list_text=full)
-    if answer.payload and answer.payload.startswith("group:"):
-        code = answer.payload.removeprefix("group:")
-        if code.isascii() and code.isdigit() and int(code) in PRIORITY_GROUPS:
-            return int(code)
+    if (group := payloads.GROUP.number(answer.payload)) is not None and group in PRIORITY_GROUPS:
+        return group
     raise Invalid("common.pick_one")
 
 
@@ -350,17 +352,17 @@ PRIORITY_GROUP = Ask("priority_group", "registration.ask_priority", _priority, c
 # ---- where --------------------------------------------------------------------------------------------
 
 
-def _picked(answer: Answer, prefix: str, valid: Callable[[int], bool]) -> int | None:
+def _picked(answer: Answer, kind: payloads.Kind, valid: Callable[[int], bool]) -> int | None:
     """A pressed candidate (its code checked: a button may be stale or forged), or None for typed text."""
-    if not (answer.payload and answer.payload.startswith(prefix)):
+    if kind.value(answer.payload) is None:
         return None
-    code = answer.payload.removeprefix(prefix)
-    if code.isascii() and code.isdigit() and valid(int(code)):
-        return int(code)
+    code = kind.number(answer.payload)
+    if code is not None and valid(code):
+        return code
     raise Invalid("common.pick_one")
 
 
-def _one_of(ctx: Ctx, found: list[places.Place], prefix: str, kind: str, query: str,
+def _one_of(ctx: Ctx, found: list[places.Place], payload: payloads.Kind, kind: str, query: str,
             legacy: places.Legacy | None) -> int:
     """One match is the answer; several are offered; a pre-2025 name is explained in one line."""
     note = ""
@@ -373,16 +375,16 @@ def _one_of(ctx: Ctx, found: list[places.Place], prefix: str, kind: str, query: 
     if not found:
         raise Invalid(f"place.{kind}_not_found", query=query[:60])
     key = f"place.{kind}_pick_legacy" if legacy else f"place.{kind}_pick"
-    raise Offer(key, [Choice(p.name, f"{prefix}{p.code}") for p in found], note=note)
+    raise Offer(key, [Choice(p.name, payload.make(p.code)) for p in found], note=note)
 
 
 def _province(ctx: Ctx, answer: Answer) -> int:
-    picked = _picked(answer, "prov:", places.is_province)
+    picked = _picked(answer, payloads.PROVINCE, places.is_province)
     if picked is not None:
         return picked
     if not answer.text:
         raise Invalid("place.province_type_name")
-    return _one_of(ctx, places.search_provinces(answer.text), "prov:", "province", answer.text,
+    return _one_of(ctx, places.search_provinces(answer.text), payloads.PROVINCE, "province", answer.text,
                    places.legacy_province(answer.text))
 
 
@@ -405,13 +407,13 @@ PROVINCE: Ask[int] = Ask("province_code", "registration.ask_province", _province
 
 def _ward(ctx: Ctx, answer: Answer) -> int:
     province = ctx.get(PROVINCE) or 0
-    picked = _picked(answer, "ward:", lambda code: places.is_ward_of(code, province))
+    picked = _picked(answer, payloads.WARD, lambda code: places.is_ward_of(code, province))
     if picked is not None:
         return picked
     if not answer.text:
         raise Invalid("place.ward_type_name")
     found, legacy = places.find_wards(province, answer.text)
-    return _one_of(ctx, found, "ward:", "ward", answer.text, legacy)
+    return _one_of(ctx, found, payloads.WARD, "ward", answer.text, legacy)
 
 
 def _only_site(ctx: Ctx, _code: int) -> None:
@@ -443,16 +445,16 @@ def _site_prompt(ctx: Ctx) -> str:
 def _site_choices(ctx: Ctx) -> list[Choice]:
     found = _sites(ctx)
     if not found:
-        return [Choice(ctx.t("registration.join_pool"), "site:pool")]
-    return [Choice(s.name, f"site:{s.id}") for s in found]
+        return [Choice(ctx.t("registration.join_pool"), payloads.SITE.make(POOL))]
+    return [Choice(s.name, payloads.SITE.make(s.id)) for s in found]
 
 
 def _site(ctx: Ctx, answer: Answer) -> int | None:
     found = _sites(ctx)
-    if answer.payload == "site:pool" and not found:
+    if payloads.SITE.value(answer.payload) == POOL and not found:
         return None
     for site in found:
-        if answer.payload == f"site:{site.id}":
+        if payloads.SITE.number(answer.payload) == site.id:
             return site.id
     raise Invalid("common.pick_one")
 

@@ -26,6 +26,7 @@ from bot.services.campaign import announcements, exports, stats
 from bot.services.reference import places
 from bot.services.registration import appointments, sites
 from bot.services.vaccination import site_records
+from bot.services.values import payloads
 from bot.services.values.dates import age_on, dmy, parse_dmy, today
 from bot.services.values.errors import Invalid
 from bot.services.values.text import fold, is_number
@@ -343,8 +344,8 @@ def _audience_target(ctx: Ctx, answer: Answer) -> int:
         if site is None:
             raise Invalid("announce.site_help")
         return site.id
-    if answer.payload and answer.payload.startswith("ward:") and is_number(answer.payload[5:]):
-        return int(answer.payload[5:])
+    if (ward := payloads.WARD.number(answer.payload)) is not None:
+        return ward
     ward_part, _, province_part = text.rpartition(",")
     provinces = places.search_provinces(province_part) if ward_part else []
     wards = places.search_wards(provinces[0].code, ward_part) if provinces else []
@@ -352,7 +353,7 @@ def _audience_target(ctx: Ctx, answer: Answer) -> int:
         raise Invalid("announce.ward_help")
     if len(wards) == 1 or fold(wards[0].name).endswith(fold(ward_part)):
         return wards[0].code
-    raise Offer("announce.ward_pick", [Choice(w.name, f"ward:{w.code}") for w in wards])
+    raise Offer("announce.ward_pick", [Choice(w.name, payloads.WARD.make(w.code)) for w in wards])
 
 
 def _audience(ctx: Ctx) -> announcements.Audience:

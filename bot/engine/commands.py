@@ -19,6 +19,7 @@ from bot.engine.flow import Flow
 from bot.engine.navigation import Navigator
 from bot.engine.storage.conversations import CONFIRM_CANCEL
 from bot.engine.types import Choice, Reply
+from bot.services.values import payloads
 
 COMMANDS = {
     "start": "start", "help": "help", "trogiup": "help", "menu": "menu", "huy": "cancel", "cancel": "cancel",
@@ -36,7 +37,7 @@ def universal_words(key: Callable[[str], str] = label_key) -> dict[str, str]:
     return found
 
 
-CANCEL_YES, CANCEL_NO = "cancel:yes", "cancel:no"
+CANCEL_YES, CANCEL_NO = payloads.CANCEL.make("yes"), payloads.CANCEL.make("no")
 
 
 class Commands:

@@ -22,7 +22,7 @@ from bot.services.access import audit
 from bot.services.access.staff import Role
 from bot.services.messaging import outbox
 from bot.services.reference import screening
-from bot.services.values import states
+from bot.services.values import payloads, states
 from bot.services.values.dates import now, to_local, today, utcnow
 from bot.services.values.text import is_number
 from models.tables import Appointment, Person, Registration, Site, Staff, table
@@ -33,19 +33,19 @@ SESSIONS = ("morning", "afternoon", "allday")
 OPEN = states.OPEN_APPOINTMENT
 REMIND_AT = time(18, 0)  # local time, the evening before
 PAGE = 10
-PREFIX = "appt"  # the answer buttons' payloads: "appt:yes:<id>" / "appt:no:<id>"
+PREFIX = payloads.APPOINTMENT.prefix  # the answer buttons' payloads: "appt:yes:<id>" / "appt:no:<id>"
 
 
 def answer_payload(appointment_id: int, *, coming: bool) -> str:
-    return f"{PREFIX}:{'yes' if coming else 'no'}:{appointment_id}"
+    return payloads.APPOINTMENT.make(f"{'yes' if coming else 'no'}:{appointment_id}")
 
 
 def read_payload(payload: str) -> tuple[int, bool] | None:
     """(appointment id, coming) from an answer button's payload, or None."""
-    parts = payload.split(":")
-    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("yes", "no") or not is_number(parts[2]):
+    answer, _, number = (payloads.APPOINTMENT.value(payload) or "").partition(":")
+    if answer not in ("yes", "no") or not is_number(number):
         return None
-    return int(parts[2]), parts[1] == "yes"
+    return int(number), answer == "yes"
 
 
 @dataclass(frozen=True, slots=True)
