@@ -28,9 +28,9 @@ from bot.services.campaign import exports
 from bot.services.certificates import cose, credentials, keys
 from bot.services.people import budgets
 from bot.services.values.dates import FixedClock, now, use_clock
-from bot.services.values.phones import parse_mobile
 from models.tables import Conversation, Outbox, WebSession, table
 from tests.conftest import cheap_settings
+from tests.factories import staff_member
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import PASSWORD, Chat, read_sms, signup
 
@@ -182,10 +182,8 @@ async def test_a_deleted_persons_qr_is_revoked_and_its_picture_gone(chat: Chat, 
     with app.store.engine.connect() as conn:
         verdict = credentials.check(conn, issued.text, app.engine.services.trusted)
     assert not verdict.valid and credentials.verdict_kind(verdict) == "revoked"
-    checker = Chat(app.engine, "checker")
-    await signup(checker, name="Lê Kiểm Tra", phone="0901000001")
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000001"), role=staff.CHECKER,
-                                               site_code=None))
+    checker = await staff_member(app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra",
+                                      chat_id="checker")
     await checker.send("/xacminh")
     await checker.send(issued.text)
     assert "đã bị thu hồi" in checker.text
@@ -207,10 +205,8 @@ async def test_a_dose_number_of_infinity_is_not_valid_and_breaks_nothing(app: Ap
     assert not credentials.verify(_infinite_doses(tmp_path), app.engine.services.trusted).valid
     text = _infinite_doses(tmp_path, app.engine.services.signing_key)  # even signed by the service's own key
     assert not credentials.verify(text, app.engine.services.trusted).valid
-    checker = Chat(app.engine, "checker")
-    await signup(checker, name="Lê Kiểm Tra", phone="0901000001")
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000001"), role=staff.CHECKER,
-                                               site_code=None))
+    checker = await staff_member(app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra",
+                                      chat_id="checker")
     await checker.send("/xacminh")
     await checker.send(text)
     assert "KHÔNG HỢP LỆ" in checker.text and "sự cố" not in checker.text

@@ -17,8 +17,8 @@ from bot.services.certificates import credentials
 from bot.services.people import claims
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
-from bot.services.values.phones import parse_mobile
 from models.tables import Account, Dose, Outbox, Person, Site, table
+from tests.factories import staff_member
 from tests.helpers import Chat, answer_form, payload_of, send_form, setup_state, signup
 from tests.scripts import SKIP, details, history
 
@@ -130,11 +130,7 @@ HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,V
 
 
 async def _officer(app: App, phone: str = "0901000003") -> Chat:
-    officer = Chat(app.engine, "officer-" + phone)
-    await signup(officer, name="Phạm Bến Thành", phone=phone)
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=staff.SITE_STAFF,
-                                               site_code="HCM-BT-01"))
-    return officer
+    return await staff_member(app, staff.SITE_STAFF, phone=phone)
 
 
 async def _kept_two_doses(app: App) -> None:

@@ -16,8 +16,8 @@ from bot.channels.webchat.transcript import CHANNEL as WEB
 from bot.services.access import audit, staff
 from bot.services.certificates import credentials
 from bot.services.values.dates import today
-from bot.services.values.phones import parse_mobile
 from models.tables import Person, table
+from tests.factories import staff_member
 from tests.helpers import PASSWORD, Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
@@ -35,11 +35,7 @@ async def _registered(app: App) -> Chat:
 
 
 async def _officer(app: App, chat_id: str = "officer-files", phone: str = "0901000003") -> Chat:
-    officer = Chat(app.engine, chat_id, channel=WEB)
-    await signup(officer, name="Phạm Bến Thành", phone=phone)
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=staff.SITE_STAFF,
-                                                site_code="HCM-BT-01"))
-    return officer
+    return await staff_member(app, staff.SITE_STAFF, phone=phone, chat_id=chat_id, channel=WEB)
 
 
 def _file(app: App, key: str, owner: str) -> tuple[bytes, str]:

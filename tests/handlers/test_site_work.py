@@ -12,8 +12,8 @@ from bot.channels.webchat.transcript import CHANNEL as WEB
 from bot.services.access import audit, staff
 from bot.services.registration import appointments
 from bot.services.values.dates import LOCAL_TZ, FixedClock, dmy, today, use_clock
-from bot.services.values.phones import parse_mobile
 from models.tables import Appointment, Site, table
+from tests.factories import staff_member
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
@@ -45,10 +45,7 @@ async def _citizens(app: App) -> dict[str, Chat]:
 
 
 async def _officer(app: App) -> Chat:
-    officer = Chat(app.engine, "officer", channel=WEB)
-    await signup(officer, name="Phạm Bến Thành", phone="0901000003")
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000003"), role=staff.SITE_STAFF,
-                                                site_code="HCM-BT-01"))
+    officer = await staff_member(app, staff.SITE_STAFF, chat_id="officer", channel=WEB)
     await app.store.run(lambda conn: conn.execute(update(table(Site)).where(table(Site).c.code == "HCM-BT-01")
                                                   .values(daily_capacity=5)))
     return officer

@@ -17,6 +17,7 @@ from bot.services.reference import vaccines
 from bot.services.values.dates import dmy, today, utcnow
 from bot.services.values.phones import parse_mobile
 from models.tables import table
+from tests.factories import logged_in, staff_member
 from tests.handlers.test_certificate import _pushes, _verify_image
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import Chat, signup
@@ -25,10 +26,10 @@ CITIZEN_PHONE = "0912345678"
 
 
 async def _staff(app: App, name: str, phone: str, role: str | None, site: str | None = None) -> Chat:
-    chat = Chat(app.engine, "s-" + phone)
-    await signup(chat, name=name, phone=phone)
     if role is not None:
-        await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=role, site_code=site))
+        return await staff_member(app, role, site, phone=phone, name=name, chat_id="s-" + phone)
+    chat = Chat(app.engine, "s-" + phone)
+    await logged_in(app, chat, name=name, phone=phone)
     return chat
 
 

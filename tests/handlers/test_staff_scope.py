@@ -12,6 +12,7 @@ from bot.services.access import staff
 from bot.services.values.dates import today
 from bot.services.values.phones import parse_mobile
 from models.tables import Dose, Outbox, table
+from tests.factories import staff_member
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import Chat, signup
 
@@ -19,10 +20,7 @@ HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,V
 
 
 async def _officer(app: App, phone: str, role: str, site: str | None) -> Chat:
-    chat = Chat(app.engine, "o-" + phone)
-    await signup(chat, name="Cán Bộ", phone=phone)
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=role, site_code=site))
-    return chat
+    return await staff_member(app, role, site, phone=phone, name="Cán Bộ")
 
 
 def _doses(app: App) -> int:

@@ -21,8 +21,8 @@ from bot.services.access import staff
 from bot.services.certificates.qr_reader import PictureTooLarge, read_codes
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
-from bot.services.values.phones import parse_mobile
 from models.tables import Person, table
+from tests.factories import staff_member
 from tests.handlers.test_registration_path import register_self
 from tests.helpers import Chat, signup
 
@@ -141,10 +141,8 @@ async def test_in_the_chat_each_bad_file_gets_its_reason_and_nothing_breaks(
     citizen = Chat(app.engine, "citizen-hostile")
     await signup(citizen)
     await register_self(citizen)
-    officer = Chat(app.engine, "officer-hostile")
-    await signup(officer, name="Phạm Bến Thành", phone="0901000003")
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000003"), role=staff.SITE_STAFF,
-                                               site_code="HCM-BT-01"))
+    officer = await staff_member(app, staff.SITE_STAFF, "HCM-BT-01", phone="0901000003", name="Phạm Bến Thành",
+                                      chat_id="officer-hostile")
     await officer.send("/nhap")
     await officer.send(document=make(), document_name=name)
     assert "sự cố" not in officer.text
@@ -180,10 +178,8 @@ def test_a_picture_with_too_many_pixels_is_refused_before_it_is_decoded() -> Non
 
 
 async def test_verifying_a_huge_picture_says_why(app: App) -> None:
-    checker = Chat(app.engine, "checker-hostile")
-    await signup(checker, name="Lê Kiểm Tra", phone="0901000001")
-    await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000001"), role=staff.CHECKER,
-                                               site_code=None))
+    checker = await staff_member(app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra",
+                                      chat_id="checker-hostile")
     await checker.send("/xacminh")
     await checker.send(photo=huge_png())
     assert "Ảnh quá lớn" in checker.text and "sự cố" not in checker.text
