@@ -16,9 +16,10 @@ from bot.services.values.phones import parse_mobile
 from tests.helpers import PASSWORD, WEB, Chat
 
 
-async def logged_in(app: App, chat: Chat, *, name: str = "Nguyễn Văn An", phone: str = "0912345678") -> int:
-    """An account (``PASSWORD``, proven ``phone``) whose chat is logged in and shown the menu; its id."""
-    password_hash = app.engine.services.passwords.hash(PASSWORD)
+async def logged_in(chat: Chat, *, name: str = "Nguyễn Văn An", phone: str = "0912345678") -> int:
+    """An account (``PASSWORD``, proven ``phone``) whose chat is logged in and shown the menu, as ``signup`` leaves
+    it without walking the sign-up; the account's id."""
+    password_hash = chat.engine.services.passwords.hash(PASSWORD)
 
     def make(conn: Connection) -> int:
         account_id = accounts.create(conn, phone=parse_mobile(phone), name=name,
@@ -31,7 +32,7 @@ async def logged_in(app: App, chat: Chat, *, name: str = "Nguyễn Văn An", pho
         conversations.save(conn, state)
         return account_id
 
-    account_id = await app.store.run(make)
+    account_id = await chat.engine.store.run(make)
     await chat.send("/menu")
     return account_id
 
@@ -40,7 +41,7 @@ async def staff_member(app: App, role: str, site: str | None = "HCM-BT-01", *, p
                        name: str = "Phạm Bến Thành", chat_id: str = "", channel: str = "test") -> Chat:
     """A staff member (``role`` at ``site``) logged in just now, at the menu with their staff buttons."""
     chat = Chat(app.engine, chat_id or f"staff-{phone}", channel=channel, caps=WEB)
-    await logged_in(app, chat, name=name, phone=phone)
+    await logged_in(chat, name=name, phone=phone)
     await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile(phone), role=role,
                                                site_code=site if role == staff.SITE_STAFF else None))
     await chat.send("/menu")  # the menu again, now with the role's buttons

@@ -19,7 +19,8 @@ from bot.engine.storage.conversations import conversation_key, load
 from bot.services.access import staff
 from handlers import FLOWS
 from tests.conftest import cheap_settings
-from tests.helpers import WEB, Chat, answer_form, send_form, setup_state, signup
+from tests.factories import logged_in
+from tests.helpers import WEB, Chat, answer_form, send_form, setup_state
 from tests.scripts import Button, details, history
 
 COMMANDS = ["/start", "/help", "/menu", "/huy", "/cancel", "/quaylai", "/back", "/lang", "/x", "/", "quay lại"]
@@ -61,7 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
     async def prepare() -> World:
         chat = Chat(app.engine, "fz-holder")
-        await signup(chat)
+        await logged_in(chat)
         await chat.press("register_family")
         await chat.press("child")
         await answer_form(chat, details(full_name="Nguyễn Văn Bé", birth_date="01/07/2015", id_number="001215123456",

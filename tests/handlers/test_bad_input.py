@@ -11,7 +11,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.services.values.dates import today
 from models.tables import Person, table
-from tests.helpers import Chat, answer_form, send_form, signup
+from tests.factories import logged_in
+from tests.helpers import Chat, answer_form, send_form
 from tests.scripts import Button, details, history
 
 QUESTION_NAME = "Họ và tên người được tiêm"
@@ -20,7 +21,7 @@ QUESTION_BIRTH = "Ngày sinh"
 
 async def at_details(chat: Chat, step: str) -> None:
     """Signed up, registering oneself, answered everything before ``step``."""
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until=step)
 
@@ -110,7 +111,7 @@ async def test_the_sex_read_from_the_cccd_is_shown_and_a_contradicting_edit_refu
 
 async def at_phone(chat: Chat) -> None:
     """A family member's form at the phone question (one's own phone is the account's, not asked)."""
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_family")
     await chat.press("spouse")
     await answer_form(chat, details(full_name="Trần Thị Mai", id_number="001190123456"), until="phone")

@@ -16,8 +16,9 @@ from bot.services.reference import vaccines
 from bot.services.vaccination import doses
 from bot.services.values.dates import today
 from models.tables import Outbox, table
+from tests.factories import logged_in
 from tests.handlers.test_registration_path import register_self
-from tests.helpers import PASSWORD, Chat, answer_form, signup
+from tests.helpers import PASSWORD, Chat, answer_form
 from tests.scripts import Button, details
 
 
@@ -46,7 +47,7 @@ async def _record(app: App, code: str, vaccine: str, days_ago: int = 0) -> None:
 
 
 async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await register_self(chat)
     assert "Mã QR sẽ được gửi ngay sau tin này" in chat.text
     pushes = await _pushes(app, chat)
@@ -57,7 +58,7 @@ async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app:
 
 
 async def test_my_qr_menu_sends_the_current_picture(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await register_self(chat)
     await chat.press("certificate")
     assert "chọn người" in chat.prompt
@@ -69,7 +70,7 @@ async def test_my_qr_menu_sends_the_current_picture(chat: Chat, app: App) -> Non
 
 
 async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     code = re.search(r"\d{16}", await register_self(chat))
     assert code
     await chat.press("register_family")
@@ -92,7 +93,7 @@ async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: 
 
 
 async def test_a_janssen_dose_is_green_at_once(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     code = await register_self(chat)
     await _pushes(app, chat)
     await _record(app, code, "janssen")
@@ -105,7 +106,7 @@ async def test_a_janssen_dose_is_green_at_once(chat: Chat, app: App) -> None:
 
 
 async def test_every_chat_of_the_account_gets_the_push(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     code = await register_self(chat)
     other = Chat(app.engine, chat.chat_id + "-phone2")
     await other.send("/start")

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from bot.app import App
 from bot.services.values.dates import dmy, today
 from models.tables import Person, Registration, table
+from tests.factories import logged_in
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
 
 async def registering(chat: Chat, *, name: str = "Nguyễn Văn An", until: str | None = None, **changes: object) -> None:
-    await signup(chat, name=name)
+    await logged_in(chat, name=name)
     await chat.press("register_self")
     await answer_form(chat, details(**changes), until=until)  # type: ignore[arg-type]
 
@@ -119,7 +120,7 @@ EVERYDAY = [
 
 @pytest.mark.parametrize(("step", "typed", "meaning"), EVERYDAY)
 async def test_everyday_answers_are_understood(chat: Chat, app: App, step: str, typed: str, meaning: str) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     if step == "resume":
         await answer_form(chat, details(), until="birth_date")
@@ -220,7 +221,7 @@ async def test_a_pre_2025_province_is_explained(chat: Chat) -> None:
 
 
 async def test_a_child_with_a_birth_certificate_signed_for_by_a_parent(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_family")
     await chat.press("child")
     born = dmy(today().replace(year=today().year - 8, day=1))
@@ -242,7 +243,7 @@ async def test_a_child_with_a_birth_certificate_signed_for_by_a_parent(chat: Cha
 
 
 async def test_a_child_may_give_the_personal_id_number(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_family")
     await chat.press("child")
     year = today().year - 3
@@ -288,7 +289,7 @@ async def test_editing_the_history_answers_one_question_again(chat: Chat) -> Non
 async def test_a_declared_earlier_dose_is_said_to_show_once_confirmed(chat: Chat) -> None:
     script = details(dose_number=Button("2"), prev_vaccine=Button("astrazeneca"), prev_date="01/06/2021",
                      prev_lot=Button("nav:skip"), prev_site=Button("nav:skip"))
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, script)
     await answer_form(chat, history())
@@ -307,7 +308,7 @@ async def test_a_full_self_registration_takes_a_third_fewer_messages(chat: Chat)
         return await original(*args, **kwargs)  # type: ignore[arg-type]
 
     chat.send = counting  # type: ignore[method-assign,assignment]
-    await signup(chat)
+    await signup(chat)  # the walk itself: its messages are counted
     await chat.press("register_self")
     await answer_form(chat, details())
     await answer_form(chat, history())

@@ -9,12 +9,13 @@ from sqlalchemy import update
 from bot.app import App
 from bot.services.values.dates import utcnow
 from models.tables import Conversation, table
-from tests.helpers import Chat, answer_form, send_form, signup
+from tests.factories import logged_in
+from tests.helpers import Chat, answer_form, send_form
 from tests.scripts import Button, details, history
 
 
 async def test_switching_language_mid_flow_keeps_the_step_and_answers(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(id_type=Button("passport"), id_number="B1234567"), until="sex")
     assert "Giới tính" in chat.prompt
@@ -33,7 +34,7 @@ async def test_switching_language_mid_flow_keeps_the_step_and_answers(chat: Chat
 
 
 async def test_menu_keeps_a_draft_and_offers_it_back(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until="birth_date")
     await chat.send("/menu")
@@ -47,7 +48,7 @@ async def test_menu_keeps_a_draft_and_offers_it_back(chat: Chat) -> None:
 
 
 async def test_declining_the_draft_starts_afresh(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until="id_type")
     await chat.send("/menu")
@@ -57,7 +58,7 @@ async def test_declining_the_draft_starts_afresh(chat: Chat) -> None:
 
 
 async def test_cancel_discards_the_form(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until="birth_date")
     await chat.send("/huy")
@@ -72,7 +73,7 @@ async def test_cancel_discards_the_form(chat: Chat) -> None:
 
 
 async def test_an_answer_typed_instead_of_confirming_the_cancel_is_taken_as_the_answer(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until="birth_date")
     await chat.send("/huy")
@@ -81,7 +82,7 @@ async def test_an_answer_typed_instead_of_confirming_the_cancel_is_taken_as_the_
 
 
 async def test_edit_from_summary_asks_only_what_changed(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details())
     await answer_form(chat, history())
@@ -99,7 +100,7 @@ async def test_edit_from_summary_asks_only_what_changed(chat: Chat) -> None:
 
 
 async def test_changing_sex_to_female_asks_the_pregnancy_question(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(id_type=Button("passport"), id_number="B1234567", nationality="Lào"))
     await answer_form(chat, history())
@@ -112,7 +113,7 @@ async def test_changing_sex_to_female_asks_the_pregnancy_question(chat: Chat) ->
 
 
 async def test_a_new_cccd_rereads_the_sex_and_asks_what_it_changes(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details())
     await answer_form(chat, history())
@@ -126,7 +127,7 @@ async def test_a_new_cccd_rereads_the_sex_and_asks_what_it_changes(chat: Chat) -
 
 
 async def test_province_without_sites_goes_to_the_pool(chat: Chat) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     script = details(province_code="Cà Mau", ward_code="an xuyên")
     await answer_form(chat, script, until="site_id")
@@ -139,7 +140,7 @@ async def test_province_without_sites_goes_to_the_pool(chat: Chat) -> None:
 
 
 async def test_idle_conversation_restarts_politely(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until="ethnicity")
     with app.store.engine.begin() as conn:

@@ -18,13 +18,13 @@ from bot.services.people import claims
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
 from models.tables import Account, Dose, Outbox, Person, Site, table
-from tests.factories import staff_member
-from tests.helpers import Chat, answer_form, payload_of, send_form, setup_state, signup
+from tests.factories import logged_in, staff_member
+from tests.helpers import Chat, answer_form, payload_of, send_form, setup_state
 from tests.scripts import SKIP, details, history
 
 
 async def registering(chat: Chat, *, until: str | None = None) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     await answer_form(chat, details(), until=until)
 
@@ -114,7 +114,7 @@ async def test_a_button_of_the_same_question_asked_again_still_answers(chat: Cha
 
 
 async def test_an_old_menu_button_does_not_leave_a_form(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     logout = next(c.payload for c in chat.last[-1].choices if payload_of(c.payload) == "logout")
     await chat.press("register_self")
     await answer_form(chat, details(), until="birth_date")
@@ -151,7 +151,7 @@ def _dmy(day: date) -> str:
 
 
 async def _register(chat: Chat, *, name: str, phone: str, **changes: str) -> None:
-    await signup(chat, name=name, phone=phone)
+    await logged_in(chat, name=name, phone=phone)
     await chat.press("register_self")
     await answer_form(chat, {**details(full_name=name, id_type="001190123456", **changes), **history(female=True)})
 
@@ -211,7 +211,7 @@ async def test_the_real_holder_of_a_registered_document_is_not_at_a_dead_end(cha
     stranger = Chat(app.engine, "stranger")
     await _register(stranger, name="Trần Văn Mạo", phone="0911111111")
     await send_form(stranger)  # registered her CCCD under his account
-    await signup(chat, name="Nguyễn Thị Hoa", phone="0987654321")
+    await logged_in(chat, name="Nguyễn Thị Hoa", phone="0987654321")
     await chat.press("register_self")
     await answer_form(chat, details(full_name="Nguyễn Thị Hoa"), until="id_type")
     await chat.send("001190123456")
@@ -239,7 +239,7 @@ async def test_checking_documents_is_counted_and_then_answered_only_when_the_for
     stranger = Chat(app.engine, "stranger")
     await _register(stranger, name="Trần Văn Mạo", phone="0911111111")
     await send_form(stranger)
-    await signup(chat, name="Nguyễn Thị Hoa", phone="0987654321")
+    await logged_in(chat, name="Nguyễn Thị Hoa", phone="0987654321")
     await chat.press("register_self")
     await answer_form(chat, details(full_name="Nguyễn Thị Hoa"), until="id_type")
     for n in range(claims.CHECKS_PER_DAY):  # documents nobody registered: each one check

@@ -17,8 +17,8 @@ from bot.services.access import audit, staff
 from bot.services.certificates import credentials
 from bot.services.values.dates import today
 from models.tables import Person, table
-from tests.factories import staff_member
-from tests.helpers import PASSWORD, Chat, answer_form, send_form, signup
+from tests.factories import logged_in, staff_member
+from tests.helpers import PASSWORD, Chat, answer_form, send_form
 from tests.scripts import Button, details, history
 
 HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Vắc xin,Số lô,Ngày tiêm,Mũi số"
@@ -26,7 +26,7 @@ HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,V
 
 async def _registered(app: App) -> Chat:
     citizen = Chat(app.engine, "citizen-files", channel=WEB)
-    await signup(citizen)
+    await logged_in(citizen)
     await citizen.press("register_self")
     await answer_form(citizen, {**details(workplace="Sở Y tế TP. Hồ Chí Minh",
                                           priority_group=Button("group:1")), **history()})

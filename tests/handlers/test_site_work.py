@@ -13,8 +13,8 @@ from bot.services.access import audit, staff
 from bot.services.registration import appointments
 from bot.services.values.dates import LOCAL_TZ, FixedClock, dmy, today, use_clock
 from models.tables import Appointment, Site, table
-from tests.factories import staff_member
-from tests.helpers import Chat, answer_form, send_form, signup
+from tests.factories import logged_in, staff_member
+from tests.helpers import Chat, answer_form, send_form
 from tests.scripts import Button, details, history
 
 # (name, phone, priority group, birth date): registered in this order.
@@ -33,7 +33,7 @@ async def _citizens(app: App) -> dict[str, Chat]:
     chats = {}
     for n, (name, phone, group, born) in enumerate(PEOPLE, 1):
         chat = Chat(app.engine, f"citizen{n}", channel=WEB)
-        await signup(chat, name=name, phone=phone)
+        await logged_in(chat, name=name, phone=phone)
         await chat.press("register_self")
         cccd = f"0010{born[-2:]}{n:06d}"
         await answer_form(chat, {**details(full_name=name, id_type=cccd, birth_date=born,
@@ -143,7 +143,7 @@ async def test_allocation_by_priority_within_capacity_notices_answers_and_remind
 
 async def test_a_citizen_or_a_checker_cannot_list_or_allocate(app: App) -> None:
     citizen = Chat(app.engine, "plain", channel=WEB)
-    await signup(citizen)
+    await logged_in(citizen)
     await citizen.send("/khonglenhnay")
     unknown = citizen.text
     for command in ("/danhsach", "/phanbo 05/12/2026 3"):

@@ -20,7 +20,7 @@ from models.tables import table
 from tests.factories import logged_in, staff_member
 from tests.handlers.test_certificate import _pushes, _verify_image
 from tests.handlers.test_registration_path import register_self
-from tests.helpers import Chat, signup
+from tests.helpers import Chat
 
 CITIZEN_PHONE = "0912345678"
 
@@ -29,13 +29,13 @@ async def _staff(app: App, name: str, phone: str, role: str | None, site: str | 
     if role is not None:
         return await staff_member(app, role, site, phone=phone, name=name, chat_id="s-" + phone)
     chat = Chat(app.engine, "s-" + phone)
-    await logged_in(app, chat, name=name, phone=phone)
+    await logged_in(chat, name=name, phone=phone)
     return chat
 
 
 async def _people(app: App, chat: Chat) -> dict[str, Chat]:
     """A registered citizen (at Bến Thành) and one chat for every kind of caller."""
-    await signup(chat)
+    await logged_in(chat)
     await register_self(chat)
     return {
         "citizen": chat,
@@ -49,7 +49,7 @@ async def _people(app: App, chat: Chat) -> dict[str, Chat]:
 
 async def _registered_and_officer(app: App, chat: Chat) -> Chat:
     """The citizen registered at Bến Thành, and a staff member of that site."""
-    await signup(chat)
+    await logged_in(chat)
     await register_self(chat)
     return await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
 
@@ -97,7 +97,7 @@ async def test_help_lists_only_what_the_caller_may_use(chat: Chat, app: App) -> 
 
 
 async def test_lookup_shows_registration_history_flags_doses_and_qr(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await chat.press("register_self")
     from tests.helpers import answer_form, send_form
     from tests.scripts import Button, details, history
@@ -175,7 +175,7 @@ def _photo(app: App, token: str, *, quality: int = 60, width: int = 640) -> byte
 
 
 async def test_verify_a_photographed_qr_superseded_and_tampered(chat: Chat, app: App) -> None:
-    await signup(chat)
+    await logged_in(chat)
     await register_self(chat)
     await app.pusher.run_once()
     with app.store.engine.connect() as conn:
@@ -236,7 +236,7 @@ async def test_several_matches_are_listed_a_page_at_a_time(chat: Chat, app: App)
     from tests.helpers import answer_form, send_form
     from tests.scripts import Button, details, history
 
-    await signup(chat)
+    await logged_in(chat)
     await register_self(chat)
     for n in range(5):  # five family members notified on the same phone
         await chat.press("register_family")

@@ -16,7 +16,8 @@ from bot.services.certificates import credentials
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
 from models.tables import Outbox, Person, SiteRecord, table
-from tests.helpers import Chat, answer_form, send_form, signup
+from tests.factories import logged_in
+from tests.helpers import Chat, answer_form, send_form
 from tests.scripts import details, history
 
 HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại", "Vắc xin", "Số lô", "Ngày tiêm",
@@ -31,7 +32,7 @@ def _dmy(day: date) -> str:
 
 async def _register(app: App, chat_id: str, phone: str, **changes: str) -> None:
     chat = Chat(app.engine, chat_id)
-    await signup(chat, name=str(changes.get("full_name", "Nguyễn Văn An")), phone=phone)
+    await logged_in(chat, name=str(changes.get("full_name", "Nguyễn Văn An")), phone=phone)
     await chat.press("register_self")
     await answer_form(chat, {**details(**changes), **history()})
     await send_form(chat)
