@@ -106,6 +106,22 @@ class Script:
         (self.hash_latencies if hashed else self.latencies).append(time.perf_counter() - started)
         return replies
 
+    async def sign_up(self, name: str, phone: str, password: str) -> None:
+        """An account through the conversation, the SMS code read where the phone shows it."""
+        await self.send(text="/start")
+        await self.send(button="signup")
+        for typed in (name, phone):
+            await self.send(text=typed)
+        await self.send(text=await self.sms(phone))
+        for typed in (password, password):
+            await self.send(text=typed)
+
+    async def at_password(self, phone: str) -> None:
+        """Logged out, then at the log-in's password question (what a timed log-in starts from)."""
+        await self.send(button="logout")
+        await self.send(button="login")
+        await self.send(text=phone)
+
     async def register(self, soon: str, *, relogin: bool = True) -> str:
         """Sign up, (with ``relogin``) log out and in again, register oneself. Without ``relogin`` the new
         account goes on logged in: one password hash in the whole registration."""

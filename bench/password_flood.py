@@ -22,23 +22,12 @@ async def main(flooders: int, *, gate: bool = True) -> dict[str, Any]:
     pusher = asyncio.create_task(app.pusher.run())  # delivers the SMS codes
     try:
         owner = Citizen(app, 0)
-        await owner.send(text="/start")
-        await owner.send(button="signup")
-        for text in ("Nguyễn Văn Bình", "0900000000"):
-            await owner.send(text=text)
-        await owner.send(text=await owner.sms("0900000000"))
-        for text in ("mật-khẩu-của-chủ-1", "mật-khẩu-của-chủ-1"):
-            await owner.send(text=text)
-        await owner.send(button="logout")
-        await owner.send(button="login")
-        await owner.send(text="0900000000")
-
+        await owner.sign_up("Nguyễn Văn Bình", "0900000000", "mật-khẩu-của-chủ-1")
+        await owner.at_password("0900000000")
         alone = time.perf_counter()
         await owner.send(text="mật-khẩu-của-chủ-1")
         alone = time.perf_counter() - alone
-        await owner.send(button="logout")
-        await owner.send(button="login")
-        await owner.send(text="0900000000")
+        await owner.at_password("0900000000")
 
         crowd = [Citizen(app, n) for n in range(1, flooders + 1)]
         for c in crowd:  # each at the sign-up's second password step, from its own source
