@@ -23,6 +23,7 @@ from sqlalchemy import select
 from bot.app import App, build
 from bot.channels import deadlines
 from bot.engine.storage import web_sessions
+from bot.engine.storage.conversations import load
 from bot.services.access import staff
 from bot.services.campaign import exports
 from bot.services.certificates import cose, credentials, keys
@@ -95,6 +96,8 @@ async def test_a_new_password_ends_the_accounts_other_sessions_and_tells_them(ap
     await second.send(phone)
     await second.send(PASSWORD)
     assert "register_self" in second.payloads()
+    await second.press("register_self")
+    await second.send("Trần Thị Mẹ")  # a form half-filled there
     thief_free = Chat(app.engine, "device-3")
     await thief_free.send("/start")
     await thief_free.press("forgot")
@@ -109,6 +112,9 @@ async def test_a_new_password_ends_the_accounts_other_sessions_and_tells_them(ap
     assert accounts_of["test:device-1"] is None and accounts_of["test:device-2"] is None
     assert accounts_of["test:device-3"] is not None
     assert sorted(told) == ["device-1", "device-2"]
+    with app.store.engine.connect() as conn:
+        state = load(conn, "test:device-2", default_locale="vi", lock=False)
+    assert state.answers == {} and state.draft is None  # what was typed there is not left to the next person
     await first.send("/menu")
     assert "signup" in first.payloads()  # logged out there
 

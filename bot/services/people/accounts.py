@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, null, select, update
 
 from bot.services.messaging import outbox
 from bot.services.values.dates import utcnow
@@ -109,7 +109,8 @@ def end_other_sessions(conn: Connection, account_id: int, *, keep: tuple[str, st
         conn.execute(identity.delete().where(identity.c.channel == channel, identity.c.chat_id == chat_id))
         conn.execute(update(conversation).where(conversation.c.key == f"{channel}:{chat_id}",
                                                 conversation.c.account_id == account_id)
-                     .values(account_id=None, flow="", step=""))
+                     # its half-filled form goes with it: nobody logged in there may read it back
+                     .values(account_id=None, flow="", step="", data={"answers": {}}, draft=null()))
         if channel == "web":
             conn.execute(session.delete().where(session.c.chat_id == chat_id))
     return len(chats)
