@@ -5,15 +5,22 @@ and ``tests.helpers.setup_state`` puts a chat at any step."""
 
 from __future__ import annotations
 
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy import Connection
 
-from bot.app import App
+from bot.app import App, build
 from bot.engine.storage import conversations
 from bot.services.access import staff
 from bot.services.people import accounts
 from bot.services.values.dates import utcnow
 from bot.services.values.phones import parse_mobile
-from tests.helpers import PASSWORD, WEB, Chat
+from tests.conftest import cheap_settings
+from tests.helpers import PASSWORD, WEB, Chat, answer_form
+from tests.scripts import details, history
 
 
 async def logged_in(chat: Chat, *, name: str = "Nguyễn Văn An", phone: str = "0912345678") -> int:
@@ -46,3 +53,51 @@ async def staff_member(app: App, role: str, site: str | None = "HCM-BT-01", *, p
                                                site_code=site if role == staff.SITE_STAFF else None))
     await chat.send("/menu")  # the menu again, now with the role's buttons
     return chat
+
+
+_FORM: dict[str, Any] = {}  # a full self-registration's answers as the conversation keeps them, walked once
+
+
+async def _standard_form() -> dict[str, Any]:
+    """The answers of ``tests.scripts.details()`` and ``history()``, captured from one walk through the form in an
+    app of its own (the sites and wards are the same in every fresh database: the demo seed is deterministic)."""
+    if not _FORM:
+        with tempfile.TemporaryDirectory() as data_dir:
+            app = build(cheap_settings(Path(data_dir)))
+            try:
+                walker = Chat(app.engine, "walker")
+                await logged_in(walker)
+                await walker.press("register_self")
+                await answer_form(walker, details())
+                await answer_form(walker, history())
+                assert walker.step == "summary", walker.prompt
+                key = conversations.conversation_key(walker.channel, walker.chat_id)
+                with app.store.engine.connect() as conn:
+                    state = conversations.load(conn, key, default_locale="vi", lock=False)
+                _FORM.update(answers=dict(state.answers), filled=list(state.filled))
+            finally:
+                app.close()
+    return _FORM
+
+
+async def registered(chat: Chat) -> str:
+    """The chat's account (logged in, see :func:`logged_in`) registers itself with the standard answers: the form
+    is put at its summary and sent as a person sends it (consent, the real submit, the QR pushed); the booking
+    code. The walk through the form itself is tests/handlers/test_registration_path.py's."""
+    form = await _standard_form()
+    account_id = await logged_in(chat)
+
+    def at_summary(conn: Connection) -> None:
+        key = conversations.conversation_key(chat.channel, chat.chat_id)
+        state = conversations.load(conn, key, default_locale="vi", lock=False)
+        state.flow, state.step, state.account_id = "consent", "summary", account_id
+        state.answers, state.filled, state.subject = dict(form["answers"]), list(form["filled"]), conversations.SELF
+        conversations.save(conn, state)
+
+    await chat.engine.store.run(at_summary)
+    await chat.send(other="sticker")  # the summary shown again, with its buttons
+    for payload in ("ok", "tick", "confirm"):
+        await chat.press(payload)
+    match = re.search(r"Mã đặt tiêm: (\d{16})", chat.text)
+    assert match, chat.text
+    return match.group(1)

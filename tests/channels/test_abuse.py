@@ -31,8 +31,7 @@ from bot.services.people import budgets
 from bot.services.values.dates import FixedClock, now, use_clock
 from models.tables import Conversation, Outbox, WebSession, table
 from tests.conftest import cheap_settings
-from tests.factories import staff_member
-from tests.handlers.test_registration_path import register_self
+from tests.factories import registered, staff_member
 from tests.helpers import PASSWORD, Chat, read_sms, signup
 
 
@@ -174,8 +173,7 @@ async def test_a_half_sent_request_is_closed_and_a_slow_body_gets_408(
 
 
 async def test_a_deleted_persons_qr_is_revoked_and_its_picture_gone(chat: Chat, app: App) -> None:
-    await signup(chat)
-    await register_self(chat)
+    await registered(chat)
     await app.pusher.run_once()
     with app.store.engine.connect() as conn:
         issued = credentials.current(conn, 1)
@@ -239,8 +237,7 @@ def test_free_text_in_an_export_is_text_never_a_formula() -> None:
 
 async def test_a_picture_link_without_its_deadline_and_mac_opens_nothing(sqlite_app: App, web_base_url: str) -> None:
     chat = Chat(sqlite_app.engine, "owner")
-    await signup(chat)
-    await register_self(chat)
+    await registered(chat)
     with sqlite_app.store.engine.connect() as conn:
         issued = credentials.current(conn, 1)
     assert issued is not None

@@ -6,8 +6,7 @@ from sqlalchemy import select, update
 
 from bot.app import App
 from models.tables import Credential, Person, Registration, table
-from tests.factories import logged_in
-from tests.handlers.test_registration_path import register_self
+from tests.factories import registered
 from tests.helpers import Chat
 from tests.scripts import soon
 
@@ -21,8 +20,7 @@ async def edit(chat: Chat, code: str, field: str) -> None:
 
 
 async def test_a_corrected_name_is_saved_and_the_qr_reissued(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     with app.store.engine.connect() as conn:
         before = conn.execute(select(table(Credential).c.id)).scalars().all()
     await edit(chat, code, "full_name")
@@ -38,8 +36,7 @@ async def test_a_corrected_name_is_saved_and_the_qr_reissued(chat: Chat, app: Ap
 
 
 async def test_a_new_date_is_checked_like_on_the_form(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     await edit(chat, code, "preferred_date")
     await chat.send("01/01/2020")
     assert "từ ngày mai" in chat.prompt and chat.step == "preferred_date"
@@ -51,8 +48,7 @@ async def test_a_new_date_is_checked_like_on_the_form(chat: Chat, app: App) -> N
 
 
 async def test_the_same_cccd_typed_again_is_not_taken_for_another_registration(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     await edit(chat, code, "id_type")
     await chat.send("001090123456")  # its own document, unchanged
     assert "Đã cập nhật" in chat.text and "đã có một đăng ký đang chờ" not in chat.text
@@ -62,8 +58,7 @@ async def test_the_same_cccd_typed_again_is_not_taken_for_another_registration(c
 
 
 async def test_a_scheduled_registration_can_no_longer_be_edited(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     await chat.press("records")
     with app.store.engine.begin() as conn:
         conn.execute(update(table(Registration)).values(status="scheduled"))

@@ -16,8 +16,7 @@ from bot.services.reference import vaccines
 from bot.services.vaccination import doses
 from bot.services.values.dates import today
 from models.tables import Outbox, table
-from tests.factories import logged_in
-from tests.handlers.test_registration_path import register_self
+from tests.factories import registered
 from tests.helpers import PASSWORD, Chat, answer_form
 from tests.scripts import Button, details
 
@@ -47,8 +46,7 @@ async def _record(app: App, code: str, vaccine: str, days_ago: int = 0) -> None:
 
 
 async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    await register_self(chat)
+    await registered(chat)
     assert "Mã QR sẽ được gửi ngay sau tin này" in chat.text
     pushes = await _pushes(app, chat)
     assert len(pushes) == 1 and "Mã QR của Nguyễn Văn An — khung xám: chưa tiêm mũi nào" in str(pushes[0]["text"])
@@ -58,8 +56,7 @@ async def test_registration_is_followed_by_a_black_and_white_qr(chat: Chat, app:
 
 
 async def test_my_qr_menu_sends_the_current_picture(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    await register_self(chat)
+    await registered(chat)
     await chat.press("certificate")
     assert "chọn người" in chat.prompt
     await chat.press("Nguyễn Văn An")
@@ -70,8 +67,7 @@ async def test_my_qr_menu_sends_the_current_picture(chat: Chat, app: App) -> Non
 
 
 async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = re.search(r"\d{16}", await register_self(chat))
+    code = re.search(r"\d{16}", await registered(chat))
     assert code
     await chat.press("register_family")
     await chat.press("child")
@@ -93,8 +89,7 @@ async def test_dose_push_arrives_mid_conversation_without_moving_the_step(chat: 
 
 
 async def test_a_janssen_dose_is_green_at_once(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     await _pushes(app, chat)
     await _record(app, code, "janssen")
     pushes = await _pushes(app, chat)
@@ -106,8 +101,7 @@ async def test_a_janssen_dose_is_green_at_once(chat: Chat, app: App) -> None:
 
 
 async def test_every_chat_of_the_account_gets_the_push(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     other = Chat(app.engine, chat.chat_id + "-phone2")
     await other.send("/start")
     await other.press("login")

@@ -17,9 +17,8 @@ from bot.services.reference import vaccines
 from bot.services.values.dates import dmy, today, utcnow
 from bot.services.values.phones import parse_mobile
 from models.tables import table
-from tests.factories import logged_in, staff_member
+from tests.factories import logged_in, registered, staff_member
 from tests.handlers.test_certificate import _pushes, _verify_image
-from tests.handlers.test_registration_path import register_self
 from tests.helpers import Chat
 
 CITIZEN_PHONE = "0912345678"
@@ -35,8 +34,7 @@ async def _staff(app: App, name: str, phone: str, role: str | None, site: str | 
 
 async def _people(app: App, chat: Chat) -> dict[str, Chat]:
     """A registered citizen (at Bến Thành) and one chat for every kind of caller."""
-    await logged_in(chat)
-    await register_self(chat)
+    await registered(chat)
     return {
         "citizen": chat,
         "checker": await _staff(app, "Lê Kiểm Tra", "0901000001", staff.CHECKER),
@@ -49,8 +47,7 @@ async def _people(app: App, chat: Chat) -> dict[str, Chat]:
 
 async def _registered_and_officer(app: App, chat: Chat) -> Chat:
     """The citizen registered at Bến Thành, and a staff member of that site."""
-    await logged_in(chat)
-    await register_self(chat)
+    await registered(chat)
     return await _staff(app, "Phạm Bến Thành", "0901000003", staff.SITE_STAFF, "HCM-BT-01")
 
 
@@ -175,8 +172,7 @@ def _photo(app: App, token: str, *, quality: int = 60, width: int = 640) -> byte
 
 
 async def test_verify_a_photographed_qr_superseded_and_tampered(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    await register_self(chat)
+    await registered(chat)
     await app.pusher.run_once()
     with app.store.engine.connect() as conn:
         issued = credentials.current(conn, 1)
@@ -236,8 +232,7 @@ async def test_several_matches_are_listed_a_page_at_a_time(chat: Chat, app: App)
     from tests.helpers import answer_form, send_form
     from tests.scripts import Button, details, history
 
-    await logged_in(chat)
-    await register_self(chat)
+    await registered(chat)
     for n in range(5):  # five family members notified on the same phone
         await chat.press("register_family")
         if chat.step == "resume":

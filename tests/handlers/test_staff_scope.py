@@ -12,8 +12,7 @@ from bot.services.access import staff
 from bot.services.values.dates import today
 from bot.services.values.phones import parse_mobile
 from models.tables import Dose, Outbox, table
-from tests.factories import logged_in, staff_member
-from tests.handlers.test_registration_path import register_self
+from tests.factories import registered, staff_member
 from tests.helpers import Chat
 
 HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Vắc xin,Số lô,Ngày tiêm,Mũi số"
@@ -30,8 +29,7 @@ def _doses(app: App) -> int:
 
 async def test_an_import_records_no_dose_for_another_sites_person_and_does_not_say_the_id_exists(
         chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    await register_self(chat)  # registered at Bến Thành only
+    await registered(chat)  # registered at Bến Thành only
     officer = await _officer(app, "0901000002", staff.SITE_STAFF, "HCM-SG-01")  # another site's staff
     given = (today() - timedelta(days=3)).strftime("%d/%m/%Y")
     rows = [HEADER, f"Nguyễn Văn An,01/07/1990,Nam,001090123456,,AstraZeneca,AZ1,{given},1",
@@ -44,8 +42,7 @@ async def test_an_import_records_no_dose_for_another_sites_person_and_does_not_s
 
 
 async def test_a_cancelled_registration_takes_the_person_out_of_the_sites_scope(chat: Chat, app: App) -> None:
-    await logged_in(chat)
-    code = await register_self(chat)
+    code = await registered(chat)
     officer = await _officer(app, "0901000003", staff.SITE_STAFF, "HCM-BT-01")
     await officer.send("/tra 001090123456")
     assert "Nguyễn Văn An" in officer.text

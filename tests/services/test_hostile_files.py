@@ -22,8 +22,7 @@ from bot.services.certificates.qr_reader import PictureTooLarge, read_codes
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
 from models.tables import Person, table
-from tests.factories import logged_in, staff_member
-from tests.handlers.test_registration_path import register_self
+from tests.factories import registered, staff_member
 from tests.helpers import Chat
 
 HEADER = "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Vắc xin,Số lô,Ngày tiêm,Mũi số"
@@ -139,8 +138,7 @@ def test_a_hostile_file_is_answered_with_its_reason_in_bounded_memory(
 async def test_in_the_chat_each_bad_file_gets_its_reason_and_nothing_breaks(
         app: App, make: Callable[[], bytes], name: str, reason: str | None, rows: int) -> None:
     citizen = Chat(app.engine, "citizen-hostile")
-    await logged_in(citizen)
-    await register_self(citizen)
+    await registered(citizen)
     officer = await staff_member(app, staff.SITE_STAFF, "HCM-BT-01", phone="0901000003", name="Phạm Bến Thành",
                                       chat_id="officer-hostile")
     await officer.send("/nhap")
