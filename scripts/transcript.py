@@ -5,34 +5,49 @@ A refactor that changes nothing a user sees leaves this identical: run it in two
     PYTHONPATH=. .venv/bin/python scripts/transcript.py > after.txt
     (cd ../old && PYTHONPATH=. ../main/.venv/bin/python ../main/scripts/transcript.py) > before.txt
 """
-import asyncio, sys, tempfile
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
 from pathlib import Path
+from typing import Any
+
 from bot.app import build
 from tests.conftest import cheap_settings
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
-try:
+
+try:  # the services by domain (issue 25), or the flat room before it
     from bot.services.access import staff
     from bot.services.values.phones import parse_mobile
 except ImportError:
-    from bot.services import staff
-    from bot.services.phones import parse_mobile
+    from bot.services.phones import parse_mobile  # type: ignore[no-redef]
 
-OUT: list[str] = []
+    from bot.services import staff  # type: ignore[no-redef,attr-defined]
 
-def keep(chat: Chat) -> None:
-    for r in chat.last:
-        OUT.append(r.text)
-        OUT.append(" | ".join(f"{c.label}={c.payload.rpartition('~')[0] or c.payload}" for c in r.choices))
+
+class Recorded(Chat):
+    """A chat that writes down every reply it gets."""
+
+    lines: list[str]
+
+    async def send(self, text: str | None = None, **kwargs: Any) -> Any:
+        replies = await super().send(text, **kwargs)
+        for reply in replies:
+            self.lines.append(reply.text)
+            self.lines.append(" | ".join(f"{c.label}={c.payload.rpartition('~')[0] or c.payload}"
+                                         for c in reply.choices))
+        return replies
+
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory() as d:
-        app = build(cheap_settings(Path(d)))
-        chat = Chat(app.engine, "walk")
-        orig = chat.send
-        async def send(*a, **k):
-            r = await orig(*a, **k); keep(chat); return r
-        chat.send = send
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        app = build(cheap_settings(Path(data_dir)))
+        chat = Recorded(app.engine, "walk")
+        chat.lines = lines
         await signup(chat)
         await chat.press("register_self")
         await answer_form(chat, details())
@@ -45,20 +60,17 @@ async def main() -> None:
         await answer_form(chat, history(female=True))
         await send_form(chat)
         await chat.press("records")
-        officer = Chat(app.engine, "officer")
-        osend = officer.send
-        async def send2(*a, **k):
-            r = await osend(*a, **k); keep(officer); return r
-        officer.send = send2
+        officer = Recorded(app.engine, "officer")
+        officer.lines = lines
         await signup(officer, name="Phạm Bến Thành", phone="0901000003")
-        await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000003"), role="staff", site_code="HCM-BT-01"))
+        await app.store.run(lambda conn: staff.add(conn, phone=parse_mobile("0901000003"), role="staff",
+                                                   site_code="HCM-BT-01"))
         for text in ("/tra 001090123456", "/danhsach", "/tiem 001090123456 AZ AB1234", "/thongke"):
             await officer.send(text)
         app.close()
-    import re
-    for line in OUT:
-        line = re.sub(r"\d{16}", "<code>", line)
-        line = re.sub(r"\d{2}/\d{2}/\d{4}", "<date>", line)
-        print(line)
+    for line in lines:
+        print(re.sub(r"\d{2}/\d{2}/\d{4}", "<date>", re.sub(r"\d{16}", "<code>", line)))
 
-asyncio.run(main())
+
+if __name__ == "__main__":
+    asyncio.run(main())
