@@ -16,10 +16,9 @@ from bot.app import App, build
 from bot.engine.storage import conversations
 from bot.services.access import staff
 from bot.services.people import accounts
-from bot.services.values.dates import utcnow
 from bot.services.values.phones import parse_mobile
 from tests.conftest import cheap_settings
-from tests.helpers import PASSWORD, WEB, Chat, answer_form
+from tests.helpers import PASSWORD, WEB, Chat, answer_form, setup_state
 from tests.scripts import details, history
 
 
@@ -33,13 +32,10 @@ async def logged_in(chat: Chat, *, name: str = "Nguyễn Văn An", phone: str = 
                                      password_hash=password_hash, locale="vi")
         accounts.bind_chat(conn, channel=chat.channel, chat_id=chat.chat_id,
                            user_id=chat.chat_id, account_id=account_id)
-        key = conversations.conversation_key(chat.channel, chat.chat_id)
-        state = conversations.load(conn, key, default_locale="vi", lock=False)
-        state.flow, state.step, state.account_id, state.logged_in_at = "menu", "choice", account_id, utcnow()
-        conversations.save(conn, state)
         return account_id
 
     account_id = await chat.engine.store.run(make)
+    setup_state(chat, "menu", account_id=account_id)
     await chat.send("/menu")
     return account_id
 
@@ -87,14 +83,7 @@ async def registered(chat: Chat) -> str:
     form = await _standard_form()
     account_id = await logged_in(chat)
 
-    def at_summary(conn: Connection) -> None:
-        key = conversations.conversation_key(chat.channel, chat.chat_id)
-        state = conversations.load(conn, key, default_locale="vi", lock=False)
-        state.flow, state.step, state.account_id = "consent", "summary", account_id
-        state.answers, state.filled, state.subject = dict(form["answers"]), list(form["filled"]), conversations.SELF
-        conversations.save(conn, state)
-
-    await chat.engine.store.run(at_summary)
+    setup_state(chat, "consent", "summary", encoded=form["answers"], filled=form["filled"], account_id=account_id)
     await chat.send(other="sticker")  # the summary shown again, with its buttons
     for payload in ("ok", "tick", "confirm"):
         await chat.press(payload)

@@ -198,12 +198,14 @@ async def signup(chat: Chat, name: str = "Nguyễn Văn An", phone: str = "09123
 
 
 def setup_state(
-    app: App, chat: Chat, flow: str, step: str = "", answers: dict[str, Any] | None = None, *,
+    chat: Chat, flow: str, step: str = "", answers: dict[str, Any] | None = None, *,
     account_id: int | None = None, for_family: bool = False, locale: str = "vi", encoded: dict[str, Any] | None = None,
+    filled: list[str] | None = None,
 ) -> None:
-    """Put the chat at ``step`` of ``flow`` with these answers (typed values: dates as dates), as if the person
-    had answered them; the next message is handled from there. Praekelt's ``setup_state`` is the model."""
-    registry = app.engine.registry
+    """Put the chat at ``step`` of ``flow`` with these answers (typed values: dates as dates; or ``encoded``, as a
+    conversation keeps them), as if the person had answered them; the next message is handled from there.
+    Praekelt's ``setup_state`` is the model; ``tests/factories.py`` builds on it."""
+    registry = chat.engine.registry
     target = registry[flow]
     fields = {s.name: s for f in (*registry.flows.values(), target) for s in f.steps}  # the flow's own win
     kept: dict[str, Any] = dict(encoded or {})  # answers as a conversation keeps them (copied from another)
@@ -211,10 +213,11 @@ def setup_state(
         step_of = fields.get(name)
         kept[name] = value if step_of is None or value is None else step_of.codec.dump(value)
     key = conversations.conversation_key(chat.channel, chat.chat_id)
-    with app.store.engine.begin() as conn:
+    with chat.engine.store.engine.begin() as conn:
         state = conversations.load(conn, key, default_locale=locale, lock=False)
         state.flow, state.step = target.name, step or target.steps[0].name
         state.answers, state.account_id, state.locale = kept, account_id, locale
+        state.filled = list(filled or [])
         state.logged_in_at = utcnow() if account_id is not None else None  # logged in just now
         state.subject = conversations.FAMILY if for_family else conversations.SELF
         state.offered, state.editing = [], False

@@ -104,7 +104,7 @@ async def _run(world: World, flow: str, step: str, events: list[dict[str, Any]],
     app = world.app
     chat = Chat(app.engine, f"fz{next(_keys)}")
     logged_out = flow in ("signup", "login")
-    setup_state(app, chat, flow, step, encoded=world.answers, for_family=family,
+    setup_state(chat, flow, step, encoded=world.answers, for_family=family,
                 account_id=None if logged_out else world.account_id)
     for fields in events:
         incoming = Incoming(channel="test", chat_id=chat.chat_id, user_id=chat.chat_id,
@@ -132,10 +132,10 @@ async def _stale(world: World, flow: str, step: str) -> None:
     other = steps[steps.index(step) - 1] if len(steps) > 1 else None
     old: list[str] = []
     for earlier_flow, earlier_step in [("menu", "choice"), *([(flow, other)] if other else [])]:
-        setup_state(app, chat, earlier_flow, earlier_step, encoded=world.answers, account_id=account)
+        setup_state(chat, earlier_flow, earlier_step, encoded=world.answers, account_id=account)
         await chat.send(other="sticker")  # asked again: its buttons, stamped with this visit
         old += [c.payload for r in chat.last if not r.detached for c in r.choices]
-    setup_state(app, chat, flow, step, encoded=world.answers, account_id=account)
+    setup_state(chat, flow, step, encoded=world.answers, account_id=account)
     await chat.send(other="sticker")
     key = conversation_key(chat.channel, chat.chat_id)
     for button in old:

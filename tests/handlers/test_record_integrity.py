@@ -70,7 +70,7 @@ async def test_on_zalo_the_checklist_digits_are_answers_too(app: App) -> None:
     from bot.channels.zalo.core import CAPABILITIES
 
     chat = Chat(app.engine, "z-checklist", channel="zalo-test", caps=CAPABILITIES)
-    setup_state(app, chat, "history", "checklist", {"sex": "M"})
+    setup_state(chat, "history", "checklist", {"sex": "M"})
     await chat.send(other="sticker")  # the checklist shown, with its numbered menu
     assert "“Không có mục nào”" in menu(chat.last[-1])
     await chat.send("1")
