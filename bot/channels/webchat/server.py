@@ -279,9 +279,6 @@ async def get_messages(request: web.Request) -> web.Response:
     )
 
 
-TOKEN = re.compile(r"[0-9a-f]{40}")
-
-
 def _current_links(message: dict[str, Any]) -> dict[str, Any]:
     """A message kept before pictures moved under /api/ (where the cookie goes) points there now."""
     url = message.get("image_url")
@@ -321,9 +318,10 @@ async def media(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
     chat_id = await engine.sessions.chat_of(cookie) if cookie else None
     # "/media/<token>.png" is in the link of a message shown since pictures moved under /api/, and before.
-    shown = TOKEN.fullmatch(token) is not None and chat_id is not None and await engine.shown(
+    store = request.app[MEDIA_KEY]
+    shown = store.path(token) is not None and chat_id is not None and await engine.shown(  # a token's shape first
         CHANNEL, chat_id, f"/media/{token}.png")
-    data = request.app[MEDIA_KEY].get(token) if shown else None
+    data = store.get(token) if shown else None
     if data is None:
         raise web.HTTPNotFound()
     return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
