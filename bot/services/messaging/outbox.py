@@ -12,7 +12,7 @@ from bot.services.values import states
 from bot.services.values.dates import utcnow
 from models import json_text
 from models.db import first, process_alive, rows, stored_json, time_param
-from models.tables import ChannelIdentity, Outbox, table
+from models.tables import ChannelIdentity, Outbox, Staff, table
 
 OUTBOX, IDENTITY = table(Outbox), table(ChannelIdentity)
 MAX_ATTEMPTS = 8
@@ -120,6 +120,15 @@ def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload
     for chat in chats:
         enqueue(conn, channel=chat.channel, chat_id=chat.chat_id, kind=kind, payload=payload)
     return len(chats)
+
+
+def tell_site(conn: Connection, site_id: int | None, key: str, **params: Any) -> int:
+    """A catalog message to every chat of a site's staff, or, for the province's pool (no site), of its
+    administrators; how many chats."""
+    staff = table(Staff)
+    who = staff.c.site_id == site_id if site_id is not None else staff.c.role == "admin"
+    return sum(enqueue_for_account(conn, int(account), kind="notice", payload={"key": key, "params": params})
+               for account in conn.execute(select(staff.c.account_id).where(who)).scalars())
 
 
 def due(conn: Connection, limit: int = 50, *, lock: bool = False) -> list[Item]:

@@ -1,7 +1,7 @@
 """When a document is registered by another account: the real holder's way out, and what checking it costs.
 
     citizen types an ID another account registered ──▶ "Số giấy tờ này đã có đăng ký …" + "Báo điểm tiêm"
-        ──▶ claim (open) ──notice──▶ the site's staff (an admin for the province's pool)
+        ──▶ claim (open) ──notice──▶ the site's staff (an admin for the province's pool: outbox.tell_site)
     staff check the papers ──/chuyen N có──▶ the person moves to the claimant's account (both accounts told,
                                               the QR pushed to the claimant, before and after audited)
                            ──/chuyen N không──▶ rejected (the claimant told)
@@ -26,11 +26,10 @@ from bot.services.messaging import outbox
 from bot.services.values import states
 from bot.services.values.dates import utcnow
 from models.db import integrity_errors
-from models.tables import Account, AuditLog, DocumentClaim, Person, Registration, Site, Staff, table
+from models.tables import Account, AuditLog, DocumentClaim, Person, Registration, table
 
-CLAIM, PERSON, REGISTRATION, STAFF, AUDIT, SITE, ACCOUNT = (
-    table(DocumentClaim), table(Person), table(Registration), table(Staff), table(AuditLog), table(Site),
-    table(Account),
+CLAIM, PERSON, REGISTRATION, AUDIT, ACCOUNT = (
+    table(DocumentClaim), table(Person), table(Registration), table(AuditLog), table(Account),
 )
 CHECKS_PER_DAY = 5
 CHECK = "id_check"  # the audit action of a document checked for an open registration
@@ -67,17 +66,6 @@ class Claim:
     state: str
 
 
-def _staff_of(conn: Connection, site_id: int | None) -> list[int]:
-    """Who is told: the site's staff, or (a registration in the province's pool) the administrators."""
-    where = STAFF.c.site_id == site_id if site_id is not None else STAFF.c.role == ADMIN
-    return [int(a) for a in conn.execute(select(STAFF.c.account_id).where(where)).scalars()]
-
-
-def tell_site(conn: Connection, site_id: int | None, key: str, **params: object) -> None:
-    for account_id in _staff_of(conn, site_id):
-        outbox.enqueue_for_account(conn, account_id, kind="notice", payload={"key": key, "params": params})
-
-
 def open_claim(conn: Connection, account_id: int, open_key: str) -> int | None:
     """Claim the person of the open registration ``open_key`` ("cccd:0010…") for ``account_id``; the site is told.
     None when there is nothing to claim (no open registration, or it is the account's own). Claiming again
@@ -101,7 +89,7 @@ def open_claim(conn: Connection, account_id: int, open_key: str) -> int | None:
         return int(conn.execute(select(CLAIM.c.id).where(CLAIM.c.open_key == key)).scalar_one())
     audit.record(conn, None, "claim", person_id=row.person_id, how=f"claim {claim_id}", result="open",
                  actor_account_id=account_id)
-    tell_site(conn, row.site_id, "claim.staff_notice", claim=claim_id, code=row.booking_code)
+    outbox.tell_site(conn, row.site_id, "claim.staff_notice", claim=claim_id, code=row.booking_code)
     return claim_id
 
 

@@ -25,10 +25,9 @@ from bot.services.reference import screening
 from bot.services.values import payloads, states
 from bot.services.values.dates import now, to_local, today, utcnow
 from bot.services.values.text import is_number
-from models.tables import Appointment, Person, Registration, Site, Staff, table
+from models.tables import Appointment, Person, Registration, Site, table
 
-APPOINTMENT, REGISTRATION, PERSON, SITE, STAFF = (table(Appointment), table(Registration), table(Person),
-                                                  table(Site), table(Staff))
+APPOINTMENT, REGISTRATION, PERSON, SITE = table(Appointment), table(Registration), table(Person), table(Site)
 SESSIONS = ("morning", "afternoon", "allday")
 OPEN = states.OPEN_APPOINTMENT
 REMIND_AT = time(18, 0)  # local time, the evening before
@@ -231,11 +230,8 @@ def answer(conn: Connection, account_id: int, appointment_id: int, *, coming: bo
                  .values(status=states.Registration.SUBMITTED))
     audit.record(conn, None, "declined", person_id=row.person_id, how=f"appointment {found.day.isoformat()}",
                  actor_account_id=account_id)
-    staff_accounts = conn.execute(select(STAFF.c.account_id).where(STAFF.c.site_id == row.site_id)).scalars().all()
-    for staff_account in staff_accounts:
-        outbox.enqueue_for_account(conn, staff_account, kind="notice", payload={
-            "key": "appointment.declined_staff",
-            "params": {"name": found.full_name, "code": found.booking_code, "date": found.day.strftime("%d/%m/%Y")}})
+    outbox.tell_site(conn, row.site_id, "appointment.declined_staff", name=found.full_name, code=found.booking_code,
+                     date=found.day.strftime("%d/%m/%Y"))
     return found
 
 

@@ -27,7 +27,7 @@ from bot.services.access.staff import Role
 from bot.services.blobs import uploads
 from bot.services.certificates import credentials
 from bot.services.certificates.keys import SigningKey
-from bot.services.people import claims
+from bot.services.messaging import outbox
 from bot.services.reference import vaccines
 from bot.services.vaccination import doses
 from bot.services.values import states
@@ -490,7 +490,7 @@ def match_registered(conn: Connection, person_id: int) -> Joined:
         if row.name_key != me.name_key or (row.phone is not None and row.phone != me.phone):
             conn.execute(update(RECORD).where(RECORD.c.id == record.id)
                          .values(state=states.SiteRecord.CANDIDATE, candidate_person_id=me.id))
-            claims.tell_site(conn, record.site_id, "records.candidate_staff_notice", record=record.id)
+            outbox.tell_site(conn, record.site_id, "records.candidate_staff_notice", record=record.id)
             waiting += 1
             continue
         if _record(conn, me, row, site_id=record.site_id, by=None):
