@@ -265,6 +265,7 @@ def cmd_dose_import(args: argparse.Namespace) -> int:
 
     from bot import i18n
     from bot.app import signing_key
+    from bot.services.blobs import uploads
     from bot.services.vaccination import site_records
     from bot.services.values.errors import Invalid
     from models.tables import Site, table
@@ -289,7 +290,7 @@ def cmd_dose_import(args: argparse.Namespace) -> int:
                 def progress(done: int) -> None:
                     bar.update(done - bar.n)
 
-                rows = site_records.parse_table(site_records.read_table(data, path.name))
+                rows = site_records.parse_table(site_records.read_table(data, path.name, uploads.SERVER))
                 report = site_records.import_rows(conn, signing_key(settings), rows, file_name=path.name,
                                                   site_id=site_id, progress=progress)
     except Invalid as bad:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.services.access import staff
+from bot.services.blobs import uploads
 from bot.services.certificates.qr_reader import PictureTooLarge, read_codes
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
@@ -182,3 +183,12 @@ async def test_verifying_a_huge_picture_says_why(app: App) -> None:
     await checker.send(photo=huge_png())
     assert "Ảnh quá lớn" in checker.text and "sự cố" not in checker.text
     assert checker.step == "qr"
+
+
+def test_the_command_line_reads_a_province_sized_sheet_that_a_chat_refuses() -> None:
+    big = (HEADER + "\r\n").encode() + (ROW + "\r\n").encode() * 300_000  # 24 MB of good rows
+    with pytest.raises(site_records.BadFile) as refused:  # the chat's bounds
+        site_records.read_table(big, "big.csv")
+    assert refused.value.key == "import.file_too_large"
+    rows = site_records.parse_table(site_records.read_table(big, "big.csv", uploads.SERVER))
+    assert [next(rows).full_name for _ in range(3)] == ["Nguyễn Văn An"] * 3  # read, row by row

@@ -20,6 +20,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from bot.services.blobs import processes
@@ -27,10 +28,21 @@ from bot.services.values.errors import Invalid
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # what a messenger carries (Telegram's bots: 20 MB)
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # a spreadsheet's XML, all parts together
 MAX_RATIO = 200  # a part this many times larger than it is packed is a bomb, not a sheet (sheets: 5-50×)
 MAX_PARTS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """What a file may be: its size, and what its parts unpack to."""
+
+    file_bytes: int
+    unpacked_bytes: int
+
+
+CHAT = Bounds(20 * 1024 * 1024, 64 * 1024 * 1024)  # what a messenger carries (Telegram's bots: 20 MB)
+# ``sskdt dose import`` on the server, by its operator: a province's whole sheet, still no bomb.
+SERVER = Bounds(2 * 1024 * 1024 * 1024, 4 * 1024 * 1024 * 1024)
 MEMORY_BYTES = 1024 * 1024 * 1024
 CPU_SECONDS = 30
 QUEUE = 2  # files waiting behind the one being read; more: "busy", at once
@@ -40,25 +52,24 @@ class TooCostly(Invalid):
     """A file refused for what reading it would cost, with the reason for the person who sent it."""
 
 
-def check_size(data: bytes) -> None:
-    if len(data) > MAX_FILE_BYTES:
-        raise TooCostly("import.file_too_large", mb=MAX_FILE_BYTES // (1024 * 1024))
+def check_size(data: bytes, bounds: Bounds = CHAT) -> None:
+    if len(data) > bounds.file_bytes:
+        raise TooCostly("import.file_too_large", mb=bounds.file_bytes // (1024 * 1024))
 
 
-def check_zip(data: bytes) -> None:
+def check_zip(data: bytes, bounds: Bounds = CHAT) -> None:
     """A spreadsheet's parts, before anything is unpacked: how many, how large, how compressed."""
-    check_size(data)
+    check_size(data, bounds)
     try:
         parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise Invalid("import.not_a_table") from None
-    if len(parts) > MAX_PARTS:
-        raise TooCostly("import.unpacks_too_large", mb=MAX_UNPACKED_BYTES // (1024 * 1024))
-    if sum(p.file_size for p in parts) > MAX_UNPACKED_BYTES:
-        raise TooCostly("import.unpacks_too_large", mb=MAX_UNPACKED_BYTES // (1024 * 1024))
+    too_large = TooCostly("import.unpacks_too_large", mb=bounds.unpacked_bytes // (1024 * 1024))
+    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > bounds.unpacked_bytes:
+        raise too_large
     for part in parts:
         if part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            raise TooCostly("import.unpacks_too_large", mb=MAX_UNPACKED_BYTES // (1024 * 1024))
+            raise too_large
 
 
 def _capped() -> None:

@@ -130,15 +130,16 @@ MAX_COLUMNS = 64  # a dose table has about ten; a sheet claiming 16,384 is read 
 MAX_CELL = 1000  # characters of a cell that are looked at
 
 
-def read_table(data: bytes, file_name: str) -> Iterator[list[Any]]:
+def read_table(data: bytes, file_name: str, bounds: uploads.Bounds = uploads.CHAT) -> Iterator[list[Any]]:
     """The file's rows (the header first), from CSV (UTF-8, with or without BOM, or Windows-1258; comma,
-    semicolon or tab) or XLSX (the first sheet), within :mod:`bot.services.blobs.uploads`' bounds: raises
-    :class:`BadFile` with the reason for a file too large, one that unpacks to too much, or a damaged one."""
+    semicolon or tab) or XLSX (the first sheet), within ``bounds`` (a chat's by default; the command line's are
+    larger): raises :class:`BadFile` with the reason for a file too large, one that unpacks to too much, or a
+    damaged one."""
     try:
         if file_name.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-            uploads.check_zip(data)
+            uploads.check_zip(data, bounds)
             return _xlsx_rows(data)
-        uploads.check_size(data)
+        uploads.check_size(data, bounds)
     except Invalid as bad:
         raise BadFile(bad.key, **bad.params) from None
     return _csv_rows(data)
