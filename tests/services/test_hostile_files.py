@@ -191,4 +191,5 @@ def test_the_command_line_reads_a_province_sized_sheet_that_a_chat_refuses() -> 
         site_records.read_table(big, "big.csv")
     assert refused.value.key == "import.file_too_large"
     rows = site_records.parse_table(site_records.read_table(big, "big.csv", uploads.SERVER))
-    assert [next(rows).full_name for _ in range(3)] == ["Nguyễn Văn An"] * 3  # read, row by row
+    first = [next(rows) for _ in range(3)]  # read, row by row
+    assert [r.full_name for r in first if isinstance(r, site_records.Row)] == ["Nguyễn Văn An"] * 3
