@@ -34,7 +34,7 @@ from bot.services.messaging.sms import ConsoleSms, HttpSms, SmsSender
 from bot.services.people import budgets, link_codes, otp, throttle
 from bot.services.people.budgets import Budgets
 from bot.services.people.passwords import HashCost, Passwords
-from bot.services.registration import appointments, sites
+from bot.services.registration import appointments, decisions, sites
 from bot.services.vaccination import site_records
 from bot.services.values.dates import utcnow
 from handlers import build_registry, names
@@ -78,10 +78,15 @@ class App:
             await asyncio.sleep(every.total_seconds())
 
     async def schedule(self, every: timedelta = timedelta(minutes=5)) -> None:
-        """Timed work while the service runs: the evening-before reminders of appointments (from 18:00)."""
+        """Timed work while the service runs: the evening-before reminders of appointments (from 18:00), the
+        day's no-shows once it is over, and the people due again (the next dose, a postponement's end)."""
         while True:
             try:
-                if await self.store.run(appointments.remind_due):
+                told = await self.store.run(appointments.remind_due)
+                for sweep in (appointments.sweep_missed, decisions.sweep_due):
+                    while (done := await self.store.run(sweep)) > 0:  # a batch at a time: short transactions
+                        told += done
+                if told:
                     self.pusher.wake()
             except Exception:
                 log.exception("scheduled work failed; retrying later")

@@ -16,14 +16,16 @@ from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.record_checks import CONFIRM_RECORD, TRANSFER
 from handlers.registration import DETAILS
+from handlers.screening import DECLARED, NO_SHOW, SCREEN
 from handlers.settings import LANGUAGE
-from handlers.site_work import ALLOCATE, ANNOUNCE, EXPORT, IMPORT, LIST, STATS
+from handlers.site_work import ANNOUNCE, EXPORT, IMPORT, STATS
 from handlers.staff import DOSE, LOOKUP, VERIFY
 from handlers.start import MENU, RESUME
+from handlers.waiting_list import ALLOCATE, LIST
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
-         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER)
+         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER, SCREEN, NO_SHOW, DECLARED)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
 ACTIONS = {PREFIX: answer_button}
 

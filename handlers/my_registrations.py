@@ -11,7 +11,7 @@ from bot.services.registration import appointments, registrations
 from bot.services.values import payloads
 from bot.services.values.dates import dmy
 from bot.services.values.errors import Invalid
-from handlers import amend, names
+from handlers import amend, names, person_lines
 from handlers.common import YES_NO
 
 
@@ -28,6 +28,11 @@ def _listing(ctx: Ctx) -> dict[str, str]:
             site=view.site_name or ctx.t("registration.pool_site"),
             date=dmy(view.preferred_date), session=ctx.t(f"session.{view.preferred_session}"),
         )
+        if view.status in registrations.OPEN_STATUSES and view.due_on is not None:  # the course goes on
+            item += "\n" + ctx.t("records.dose_due", number=view.dose_number, date=dmy(view.due_on))
+        decided = person_lines.decision(ctx, view.decision, view.decision_note, view.decision_place, view.due_on)
+        if decided:
+            item += "\n" + ctx.t("records.decision", decision=decided)
         appointment = booked.get(view.booking_code)
         if appointment is not None:  # the site's appointment, and whether it was answered
             item += "\n" + ctx.t("records.appointment", date=dmy(appointment.day), site=appointment.site_name,

@@ -28,7 +28,7 @@ from bot.services.values.phones import display
 from bot.services.values.text import fold
 from handlers import names
 from handlers.common import YES_NO
-from handlers.staff import _role, may
+from handlers.staff_access import current_role, may
 
 YES_WORDS, NO_WORDS = frozenset({"co", "yes", "y", "dung", "ok"}), frozenset({"khong", "ko", "k", "no", "n", "sai"})
 
@@ -99,7 +99,7 @@ def decision_flow[T](
 
 
 def _record_of(ctx: Ctx, record_id: int) -> site_records.Waiting:
-    who = _role(ctx)
+    who = current_role(ctx)
     found = site_records.waiting(ctx.conn, record_id)
     if found is None or not who.covers(found.site_id):  # another site's record is "not found"
         audit.record(ctx.conn, who, "site_record", how="number", result="not_found")
@@ -120,7 +120,7 @@ def _show_record(ctx: Ctx, record: site_records.Waiting | None) -> dict[str, Any
 
 
 def _decide_record(ctx: Ctx, record: site_records.Waiting, theirs: bool) -> None:
-    number = site_records.decide_waiting(ctx.conn, ctx.services.signing_key, _role(ctx), record, theirs=theirs)
+    number = site_records.decide_waiting(ctx.conn, ctx.services.signing_key, current_role(ctx), record, theirs=theirs)
     if theirs:
         ctx.pushes_queued()
         ctx.say("records.ghep_done" if number else "records.ghep_already", number=number or 0,
@@ -137,7 +137,7 @@ CONFIRM_RECORD = decision_flow(
 
 
 def _claim_of(ctx: Ctx, claim_id: int) -> claims.Claim:
-    who = _role(ctx)
+    who = current_role(ctx)
     found = claims.find(ctx.conn, claim_id)
     if found is None or found.state != "open" or not claims.may_decide(who, found):
         audit.record(ctx.conn, who, "claim", how="number", result="not_found")
@@ -152,7 +152,7 @@ def _show_claim(_ctx: Ctx, claim: claims.Claim | None) -> dict[str, Any]:
 
 
 def _decide_claim(ctx: Ctx, claim: claims.Claim, move: bool) -> None:
-    result = claims.decide(ctx.conn, _role(ctx), claim, move=move, signing_key=ctx.services.signing_key)
+    result = claims.decide(ctx.conn, current_role(ctx), claim, move=move, signing_key=ctx.services.signing_key)
     ctx.pushes_queued()
     ctx.say(f"claim.{result}", number=claim.id, name=claim.full_name, claimant=claim.claimant_name)
 

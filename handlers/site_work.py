@@ -1,23 +1,24 @@
-"""A site's campaign work in the chat (issue 12): its waiting list and giving slots by priority.
+"""A site's files and figures in the chat (issue 12): its dose records in, its list out, its statistics, and
+the province's announcements. (The waiting list and the plan are :mod:`handlers.waiting_list`.)
 
-    /danhsach [dd/mm/yyyy] [sáng|chiều] ─▶ the waiting registrations, a page at a time, in allocation order
-    /phanbo <dd/mm/yyyy> <số suất> [sáng|chiều] ─▶ who would be chosen ─ "Có" ─▶ booked; each person told
-                                                                        └ "Không" ─▶ nothing changes
+    /nhap ─▶ a CSV or XLSX of doses ─▶ matched, kept or refused; a report
+    /xuat [dd/mm/yyyy] ─▶ the site's list as a workbook
+    /thongke ─▶ figures and a chart
+    /thongbao ─▶ a text, an audience ─▶ sent (administrators)
 
-Both need a staff role with a site (an admin without one is asked to use a site's account) and write what
-they show or do to the audit log.
+Each needs a staff role (a site's, where it acts on a site) and writes what it shows or does to the audit log.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from typing import Any
 
 from bot import i18n
-from bot.engine.answers import Answer, Go, Offer, Option, codec_of
+from bot.engine.answers import Answer, Go, Offer, Option
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow, text_of
 from bot.engine.types import Choice
@@ -27,13 +28,12 @@ from bot.services.reference import places
 from bot.services.registration import appointments, sites
 from bot.services.vaccination import site_records
 from bot.services.values import payloads
-from bot.services.values.dates import age_on, dmy, parse_dmy, today
+from bot.services.values.dates import dmy, parse_dmy
 from bot.services.values.errors import Invalid
 from bot.services.values.text import fold, is_number
 from handlers import names
 from handlers.common import YES_NO
-from handlers.paging import pager
-from handlers.staff import may, role
+from handlers.staff_access import may, role
 
 
 @cache
@@ -59,7 +59,7 @@ def site_role(ctx: Ctx) -> staff.Role:
     return found
 
 
-def _read_filter(text: str, *, need_day: bool = False) -> tuple[Filter, list[str]]:
+def read_filter(text: str, *, need_day: bool = False) -> tuple[Filter, list[str]]:
     """A date and a session anywhere among the words; the rest is returned (a number of slots)."""
     day, session, rest = None, None, []
     words = text.split()
@@ -82,142 +82,6 @@ def _read_filter(text: str, *, need_day: bool = False) -> tuple[Filter, list[str
         raise Invalid("site_work.allocate_help")
     return Filter(day, session), rest
 
-
-# ---- /danhsach ------------------------------------------------------------------------------------------------
-
-
-def _list_filter(ctx: Ctx, answer: Answer) -> Filter:
-    site_role(ctx)
-    if answer.payload == "all":
-        return Filter(None, None)
-    found, rest = _read_filter(answer.text or "")
-    if rest:
-        raise Invalid("site_work.list_help")
-    return found
-
-
-def _line(ctx: Ctx, n: int, person: appointments.Waiting) -> str:
-    attention = "; ".join(f"{q[1:]}. {ctx.t(f'history.short_{q}')} "
-                          f"({ctx.t('common.yes' if a == 'yes' else 'common.unknown')})" for q, a in person.attention)
-    line = ctx.t("site_work.list_line", n=n, name=person.full_name, age=age_on(person.birth_date, today()),
-                 group=person.priority_group, group_name=ctx.t(f"priority.short.{person.priority_group}"),
-                 code=person.booking_code, registered=dmy(person.created_at.date()),
-                 preferred=dmy(person.preferred_date), session=ctx.t(f"session.{person.preferred_session}"))
-    return line + ("\n   " + ctx.t("site_work.list_attention", attention=attention) if attention else "")
-
-
-def _show_list(ctx: Ctx, page: int) -> Go | None:
-    who = site_role(ctx)
-    chosen = ctx.get(LIST_FILTER) or Filter(None, None)
-    day = chosen.day
-    found, total = appointments.waiting(ctx.conn, who.site_id or 0, day=day, session=chosen.session, page=page)
-    for person in found:
-        audit.record(ctx.conn, who, "list", person_id=person.person_id, how="waiting list")
-    if not found:
-        ctx.say("site_work.list_none")
-        LIST_PAGES.shown(ctx, 0, 0)
-        return None
-    pages = (total + appointments.PAGE - 1) // appointments.PAGE
-    scope = ", ".join(p for p in (dmy(day) if day else "", ctx.t(f"session.{chosen.session}")
-                                  if chosen.session else "") if p) or ctx.t("site_work.all_days")
-    lines = [_line(ctx, page * appointments.PAGE + n, p) for n, p in enumerate(found, 1)]
-    ctx.say("site_work.list_head", total=total, scope=scope, page=page + 1, pages=pages, lines="\n".join(lines))
-    LIST_PAGES.shown(ctx, page, total)
-    return None
-
-
-LIST_FILTER: Ask[Filter] = Ask("filter", "site_work.ask_list", _list_filter, codec=codec_of(Filter),
-                  choices=lambda ctx: [Choice(ctx.t("site_work.all_days"), "all")],
-                  then=lambda ctx, _value: _show_list(ctx, 0))
-LIST_PAGES = pager(names.SITE_LIST, _show_list, size=appointments.PAGE, again="site_work.other_list")
-
-LIST = Flow(
-    names.SITE_LIST,
-    commands=("danhsach", "list"),
-    allowed=may(staff.LIST),
-    steps=(LIST_FILTER, LIST_PAGES.more),
-    back=False,
-)
-
-# ---- /phanbo --------------------------------------------------------------------------------------------------
-
-ALLOCATE_DAYS_AHEAD = 180  # slots further ahead than a registration's preferred day may be are a typo
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Who ``/phanbo`` would give a slot to (shown, then confirmed): kept as facts, worded when shown."""
-
-    day: date
-    session: str
-    asked: int
-    left: int
-    ids: tuple[int, ...]
-    names: tuple[str, ...]
-    ages: tuple[int, ...]
-    groups: tuple[int, ...]
-
-
-def _allocation(ctx: Ctx, answer: Answer) -> Plan:
-    """"<dd/mm/yyyy> <số suất> [sáng|chiều]": the plan, shown before anything is booked."""
-    who = site_role(ctx)
-    found, rest = _read_filter(answer.text or "", need_day=True)
-    if len(rest) != 1 or not is_number(rest[0]) or not 1 <= int(rest[0]) <= 5000:
-        raise Invalid("site_work.allocate_help")
-    day = found.day
-    assert day is not None
-    if day < today():
-        raise Invalid("site_work.allocate_past")
-    if day > today() + timedelta(days=ALLOCATE_DAYS_AHEAD):
-        raise Invalid("site_work.allocate_too_far", days=ALLOCATE_DAYS_AHEAD)
-    session = found.session or "allday"
-    planned = appointments.plan(ctx.conn, who.site_id or 0, day, int(rest[0]), session)
-    chosen = planned.chosen
-    return Plan(day, session, int(rest[0]), planned.capacity_left, tuple(p.registration_id for p in chosen),
-                tuple(p.full_name for p in chosen), tuple(age_on(p.birth_date, today()) for p in chosen),
-                tuple(p.priority_group for p in chosen))
-
-
-def _after_plan(ctx: Ctx, plan: Plan) -> Go | None:
-    if not plan.ids:
-        ctx.say("site_work.allocate_nobody" if plan.left else "site_work.allocate_full", date=dmy(plan.day))
-        return ctx.home()
-    return None
-
-
-def _plan_params(ctx: Ctx) -> dict[str, Any]:
-    plan = ctx.get(PLAN)
-    if plan is None:
-        return {"count": 0, "asked": 0, "left": 0, "date": "", "session": "", "lines": ""}
-    lines = [ctx.t("site_work.plan_line", n=n, name=name, age=age, group=group)
-             for n, (name, age, group) in enumerate(zip(plan.names, plan.ages, plan.groups, strict=True), 1)]
-    shown = lines[:30] + ([ctx.t("site_work.plan_more", count=len(lines) - 30)] if len(lines) > 30 else [])
-    return {"count": len(plan.ids), "asked": plan.asked, "left": plan.left, "date": dmy(plan.day),
-            "session": ctx.t(f"session.{plan.session}"), "lines": "\n".join(shown)}
-
-
-def _book(ctx: Ctx, answer: str) -> Go:
-    plan = ctx.get(PLAN)
-    if answer != "yes" or plan is None:
-        ctx.say("site_work.allocate_cancelled")
-        return ctx.home()
-    who = site_role(ctx)
-    done = appointments.book(ctx.conn, who, who.site_id or 0, plan.day, plan.session, list(plan.ids))
-    ctx.pushes_queued()
-    ctx.say("site_work.allocated", count=done.appointments, date=dmy(plan.day),
-            session=ctx.t(f"session.{plan.session}"), told=done.people, skipped=done.skipped)
-    return ctx.home()
-
-
-PLAN: Ask[Plan] = Ask("plan", "site_work.ask_allocate", _allocation, then=_after_plan, codec=codec_of(Plan))
-
-ALLOCATE = Flow(
-    names.ALLOCATE,
-    commands=("phanbo", "allocate"),
-    allowed=may(staff.ALLOCATE),
-    steps=(PLAN, Ask("confirm", "site_work.confirm_allocate", options=YES_NO, params=_plan_params, then=_book)),
-    back=False,
-)
 
 # ---- /nhap: a site's dose records ---------------------------------------------------------------------------
 
@@ -271,7 +135,7 @@ def _export(ctx: Ctx, answer: Answer) -> str:
     who = site_role(ctx)
     day = None
     if answer.payload != "all":
-        found, rest = _read_filter(answer.text or "")
+        found, rest = read_filter(answer.text or "")
         if rest or found.day is None:
             raise Invalid("site_work.export_help")
         day = found.day

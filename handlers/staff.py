@@ -19,44 +19,25 @@ from typing import Any
 from bot import i18n
 from bot.engine.answers import Answer, Go, Option, codec_of
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Flow, Predicate
+from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.access import audit, scope, staff
 from bot.services.campaign import lookup
 from bot.services.certificates import credentials
 from bot.services.certificates.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
 from bot.services.people import claims
-from bot.services.reference import vaccines
+from bot.services.reference import screening, vaccines
 from bot.services.vaccination import doses, site_records
-from bot.services.values.dates import dmy, parse_past_date, today, utcnow
+from bot.services.values import states
+from bot.services.values.dates import dmy, parse_past_date, today
 from bot.services.values.documents import mask
 from bot.services.values.errors import Invalid
 from bot.services.values.phones import display
-from handlers import names
+from handlers import names, person_lines
 from handlers.common import YES_NO
 from handlers.paging import pager
-
-
-def role(ctx: Ctx) -> staff.Role | None:
-    """The chat's staff role, if it logged in recently enough for staff work."""
-    if ctx.account_id is None or ctx.logged_in_at is None or utcnow() - ctx.logged_in_at > staff.FRESH_LOGIN:
-        return None
-    return ctx.staff_role()
-
-
-def may(action: str) -> Predicate:
-    def allowed(ctx: Ctx) -> bool:
-        found = role(ctx)
-        return found is not None and found.may(action)
-    return allowed
-
-
-def _role(ctx: Ctx) -> staff.Role:
-    found = role(ctx)
-    if found is None:  # the session expired between two messages
-        raise Invalid("staff.session_expired")
-    return found
-
+from handlers.screening import open_screen
+from handlers.staff_access import current_role, may, role
 
 # ---- /tra: look people up --------------------------------------------------------------------------------
 
@@ -78,10 +59,17 @@ def _person_text(ctx: Ctx, person: lookup.Found) -> str:
             for q, a in reg.attention
         ) or ctx.t("staff.no_attention")
         # Another site's booking code is not this site's to dose against: shown masked (its doses are theirs).
-        code = reg.booking_code if who is not None and who.covers(reg.site_id) else mask(reg.booking_code)
+        ours = who is not None and who.covers(reg.site_id)
+        code = reg.booking_code if ours else mask(reg.booking_code)
         lines.append(ctx.t("staff.registration", code=code, status=ctx.t(f"status.{reg.status}"),
                            site=reg.site_name or ctx.t("registration.pool_site"), date=dmy(reg.preferred_date),
                            attention=attention))
+        if reg.status in states.OPEN_REGISTRATION:
+            lines.append("  " + person_lines.course(ctx, reg.dose_number, reg.due_on, None))
+        for said in (person_lines.decision(ctx, reg.decision, reg.decision_note, reg.decision_place, reg.due_on),
+                     person_lines.declared(ctx, reg.declared)):
+            if said:
+                lines.append(f"  {said}")
     for dose in person.doses:
         lines.append(ctx.t("staff.dose_line", number=dose.number, vaccine=ctx.t(f"vaccine.{dose.vaccine}"),
                            lot=dose.lot, date=dmy(dose.given_on), site=dose.site_name or "-"))
@@ -98,7 +86,7 @@ def _person_text(ctx: Ctx, person: lookup.Found) -> str:
 
 
 def _show_page(ctx: Ctx, page: int) -> Go | None:
-    who = _role(ctx)
+    who = current_role(ctx)
     query = lookup.parse_query(ctx.get(QUERY) or "")
     found, total = lookup.search(ctx.conn, who, query, page=page)
     for person in found:
@@ -111,12 +99,15 @@ def _show_page(ctx: Ctx, page: int) -> Go | None:
     ctx.say("staff.lookup_found", total=total, page=page + 1, pages=pages)
     for person in found:
         ctx.say_text(_person_text(ctx, person))
-    PAGES.shown(ctx, page, total)
+    # A button beside each person with an open registration here: the screening table's decisions.
+    PAGES.shown(ctx, page, total, [
+        (reg.registration_id, ctx.t("staff.screen_button", name=person.full_name)) for person in found
+        for reg in person.registrations if reg.status in states.OPEN_REGISTRATION and who.covers(reg.site_id)])
     return None
 
 
 QUERY = Ask("query", "staff.ask_lookup", _query, then=lambda ctx, _text: _show_page(ctx, 0))
-PAGES = pager(names.LOOKUP, _show_page, size=lookup.PAGE, again="staff.new_lookup")
+PAGES = pager(names.LOOKUP, _show_page, size=lookup.PAGE, again="staff.new_lookup", item=open_screen)
 
 
 LOOKUP = Flow(
@@ -124,6 +115,7 @@ LOOKUP = Flow(
     commands=("tra", "lookup", "tracuu"),
     allowed=may(staff.LOOKUP),
     steps=(QUERY, PAGES.more),
+    exits=(names.SCREEN,),
     back=False,
 )
 
@@ -132,8 +124,9 @@ LOOKUP = Flow(
 
 @dataclass(frozen=True, slots=True)
 class DoseOrder:
-    """What ``/tiem`` was told to record, with its types; a short gap since the previous dose is held here to be
-    confirmed (``gap_days`` set)."""
+    """What ``/tiem`` was told to record, with its types; what the doctor must confirm first is held here
+    (``held``: a short gap since the previous dose, a postponement not over, history answers with no "đạt", a
+    declared dose not confirmed)."""
 
     code: str
     vaccine: str
@@ -144,11 +137,32 @@ class DoseOrder:
     gap_days: int | None = None
     minimum_days: int | None = None
     previous_vaccine: str | None = None
+    held: tuple[str, ...] = ()
+    registration_id: int = 0
+
+
+def _held(ctx: Ctx, order: DoseOrder) -> DoseOrder:
+    """The order with what must be confirmed before it is recorded (nothing: recorded at once)."""
+    held: list[str] = []
+    short = doses.short_interval(ctx.conn, order.person_id, order.given_on)  # refuses the same day twice
+    if short is not None:
+        held.append("interval")
+        order = replace(order, gap_days=short.days, minimum_days=short.minimum, previous_vaccine=short.previous_vaccine)
+    line = next((r for r in lookup.registrations_of(ctx.conn, order.person_id)
+                 if r.registration_id == order.registration_id), None)
+    if line is not None:
+        if line.decision == states.Decision.POSTPONED and line.due_on and line.due_on > order.given_on:
+            held.append("postponed")
+        if screening.for_doctor(line.attention) and line.decision != states.Decision.ELIGIBLE:
+            held.append("screening")
+        if line.declared:
+            held.append("declared")
+    return replace(order, held=tuple(held))
 
 
 def _dose_args(ctx: Ctx, answer: Answer) -> DoseOrder:
     """"<booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy]": recorded at once, or held for confirmation."""
-    who = _role(ctx)
+    who = current_role(ctx)
     words = (answer.text or "").split()
     given_on = today()
     if len(words) >= 4:
@@ -164,8 +178,15 @@ def _dose_args(ctx: Ctx, answer: Answer) -> DoseOrder:
     if target is None or not scope.covers(ctx.conn, who, target.person_id):  # out of scope: "not found"
         audit.record(ctx.conn, who, "dose", how="target", result="not_found")
         raise Invalid("staff.dose_not_found")
-    order = DoseOrder(code=target.booking_code, vaccine=" ".join(words[1:-1]), lot=words[-1], given_on=given_on,
-                      person_id=target.person_id, name=target.full_name)
+    vaccine = " ".join(words[1:-1])
+    if vaccines.find(vaccine) is None:
+        raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
+    order = _held(ctx, DoseOrder(code=target.booking_code, vaccine=vaccine, lot=words[-1], given_on=given_on,
+                                 person_id=target.person_id, name=target.full_name,
+                                 registration_id=target.registration_id))
+    if order.held:
+        audit.record(ctx.conn, who, "dose", person_id=order.person_id, how=",".join(order.held), result="asked")
+        return order
     return _record(ctx, who, order, confirmed=False)
 
 
@@ -179,19 +200,23 @@ def _record(ctx: Ctx, who: staff.Role, order: DoseOrder, *, confirmed: bool) -> 
             given_on=order.given_on, source="staff", recorded_by=str(who.account_id),
             confirmed_interval=confirmed, site_id=who.site_id,  # a site's staff give doses at their own site
         )
-    except doses.ShortInterval as short:
+    except doses.ShortInterval as short:  # recorded by someone else meanwhile: asked, as any short gap
         audit.record(ctx.conn, who, "dose", person_id=order.person_id, how="interval", result="asked")
-        return replace(order, gap_days=short.days, minimum_days=short.minimum, previous_vaccine=short.previous_vaccine)
+        return replace(order, gap_days=short.days, minimum_days=short.minimum, previous_vaccine=short.previous_vaccine,
+                       held=("interval",))
     except Invalid as bad:
         audit.record(ctx.conn, who, "dose", person_id=order.person_id, how=bad.key, result="refused")
         raise
-    audit.record(ctx.conn, who, "dose", person_id=done.person_id, how=f"dose {done.dose_number}")
+    how = f"dose {done.dose_number}" + (f" (confirmed: {','.join(order.held)})" if confirmed and order.held else "")
+    audit.record(ctx.conn, who, "dose", person_id=done.person_id, how=how)
     ctx.pushes_queued()
     ctx.say("staff.dose_done", number=done.dose_number, vaccine=ctx.t(f"vaccine.{vaccines.find(order.vaccine)}"),
             name=order.name, date=dmy(order.given_on), frame=ctx.t(f"qr.frame_{done.credential.level}"),
             status=ctx.t(f"qr.status_{done.credential.level}", doses=done.credential.dose_count),
-            pushes=done.pushes)
-    return replace(order, gap_days=None)
+            pushes=done.pushes, lot=order.lot)
+    if done.next_due is not None:
+        ctx.say("staff.next_due", number=done.dose_number + 1, date=dmy(done.next_due))
+    return replace(order, gap_days=None, held=())
 
 
 DOSE_ARGS: Ask[DoseOrder] = Ask("dose_args", "staff.ask_dose", _dose_args, codec=codec_of(DoseOrder))
@@ -201,7 +226,7 @@ def _confirmed(ctx: Ctx, answer: str) -> Go:
     order = ctx.get(DOSE_ARGS)
     if answer == "yes" and order is not None:
         try:
-            _record(ctx, _role(ctx), order, confirmed=True)
+            _record(ctx, current_role(ctx), order, confirmed=True)
         except Invalid as bad:
             ctx.say(bad.key, **bad.params)
     else:
@@ -209,17 +234,33 @@ def _confirmed(ctx: Ctx, answer: str) -> Go:
     return ctx.home()
 
 
-def _interval_params(ctx: Ctx) -> dict[str, Any]:
+def _held_params(ctx: Ctx) -> dict[str, Any]:
+    """Each thing to confirm, one line each, from the order and the registration as they are now."""
     order = ctx.get(DOSE_ARGS)
     if order is None:
-        return {"days": 0, "minimum": 0, "previous": "-"}
-    return {"days": order.gap_days or 0, "minimum": order.minimum_days or 0,
-            "previous": ctx.t(f"vaccine.{order.previous_vaccine or 'astrazeneca'}")}
+        return {"name": "-", "lines": ""}
+    lines = []
+    line = next((r for r in lookup.registrations_of(ctx.conn, order.person_id)
+                 if r.registration_id == order.registration_id), None)
+    for held in order.held:
+        if held == "interval":
+            lines.append(ctx.t("staff.held_interval", days=order.gap_days or 0, minimum=order.minimum_days or 0,
+                               previous=ctx.t(f"vaccine.{order.previous_vaccine or 'astrazeneca'}")))
+        elif held == "postponed" and line is not None:
+            lines.append(ctx.t("staff.held_postponed", date=dmy(line.due_on) if line.due_on else "-",
+                               reason=line.decision_note or "-"))
+        elif held == "screening" and line is not None:
+            lines.append(ctx.t("staff.held_screening",
+                               attention=person_lines.attention(ctx, screening.for_doctor(line.attention))))
+        elif held == "declared" and line is not None:
+            lines.append(ctx.t("staff.held_declared", declared=person_lines.declared(ctx, line.declared) or "-",
+                               code=order.code))
+    return {"name": order.name, "lines": "\n".join(f"• {text}" for text in lines)}
 
 
-def _gap_to_confirm(ctx: Ctx) -> bool:
+def _to_confirm(ctx: Ctx) -> bool:
     order = ctx.get(DOSE_ARGS)
-    return order is not None and order.gap_days is not None
+    return order is not None and bool(order.held)
 
 
 DOSE = Flow(
@@ -228,8 +269,8 @@ DOSE = Flow(
     allowed=may(staff.DOSE),
     steps=(
         DOSE_ARGS,
-        Ask("confirm_interval", "staff.confirm_interval", options=YES_NO, then=_confirmed,
-            when=_gap_to_confirm, params=_interval_params),
+        Ask("confirm_interval", "staff.confirm_held", options=YES_NO, then=_confirmed, when=_to_confirm,
+            params=_held_params),
     ),
     back=False,
 )
@@ -253,7 +294,7 @@ def _decode(photos: tuple[bytes, ...]) -> list[str] | None:
 
 
 def _verify(ctx: Ctx, answer: Answer) -> str:
-    who = _role(ctx)
+    who = current_role(ctx)
     if answer.photo is not None:
         photos = (answer.photo, *answer.photo_fallbacks)
         texts: list[str] | None = ctx.compute("qr_texts", _decode, photos)
@@ -313,7 +354,8 @@ STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (name
                "staff:verify": (names.VERIFY, staff.VERIFY), "staff:list": (names.SITE_LIST, staff.LIST),
                "staff:allocate": (names.ALLOCATE, staff.ALLOCATE), "staff:import": (names.IMPORT, staff.IMPORT),
                "staff:export": (names.EXPORT, staff.EXPORT), "staff:stats": (names.STATS, staff.STATS),
-               "staff:announce": (names.ANNOUNCE, staff.ANNOUNCE)}
+               "staff:announce": (names.ANNOUNCE, staff.ANNOUNCE), "staff:screen": (names.SCREEN, staff.DOSE),
+               "staff:noshow": (names.NO_SHOW, staff.DOSE)}
 STAFF_ACTIONS = tuple(Option(f"staff.menu_{payload.split(':')[1]}", payload) for payload in STAFF_FLOWS)
 
 

@@ -106,7 +106,8 @@ class Person(Base):
 
 class Registration(Base):
     __tablename__ = "registration"
-    __table_args__ = (Index("ix_registration_province_status", "province_code", "status"),)
+    __table_args__ = (Index("ix_registration_province_status", "province_code", "status"),
+                      Index("ix_registration_site_status", "site_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
@@ -127,6 +128,19 @@ class Registration(Base):
     consent_version: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The course (issue 26): after a dose that leaves it incomplete the registration waits again for dose
+    # ``dose_number``, listed from ``due_on`` (the recommended interval) and never booked before ``earliest_on``
+    # (the minimum). A postponement sets both to its day. ``due_told_on``: the day the person was told.
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    earliest_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_told_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The doctor's screening decision for the dose due (eligible / postponed / referred), cleared by a dose.
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the reason, as typed
+    decision_place: Mapped[str | None] = mapped_column(String(200), nullable=True)  # where a referral sends them
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The dose made of ``previous_dose`` (declared at registration) once staff confirmed it from the card.
+    declared_dose_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Conversation(Base):

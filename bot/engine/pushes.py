@@ -133,7 +133,9 @@ class Pusher:
             return await self._report(item)
         if item.kind == "notice":  # a catalog message, in the chat's language when it is sent
             locale = await self.store.run(partial(self._locale, item))
-            params = item.payload.get("params") or {}
+            params = dict(item.payload.get("params") or {})
+            # Words said in the reader's language (a vaccine, a session): kept as message keys until sent.
+            params |= {name: i18n.t(locale, str(key)) for name, key in (item.payload.get("keys") or {}).items()}
             return Reply(i18n.t(locale, str(item.payload["key"]), **params), locale=locale)
 
         def read(conn: Connection) -> tuple[str, Issued | None]:
@@ -151,6 +153,9 @@ class Pusher:
                 locale, "push.dose_recorded", name=issued.full_name, number=item.payload["dose_number"],
                 vaccine=i18n.t(locale, f"vaccine.{item.payload['vaccine']}"), date=dmy(given),
             )
+            if item.payload.get("next_due"):  # the course goes on: when the next dose is due
+                head += "\n" + i18n.t(locale, "push.next_dose", number=item.payload["next_number"],
+                                      date=dmy(date.fromisoformat(str(item.payload["next_due"]))))
         else:
             head = i18n.t(locale, "push.registration_qr")
         return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token, locale=locale)

@@ -14,7 +14,7 @@ from bot.channels.telegram.core import Sender, TelegramChannel
 from bot.channels.telegram.runtime import make_api
 from bot.channels.webchat.transcript import CHANNEL as WEB
 from bot.services.access import staff
-from bot.services.registration import appointments
+from bot.services.registration import appointments, waiting
 from bot.services.values.dates import FixedClock, now, today, use_clock
 from bot.services.values.text import fold
 from models.tables import Account, ChannelIdentity, Outbox, Person, Registration, table
@@ -83,7 +83,7 @@ async def test_500_appointment_notices_each_delivered_once_within_the_limits(
         conn.execute(table(Site).update().where(table(Site).c.id == 1).values(daily_capacity=600))
         role = staff.role_of(conn, 1)
         assert role is not None
-        chosen = appointments.plan(conn, 1, today() + timedelta(days=3), 500)
+        chosen = waiting.plan(conn, 1, today() + timedelta(days=3), 500)
         assert len(chosen.chosen) == 500
         assert [p.priority_group for p in chosen.chosen] == sorted(p.priority_group for p in chosen.chosen)
         booked = appointments.book(conn, role, 1, today() + timedelta(days=3), "allday",

@@ -13,6 +13,7 @@ from bot import i18n
 from bot.services.reference import screening
 from bot.services.registration import appointments
 from bot.services.values.dates import age_on, to_local, today
+from bot.services.values.documents import mask
 from bot.services.values.phones import display
 
 COLUMNS = ("booking_code", "full_name", "birth_date", "age", "sex", "phone", "priority_group", "workplace",
@@ -78,6 +79,74 @@ def workbook(rows: list[dict[str, Any]], locale: str, title: str) -> bytes:
                 cell.number_format = "@"  # 16 digits stay text, not 1.0E+15
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---- the day's list, for printing ------------------------------------------------------------------------------
+
+SHEET_COLUMNS = ("n", "full_name", "birth_year", "sex", "id", "code", "group", "dose", "session", "attention",
+                 "signature")
+SHEET_WIDTHS = {"n": 5, "full_name": 26, "birth_year": 8, "sex": 6, "id": 15, "code": 8, "group": 7, "dose": 6,
+                "session": 10, "attention": 30, "signature": 16}
+
+
+def day_sheet_rows(conn: Connection, site_id: int, day: date, locale: str) -> list[dict[str, Any]]:
+    """The people booked at the site on ``day`` (in the list's order), for the wall: ID numbers masked, the booking
+    code's last four digits (what the person says at the desk), the history answers to look at."""
+    rows = []
+    for n, r in enumerate(appointments.day_sheet(conn, site_id, day), 1):
+        attention = "; ".join(f"{q[1:]}. {i18n.t(locale, f'history.short_{q}')}"
+                              for q, _ in screening.attention(r["screening"] or {}))
+        rows.append({
+            "n": n, "full_name": r["full_name"], "birth_year": r["birth_date"].year,
+            "sex": i18n.t(locale, "person.male" if r["sex"] == "M" else "person.female"),
+            "id": mask(r["id_number"]), "code": r["booking_code"][-4:], "group": r["priority_group"],
+            "dose": r["dose_number"], "session": i18n.t(locale, f"session.{r['session']}"), "attention": attention,
+            "signature": "", "booking_code": r["booking_code"],
+        })
+    return rows
+
+
+def day_sheet(rows: list[dict[str, Any]], locale: str, site_name: str, day: date) -> bytes:
+    """An A4 landscape sheet: a title, the header repeated on every page, a signature column, grid lines."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = day.strftime("%d-%m-%Y")
+    sheet.append([i18n.t(locale, "export.sheet_title", site=site_name, date=day.strftime("%d/%m/%Y"),
+                         count=len(rows))])
+    sheet.append([i18n.t(locale, f"export.sheet_{c}") for c in SHEET_COLUMNS])
+    for row in rows:
+        sheet.append([row[c] for c in SHEET_COLUMNS])
+    thin = Side(style="thin", color="000000")
+    grid = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if cell.data_type == "f":  # typed text beginning with "=" is text, never a formula
+                cell.data_type = "s"
+            cell.border = grid
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            if cell.row == 2:
+                cell.font = Font(bold=True)
+        sheet.row_dimensions[line[0].row].height = 30 if line[0].row > 2 else 28
+    for index, column in enumerate(SHEET_COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = SHEET_WIDTHS[column]
+    sheet.print_title_rows = "2:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "&P / &N"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -71,6 +71,13 @@ class RegistrationLine:
     preferred_date: date
     attention: list[tuple[str, str]]  # (question, "yes" / "unknown"): what the doctor must look at
     site_id: int | None = None
+    registration_id: int = 0
+    dose_number: int = 1  # the dose due, while open
+    due_on: date | None = None
+    decision: str | None = None
+    decision_note: str | None = None
+    decision_place: str | None = None
+    declared: dict[str, Any] | None = None  # the declared earlier dose, while not confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +134,7 @@ def search(conn: Connection, role: Role, query: Query, *, page: int = 0) -> tupl
 
 
 def _fill(conn: Connection, person: Found) -> None:
-    for r in conn.execute(
-        select(REGISTRATION.c.booking_code, REGISTRATION.c.status, SITE.c.name, REGISTRATION.c.preferred_date,
-               REGISTRATION.c.screening, REGISTRATION.c.site_id)
-        .outerjoin(SITE, SITE.c.id == REGISTRATION.c.site_id)
-        .where(REGISTRATION.c.person_id == person.person_id).order_by(REGISTRATION.c.id.desc())
-    ):
-        person.registrations.append(RegistrationLine(r.booking_code, r.status, r.name, r.preferred_date,
-                                                     screening.attention(r.screening or {}), r.site_id))
+    person.registrations.extend(registrations_of(conn, person.person_id))
     for d in conn.execute(
         select(DOSE.c.dose_number, DOSE.c.vaccine, DOSE.c.lot, DOSE.c.given_on, SITE.c.name)
         .outerjoin(SITE, SITE.c.id == DOSE.c.site_id)
@@ -149,20 +149,40 @@ def _fill(conn: Connection, person: Found) -> None:
         person.level, person.dose_count = current.level, current.dose_count
 
 
+def registrations_of(conn: Connection, person_id: int) -> list[RegistrationLine]:
+    """The person's registrations, newest first, with their course, decision and declared dose."""
+    found = []
+    for r in conn.execute(
+        select(REGISTRATION.c.booking_code, REGISTRATION.c.status, SITE.c.name, REGISTRATION.c.preferred_date,
+               REGISTRATION.c.screening, REGISTRATION.c.site_id, REGISTRATION.c.id, REGISTRATION.c.dose_number,
+               REGISTRATION.c.due_on, REGISTRATION.c.decision, REGISTRATION.c.decision_note,
+               REGISTRATION.c.decision_place, REGISTRATION.c.previous_dose, REGISTRATION.c.declared_dose_id)
+        .outerjoin(SITE, SITE.c.id == REGISTRATION.c.site_id)
+        .where(REGISTRATION.c.person_id == person_id).order_by(REGISTRATION.c.id.desc())
+    ):
+        declared = r.previous_dose if r.previous_dose and r.declared_dose_id is None else None
+        found.append(RegistrationLine(
+            r.booking_code, r.status, r.name, r.preferred_date, screening.attention(r.screening or {}), r.site_id,
+            r.id, r.dose_number, r.due_on, r.decision, r.decision_note, r.decision_place, declared))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
-    """The registration a dose is recorded against, and whether the role may record it."""
+    """The registration a dose (or a decision) is recorded against, and whether the role may record it."""
 
     booking_code: str
     person_id: int
     full_name: str
     site_id: int | None
+    registration_id: int = 0
 
 
 def dose_target(conn: Connection, text: str) -> Target | None:
     """A booking code, or an ID number (its open registration, else its latest)."""
     compact = identifier(text)
-    query = select(REGISTRATION.c.booking_code, REGISTRATION.c.person_id, PERSON.c.full_name, REGISTRATION.c.site_id)
+    query = select(REGISTRATION.c.booking_code, REGISTRATION.c.person_id, PERSON.c.full_name, REGISTRATION.c.site_id,
+                   REGISTRATION.c.id)
     query = query.join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
     if compact.isdigit() and len(compact) == BOOKING_DIGITS:
         row = conn.execute(query.where(REGISTRATION.c.booking_code == compact)).first()
@@ -172,4 +192,13 @@ def dose_target(conn: Connection, text: str) -> Target | None:
             .order_by(REGISTRATION.c.open_key.is_(None), REGISTRATION.c.status == states.Registration.CANCELLED,
                       REGISTRATION.c.id.desc())
         ).first()
-    return None if row is None else Target(row.booking_code, row.person_id, row.full_name, row.site_id)
+    return None if row is None else Target(row.booking_code, row.person_id, row.full_name, row.site_id, row.id)
+
+
+def registration_target(conn: Connection, registration_id: int) -> Target | None:
+    """The registration behind a button beside a person (a list's, a look-up's)."""
+    row = conn.execute(select(REGISTRATION.c.booking_code, REGISTRATION.c.person_id, PERSON.c.full_name,
+                              REGISTRATION.c.site_id, REGISTRATION.c.id)
+                       .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+                       .where(REGISTRATION.c.id == registration_id)).first()
+    return None if row is None else Target(row.booking_code, row.person_id, row.full_name, row.site_id, row.id)

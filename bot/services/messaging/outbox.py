@@ -122,6 +122,16 @@ def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload
     return len(chats)
 
 
+def tell_account(conn: Connection, account_id: int, key: str, *, keys: dict[str, str] | None = None,
+                 **params: Any) -> int:
+    """A catalog message to every chat of an account, worded in each chat's language when sent; ``keys``: params
+    that are themselves message keys (a vaccine's name). How many chats."""
+    payload: dict[str, Any] = {"key": key, "params": params}
+    if keys:
+        payload["keys"] = keys
+    return enqueue_for_account(conn, account_id, kind="notice", payload=payload)
+
+
 def tell_site(conn: Connection, site_id: int | None, key: str, **params: Any) -> int:
     """A catalog message to every chat of a site's staff, or, for the province's pool (no site), of its
     administrators; how many chats."""

@@ -33,6 +33,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("q12", "caution"),
 )
 SENIOR_AGE = 65
+AGE_QUESTION = "q10"  # "65 or over": answered from the birth date, never asked
 
 
 def flags(answers: dict[str, str]) -> list[str]:
@@ -50,3 +51,9 @@ def flags(answers: dict[str, str]) -> list[str]:
 def attention(answers: dict[str, str]) -> list[tuple[str, str]]:
     """(question, "yes" / "unknown"): the answers the site's doctor must look at."""
     return [(q.code, answers[q.code]) for q in QUESTIONS if answers.get(q.code) in (YES, UNKNOWN)]
+
+
+def for_doctor(attention_pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The answers that set a person apart for the doctor: all but question 10 ("65 or over"), which is answered
+    from the birth date, never by the person; a site screens its elders every day."""
+    return [(q, a) for q, a in attention_pairs if q != AGE_QUESTION]

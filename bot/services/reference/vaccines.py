@@ -1,6 +1,8 @@
 """Vaccines used in Vietnam (domain §8) and the colour rule, kept as data a province can change.
 
-``course`` is the number of doses in the primary course; the EU value-set codes go into the certificate.
+``course`` is the number of doses in the primary course; the EU value-set codes go into the certificate. The
+intervals (domain §8, marked "assumed" there: a province changes them here) say when the next dose is due
+(``recommended``) and the shortest gap a site may book or give without the doctor confirming (``minimum``).
 """
 
 from __future__ import annotations
@@ -17,16 +19,23 @@ class Vaccine:
     prophylaxis: str  # EU "vp"
     min_interval_days: int | None = None  # the shortest gap before the next dose (domain §8); shorter asks first
     names: tuple[str, ...] = ()  # other names people and sites' records use
+    recommended_days: int | None = None  # the next dose is due this long after (None: the minimum)
+
+    @property
+    def due_after(self) -> int:
+        """Days from a dose of this vaccine to the next dose's due day."""
+        return self.recommended_days or self.min_interval_days or 0
 
 
 VACCINES: dict[str, Vaccine] = {
     v.code: v
     for v in (
         Vaccine("astrazeneca", 2, "EU/1/21/1529", "ORG-100001699", "J07BX03", 56,
-                ("AstraZeneca", "AZ", "Astra", "Vaxzevria", "Covishield")),
+                ("AstraZeneca", "AZ", "Astra", "Vaxzevria", "Covishield", "AZD1222"), 70),  # 8–12 weeks
         Vaccine("sputnik", 2, "Sputnik-V", "Gamaleya-Research-Institute", "J07BX03", 21, ("Sputnik V", "Gamaleya")),
-        Vaccine("verocell", 2, "BBIBP-CorV", "ORG-100020693", "J07BX03", 21, ("Vero Cell", "Sinopharm", "BBIBP")),
-        Vaccine("hayat", 2, "Hayat-Vax", "ORG-100020693", "J07BX03", 21, ("Hayat-Vax", "Hayat Vax")),
+        Vaccine("verocell", 2, "BBIBP-CorV", "ORG-100020693", "J07BX03", 21,
+                ("Vero Cell", "Sinopharm", "BBIBP", "Vero"), 28),  # 3–4 weeks
+        Vaccine("hayat", 2, "Hayat-Vax", "ORG-100020693", "J07BX03", 21, ("Hayat-Vax", "Hayat Vax"), 28),
         Vaccine("pfizer", 2, "EU/1/20/1528", "ORG-100030215", "1119349007", 21,
                 ("Pfizer", "Pfizer-BioNTech", "BioNTech", "Comirnaty")),
         Vaccine("moderna", 2, "EU/1/20/1507", "ORG-100031184", "1119349007", 28, ("Moderna", "Spikevax")),
@@ -68,6 +77,14 @@ LOOKS: dict[str, Look] = {
     PARTIAL: Look("#F2A900", "qr.label_partial", dark_text=True),
     COMPLETE: Look("#15803D", "qr.label_complete"),
 }
+
+
+def due_after(vaccine: str) -> tuple[int, int]:
+    """(minimum, recommended) days from a dose of ``vaccine`` to the next one; (0, 0) for an unknown vaccine."""
+    found = VACCINES.get(vaccine)
+    if found is None:
+        return 0, 0
+    return found.min_interval_days or 0, found.due_after
 
 
 def series_doses(latest_vaccine: str) -> int:

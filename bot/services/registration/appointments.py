@@ -1,10 +1,10 @@
 """Slots a site gives to waiting registrations, the people's answers, and the evening-before reminder.
 
-    waiting (submitted, at the site) ──plan: priority group, then older first, then earlier registration,
-                                          within the day's capacity left──▶ book ──▶ a notice to every chat
+    waiting (:mod:`.waiting`: the order and the plan) ──▶ book ──▶ a notice to every chat
     notice ──"Tôi sẽ đến"──▶ confirmed        ──"Không đến được"──▶ declined: the slot is free again, the
                                                                    registration waits again, the site is told
     18:00 the evening before ──▶ one reminder per open appointment
+    the day over, no dose ──▶ missed ("vắng"): the registration waits again in its place; the person told once
 
 Registering first does not mean being vaccinated first (domain §1): the order is the priority group's.
 """
@@ -12,16 +12,16 @@ Registering first does not mean being vaccinated first (domain §1): the order i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.access import audit
 from bot.services.access.staff import Role
 from bot.services.messaging import outbox
-from bot.services.reference import screening
+from bot.services.registration.waiting import capacity_left, group_rank
 from bot.services.values import payloads, states
 from bot.services.values.dates import now, to_local, today, utcnow
 from bot.services.values.text import is_number
@@ -31,7 +31,6 @@ APPOINTMENT, REGISTRATION, PERSON, SITE = table(Appointment), table(Registration
 SESSIONS = ("morning", "afternoon", "allday")
 OPEN = states.OPEN_APPOINTMENT
 REMIND_AT = time(18, 0)  # local time, the evening before
-PAGE = 10
 PREFIX = payloads.APPOINTMENT.prefix  # the answer buttons' payloads: "appt:yes:<id>" / "appt:no:<id>"
 
 
@@ -45,82 +44,6 @@ def read_payload(payload: str) -> tuple[int, bool] | None:
     if answer not in ("yes", "no") or not is_number(number):
         return None
     return int(number), answer == "yes"
-
-
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    registration_id: int
-    booking_code: str
-    person_id: int
-    full_name: str
-    birth_date: date
-    priority_group: int
-    preferred_date: date
-    preferred_session: str
-    created_at: datetime
-    attention: list[tuple[str, str]]  # (question, answer) the doctor should look at
-
-
-def _order() -> tuple[Any, ...]:
-    return (PERSON.c.priority_group, PERSON.c.birth_date, REGISTRATION.c.created_at, REGISTRATION.c.id)
-
-
-def _waiting_query(site_id: int, day: date | None, session: str | None) -> Any:
-    query = (select(REGISTRATION.c.id, REGISTRATION.c.booking_code, PERSON.c.id.label("person_id"),
-                    PERSON.c.full_name, PERSON.c.birth_date, PERSON.c.priority_group, REGISTRATION.c.preferred_date,
-                    REGISTRATION.c.preferred_session, REGISTRATION.c.created_at, REGISTRATION.c.screening)
-             .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
-             .where(REGISTRATION.c.site_id == site_id, REGISTRATION.c.status == states.Registration.SUBMITTED))
-    if day is not None:
-        query = query.where(REGISTRATION.c.preferred_date == day)
-    if session is not None and session != "allday":
-        query = query.where(REGISTRATION.c.preferred_session.in_((session, "allday")))
-    return query
-
-
-def _waiting(row: Any) -> Waiting:
-    return Waiting(row.id, row.booking_code, row.person_id, row.full_name, row.birth_date, row.priority_group,
-                   row.preferred_date, row.preferred_session, row.created_at, screening.attention(row.screening or {}))
-
-
-def waiting(conn: Connection, site_id: int, *, day: date | None = None, session: str | None = None,
-            page: int = 0, size: int = PAGE) -> tuple[list[Waiting], int]:
-    """One page of the site's registrations waiting for a slot, in allocation order, and how many there are."""
-    query = _waiting_query(site_id, day, session)
-    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(query.order_by(*_order()).limit(size).offset(page * size))
-    return [_waiting(r) for r in rows], int(total)
-
-
-def capacity_left(conn: Connection, site_id: int, day: date) -> int:
-    """The day's capacity minus the slots already given (open or attended)."""
-    capacity = conn.execute(select(SITE.c.daily_capacity).where(SITE.c.id == site_id)).scalar_one()
-    given = conn.execute(select(func.count()).select_from(APPOINTMENT).where(
-        APPOINTMENT.c.site_id == site_id, APPOINTMENT.c.day == day,
-        APPOINTMENT.c.state.in_((*OPEN, "attended")))).scalar_one()
-    return max(int(capacity) - int(given), 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    chosen: list[Waiting]
-    capacity_left: int
-    asked: int
-
-
-def plan(conn: Connection, site_id: int, day: date, slots: int, session: str = "allday") -> Plan:
-    """Who would get the ``slots`` (never more than the day's capacity left), nothing booked yet. Someone who
-    said they cannot come that day is not offered the same day again."""
-    left = capacity_left(conn, site_id, day)
-    count = max(min(slots, left), 0)
-    if count == 0:
-        return Plan([], left, slots)
-    declined = select(APPOINTMENT.c.id).where(
-        APPOINTMENT.c.registration_id == REGISTRATION.c.id, APPOINTMENT.c.day == day,
-        APPOINTMENT.c.state == states.Appointment.DECLINED)
-    query = _waiting_query(site_id, None, session).where(~declined.exists())
-    rows = conn.execute(query.order_by(*_order()).limit(count))
-    return Plan([_waiting(r) for r in rows], left, slots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +66,8 @@ def book(conn: Connection, role: Role, site_id: int, day: date, session: str, re
         owner = conn.execute(
             select(PERSON.c.owner_account_id, PERSON.c.id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
             .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status == states.Registration.SUBMITTED,
-                   REGISTRATION.c.site_id == site_id)).first()
+                   REGISTRATION.c.site_id == site_id,  # never before the dose's minimum interval, nor a postponement
+                   or_(REGISTRATION.c.earliest_on.is_(None), REGISTRATION.c.earliest_on <= day))).first()
         if owner is None:
             skipped += 1
             continue
@@ -268,7 +192,8 @@ def day_list(conn: Connection, site_id: int, day: date | None) -> list[dict[str,
     if day is not None:
         query = query.where(or_(APPOINTMENT.c.day == day,
                                 and_(APPOINTMENT.c.id.is_(None), REGISTRATION.c.preferred_date == day)))
-    rows = conn.execute(query.order_by(*_order()))
+    rows = conn.execute(query.order_by(group_rank(today()), PERSON.c.birth_date, REGISTRATION.c.created_at,
+                                       REGISTRATION.c.id))
     return [dict(r._mapping) for r in rows]
 
 
@@ -278,3 +203,86 @@ def people_of(conn: Connection, booking_codes: list[str]) -> list[int]:
         return []
     return list(conn.execute(select(REGISTRATION.c.person_id).where(
         REGISTRATION.c.booking_code.in_(booking_codes))).scalars())
+
+
+# ---- no-shows ("vắng") ------------------------------------------------------------------------------------------
+
+
+def _miss(conn: Connection, appointment_id: int, registration_id: int, owner_account_id: int, full_name: str,
+          day: date) -> None:
+    """The appointment missed: its slot is gone with its day, the registration waits again in its place (the
+    order is the group's, not the booking's), and the person is told once."""
+    conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
+                 .values(state=states.Appointment.MISSED, open_key=None))
+    conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id,
+                                            REGISTRATION.c.status == states.Registration.SCHEDULED)
+                 .values(status=states.Registration.SUBMITTED))
+    outbox.tell_account(conn, owner_account_id, "appointment.missed_citizen", name=full_name,
+                        date=day.strftime("%d/%m/%Y"))
+
+
+def _open_before(day: date) -> Any:
+    return (select(APPOINTMENT.c.id, APPOINTMENT.c.registration_id, APPOINTMENT.c.day, PERSON.c.owner_account_id,
+                   PERSON.c.full_name, PERSON.c.id.label("person_id"))
+            .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+            .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+            .where(APPOINTMENT.c.day < day, APPOINTMENT.c.state.in_(OPEN)))
+
+
+def sweep_missed(conn: Connection, *, batch: int = 500) -> int:
+    """Once a day is over (Vietnam time), its appointments still open are missed; one batch per call (the
+    scheduler calls again while there are more), locked rows skipped so two processes share the work."""
+    due = conn.execute(_open_before(today()).order_by(APPOINTMENT.c.id).limit(batch)
+                       .with_for_update(of=APPOINTMENT, skip_locked=True)).all()
+    for row in due:
+        _miss(conn, row.id, row.registration_id, row.owner_account_id, row.full_name, row.day)
+        audit.record(conn, None, "missed", person_id=row.person_id, how=f"appointment {row.day.isoformat()}")
+    return len(due)
+
+
+def mark_missed(conn: Connection, role: Role, registration_id: int) -> date | None:
+    """Staff mark a no-show by hand (the person will not come today): the registration's open appointment of today
+    or before; None when it has none."""
+    found = conn.execute(_open_before(today() + timedelta(days=1))
+                         .where(APPOINTMENT.c.registration_id == registration_id)).first()
+    if found is None:
+        return None
+    _miss(conn, found.id, registration_id, found.owner_account_id, found.full_name, found.day)
+    audit.record(conn, role, "missed", person_id=found.person_id, how=f"appointment {found.day.isoformat()}")
+    return found.day  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Missed:
+    booking_code: str
+    full_name: str
+    birth_date: date
+    phone: str
+    session: str
+    person_id: int
+
+
+def missed_on(conn: Connection, site_id: int, day: date) -> list[Missed]:
+    """A day's no-shows at the site, in the list's order."""
+    rows = conn.execute(
+        select(REGISTRATION.c.booking_code, PERSON.c.full_name, PERSON.c.birth_date, PERSON.c.phone,
+               APPOINTMENT.c.session, PERSON.c.id)
+        .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+        .where(APPOINTMENT.c.site_id == site_id, APPOINTMENT.c.day == day,
+               APPOINTMENT.c.state == states.Appointment.MISSED)
+        .order_by(group_rank(day), PERSON.c.birth_date, REGISTRATION.c.id))
+    return [Missed(*r) for r in rows]
+
+
+def day_sheet(conn: Connection, site_id: int, day: date) -> list[dict[str, Any]]:
+    """The people booked at the site on ``day`` (open, attended or missed), in the list's order."""
+    query = (select(REGISTRATION.c.booking_code, PERSON.c.full_name, PERSON.c.birth_date, PERSON.c.sex,
+                    PERSON.c.id_number, PERSON.c.priority_group, REGISTRATION.c.dose_number,
+                    REGISTRATION.c.screening, APPOINTMENT.c.session)
+             .join(REGISTRATION, REGISTRATION.c.id == APPOINTMENT.c.registration_id)
+             .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+             .where(APPOINTMENT.c.site_id == site_id, APPOINTMENT.c.day == day,
+                    APPOINTMENT.c.state.in_((*OPEN, states.Appointment.ATTENDED, states.Appointment.MISSED)))
+             .order_by(APPOINTMENT.c.session, group_rank(day), PERSON.c.birth_date, REGISTRATION.c.id))
+    return [dict(r._mapping) for r in conn.execute(query)]

@@ -74,6 +74,11 @@ class RegistrationView:
     preferred_date: date
     preferred_session: str
     flags: list[str]
+    dose_number: int = 1  # the dose due, while open
+    due_on: date | None = None
+    decision: str | None = None
+    decision_note: str | None = None
+    decision_place: str | None = None
 
 
 class AlreadyRegistered(Exception):
@@ -163,7 +168,8 @@ def for_account(conn: Connection, account_id: int) -> list[RegistrationView]:
             REGISTRATION_TABLE.c.booking_code, PERSON_TABLE.c.full_name, PERSON_TABLE.c.relation,
             REGISTRATION_TABLE.c.status,
             SITE.c.name.label("site_name"), REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.preferred_session,
-            REGISTRATION_TABLE.c.screening_flags,
+            REGISTRATION_TABLE.c.screening_flags, REGISTRATION_TABLE.c.dose_number, REGISTRATION_TABLE.c.due_on,
+            REGISTRATION_TABLE.c.decision, REGISTRATION_TABLE.c.decision_note, REGISTRATION_TABLE.c.decision_place,
         )
         .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
         .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
@@ -173,7 +179,8 @@ def for_account(conn: Connection, account_id: int) -> list[RegistrationView]:
     return [
         RegistrationView(
             r.booking_code, r.full_name, r.relation, r.status, r.site_name, r.preferred_date,
-            r.preferred_session, [f for f in r.screening_flags.split(",") if f],
+            r.preferred_session, [f for f in r.screening_flags.split(",") if f], r.dose_number, r.due_on,
+            r.decision, r.decision_note, r.decision_place,
         )
         for r in rows
     ]

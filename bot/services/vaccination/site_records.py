@@ -385,7 +385,8 @@ def import_rows(
         audit.record(conn, role, "dose", person_id=person.id, how="import")
         issued = credentials.issue(conn, person.id, key)
         doses.push_new_qr(conn, person.owner_account_id, person.id, issued, vaccine=row.vaccine,
-                          number=_dose_count(conn, person.id), given_on=row.given_on)
+                          number=_dose_count(conn, person.id), given_on=row.given_on,
+                          next_due=doses.next_dose(conn, person.id))
     report.people = len(changed)
     report.problems.sort(key=lambda p: p.number)
     conn.execute(BATCH.update().where(BATCH.c.id == batch_id).values(counts=report.counts()))
@@ -551,7 +552,7 @@ def decide_waiting(conn: Connection, key: SigningKey, role: Role, record: Waitin
     issued = credentials.issue(conn, me.id, key)
     number = _dose_count(conn, me.id)
     doses.push_new_qr(conn, me.owner_account_id, me.id, issued, vaccine=record.vaccine, number=number,
-                      given_on=record.given_on)
+                      given_on=record.given_on, next_due=doses.next_dose(conn, me.id))
     return number
 
 
