@@ -180,10 +180,15 @@ def _dose_args(ctx: Ctx, answer: Answer) -> DoseOrder:
         raise Invalid("staff.dose_not_found")
     vaccine = " ".join(words[1:-1])
     if vaccines.find(vaccine) is None:
+        audit.record(ctx.conn, who, "dose", person_id=target.person_id, how="dose.unknown_vaccine", result="refused")
         raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
-    order = _held(ctx, DoseOrder(code=target.booking_code, vaccine=vaccine, lot=words[-1], given_on=given_on,
-                                 person_id=target.person_id, name=target.full_name,
-                                 registration_id=target.registration_id))
+    try:
+        order = _held(ctx, DoseOrder(code=target.booking_code, vaccine=vaccine, lot=words[-1], given_on=given_on,
+                                     person_id=target.person_id, name=target.full_name,
+                                     registration_id=target.registration_id))
+    except Invalid as bad:  # the same day twice
+        audit.record(ctx.conn, who, "dose", person_id=target.person_id, how=bad.key, result="refused")
+        raise
     if order.held:
         audit.record(ctx.conn, who, "dose", person_id=order.person_id, how=",".join(order.held), result="asked")
         return order

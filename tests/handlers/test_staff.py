@@ -120,7 +120,7 @@ async def test_a_dose_through_the_chat_pushes_amber_then_green(chat: Chat, app: 
     officer = await _registered_and_officer(app, chat)
     first = dmy(today() - timedelta(days=60))
     await officer.send(f"/tiem 001090123456 AstraZeneca AB1234 {first}")
-    assert "Đã ghi nhận mũi 1 (AstraZeneca (Vaxzevria))" in officer.text and "khung vàng" in officer.text
+    assert "Đã ghi nhận mũi 1 (AstraZeneca (Vaxzevria), lô AB1234)" in officer.text and "khung vàng" in officer.text
     pushed = await _pushes(app, chat)  # the citizen's chat receives the new QR
     assert _verify_image(app, pushed[-1]["image_url"]).level == vaccines.PARTIAL
     await officer.send("/tiem 001090123456 comirnaty FK1234")
@@ -248,4 +248,4 @@ async def test_several_matches_are_listed_a_page_at_a_time(chat: Chat, app: App)
     assert "Tìm thấy 6 người (trang 1/2)" in admin.text and admin.text.count("👤") == 5
     await admin.press("next")
     assert "trang 2/2" in admin.text and admin.text.count("👤") == 1
-    assert admin.payloads()[:1] == ["previous"]
+    assert "previous" in admin.payloads() and "next" not in admin.payloads()
