@@ -24,6 +24,7 @@ from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.access import audit, staff
 from bot.services.campaign import exports
+from bot.services.reference import priority
 from bot.services.registration import appointments, sites, waiting
 from bot.services.values.dates import age_on, dmy, today
 from bot.services.values.documents import mask
@@ -197,13 +198,20 @@ def _after_plan(ctx: Ctx, plan: Plan) -> Go | None:
 
 
 def _plan_line(ctx: Ctx, plan: Plan, index: int) -> str:
-    line = ctx.t("site_work.plan_line", n=index + 1, name=plan.names[index], age=plan.ages[index],
-                 group=plan.groups[index], dose=plan.doses[index])
-    if plan.preferred[index]:
-        line += " " + ctx.t("site_work.plan_preferred")
+    """Two lines a person, so that a phone's narrow screen never breaks one in the middle: the name (and ★ for
+    who asked for this day, what was edited), then age, group and dose."""
+    marks = [ctx.t("site_work.plan_preferred")] if plan.preferred[index] else []
     if plan.apart[index] and plan.included[index]:
-        line += " " + ctx.t("site_work.plan_included")
-    return line if plan.included[index] or plan.apart[index] else f"{line} {ctx.t('site_work.plan_dropped')}"
+        marks.append(ctx.t("site_work.plan_included"))
+    elif not plan.included[index] and not plan.apart[index]:
+        marks.append(ctx.t("site_work.plan_dropped"))
+    group = plan.groups[index]
+    if plan.ages[index] >= priority.ELDER_AGE and group > priority.ELDER_GROUP:
+        group_text = f"{group} {ctx.t('site_work.plan_elder')}"
+    else:
+        group_text = str(group)
+    return ctx.t("site_work.plan_line", n=index + 1, name=" ".join([plan.names[index], *marks]),
+                 age=plan.ages[index], group=group_text, dose=plan.doses[index])
 
 
 def _plan_params(ctx: Ctx) -> dict[str, Any]:

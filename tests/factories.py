@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 from bot.app import App, build
 from bot.engine.storage import conversations
 from bot.services.access import staff
 from bot.services.people import accounts
 from bot.services.values.phones import parse_mobile
+from bot.services.values.text import fold
+from models.tables import Account, ChannelIdentity, Person, Registration, table
 from tests.conftest import cheap_settings
 from tests.helpers import PASSWORD, WEB, Chat, answer_form, setup_state
 from tests.scripts import details, history
@@ -90,3 +93,31 @@ async def registered(chat: Chat) -> str:
     match = re.search(r"Mã đặt tiêm: (\d{16})", chat.text)
     assert match, chat.text
     return match.group(1)
+
+
+def waiting_people(conn: Connection, rows: list[dict[str, Any]], *, site_id: int = 1) -> list[int]:
+    """People waiting at a site, all of one account with a web chat (written directly: the registration
+    conversation has its own tests); each row may say ``group``, ``born``, ``preferred``, ``screening``,
+    ``earliest``, ``due``. The registrations' ids, in the order given (also their registration order)."""
+    now = datetime(2026, 11, 1, 8, 0)
+    account = conn.execute(insert(table(Account)).values(
+        phone="+84900000999", name="Gia đình", password_hash="!", locale="vi", created_at=now)
+        .returning(table(Account).c.id)).scalar_one()
+    conn.execute(insert(table(ChannelIdentity)).values(channel="web", chat_id="family", user_id="family",
+                                                       account_id=account, created_at=now))
+    ids = []
+    for n, row in enumerate(rows):
+        born = row.get("born", date(1980, 1, 1))
+        person = conn.execute(insert(table(Person)).values(
+            owner_account_id=account, relation="self", full_name=row.get("name", f"Người {n}"),
+            name_key=fold(row.get("name", f"Người {n}")), birth_date=born, sex="F", id_type="cccd",
+            id_number=f"0791{n:08d}", phone="+84900000999", occupation="-", priority_group=row.get("group", 16),
+            province_code=79, ward_code=26743, created_at=now, updated_at=now).returning(table(Person).c.id)
+        ).scalar_one()
+        ids.append(conn.execute(insert(table(Registration)).values(
+            person_id=person, booking_code=f"{3 * 10**15 + n}", open_key=f"cccd:{n}", site_id=site_id,
+            province_code=79, preferred_date=row.get("preferred", date(2026, 12, 20)), preferred_session="allday",
+            dose_number=1, status="submitted", screening=row.get("screening", {}), screening_flags="",
+            consent_at=now, consent_version="t", created_at=now + timedelta(minutes=n),
+            earliest_on=row.get("earliest"), due_on=row.get("due")).returning(table(Registration).c.id)).scalar_one())
+    return ids

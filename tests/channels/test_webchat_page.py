@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright, expect
+from sqlalchemy import Connection
 
 from bot.app import App
 from bot.engine.storage import conversations
+from bot.services.registration import sites
+from bot.services.values.dates import dmy, today
+from tests.factories import waiting_people
 from tests.helpers import PASSWORD, Chat, read_sms, signup
 from tests.scripts import details, history, registration_bodies
 
@@ -168,4 +173,43 @@ async def test_a_site_officer_sends_a_file_from_the_page_and_downloads_the_repor
         saved = tmp_path / "report.csv"
         await download.save_as(saved)
         assert "ngày tiêm không hợp lệ (32/08/2021)" in saved.read_text(encoding="utf-8-sig")
+        await browser.close()
+
+
+async def test_a_plan_of_forty_reads_at_390_px_without_sideways_scrolling(page_url: str, sqlite_app: App,
+                                                                          tmp_path: Path) -> None:
+    """A commune's plan on a phone: every line wraps inside the bubble, the people set apart for the doctor are
+    in it, and "Có" / "Không" are on screen after it."""
+    from bot.services.access import staff
+
+    officer = Chat(sqlite_app.engine, "officer-plan", channel="web")
+    await signup(officer, name="Phạm Bến Thành", phone="0901000003")
+    day = today() + timedelta(days=2)
+    surnames = ("Nguyễn Thị", "Trần Văn", "Lê Hoàng", "Phạm Ngọc", "Huỳnh Thị", "Võ Minh", "Đặng Quốc", "Bùi Thu")
+    given = ("Hạnh", "Phúc", "Bảo Ngọc", "Tuấn", "Thanh Tâm", "Hùng", "Mai Anh", "Dũng")
+
+    def seed(conn: Connection) -> None:
+        staff.add(conn, phone="+84901000003", role=staff.SITE_STAFF, site_code="HCM-BT-01")
+        waiting_people(conn, [
+            {"name": f"{surnames[n % 8]} {given[(n * 3) % 8]}", "group": (1, 9, 16, 12, 8)[n % 5],
+             "born": date(1945 + (n * 7) % 50, 1 + n % 12, 1), "preferred": day if n % 3 else day + timedelta(days=1),
+             "screening": {"q2": "yes"} if n % 13 == 4 else {}} for n in range(46)],
+            site_id=sites.by_code(conn, "HCM-BT-01").id)  # type: ignore[union-attr]
+    await sqlite_app.store.run(seed)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(page_url)
+        await page.get_by_role("button", name="Đăng nhập").click()
+        box = page.locator("#input")
+        for text in ("0901000003", PASSWORD, f"/phanbo {dmy(day)} 40 sáng"):
+            await box.fill(text)
+            await box.press("Enter")
+        plan = page.locator(".bot").filter(has_text="Phân bổ 40 suất")
+        await expect(plan).to_contain_text("Cần bác sĩ khám kỹ: 3 người")
+        sideways = await page.evaluate("() => [...document.querySelectorAll('.bot, #log')]"
+                                       ".filter(e => e.scrollWidth > e.clientWidth + 1).length")
+        assert sideways == 0
+        await expect(page.get_by_role("button", name="Có")).to_be_visible()
+        await page.screenshot(path=os.environ.get("SSKDT_SCREENSHOT", str(tmp_path / "plan-390.png")), full_page=True)
         await browser.close()

@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from bot.app import App
 from bot.services.access.staff import Role
 from bot.services.registration import appointments, decisions, waiting
 from bot.services.values import states
 from bot.services.values.dates import FixedClock, today, use_clock
-from bot.services.values.text import fold
-from models.tables import Account, ChannelIdentity, Outbox, Person, Registration, table
+from models.tables import Outbox, Person, Registration, table
+from tests.factories import waiting_people
 
 SITE = 1
-ROLE = Role(account_id=1, role="staff", site_id=SITE)
-
-
-def _people(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """People waiting at the site (written directly: the registration conversation has its own tests); the
-    registrations' ids, in the order given (also their registration order)."""
-    now = datetime(2026, 11, 1, 8, 0)
-    conn.execute(insert(table(Account)), [{"id": 1, "phone": "+84901000001", "name": "Cán bộ", "password_hash": "!",
-                                           "locale": "vi", "created_at": now}])
-    conn.execute(insert(table(ChannelIdentity)).values(channel="web", chat_id="w1", user_id="w1", account_id=1,
-                                                       created_at=now))
-    ids = []
-    for n, row in enumerate(rows):
-        born = row.get("born", date(1980, 1, 1))
-        person = conn.execute(insert(table(Person)).values(
-            owner_account_id=1, relation="self", full_name=f"Người {n}", name_key=fold(f"Người {n}"),
-            birth_date=born, sex="F", id_type="cccd", id_number=f"0791{n:08d}", phone="+84901000001",
-            occupation="-", priority_group=row.get("group", 16), province_code=79, ward_code=26743, created_at=now,
-            updated_at=now).returning(table(Person).c.id)).scalar_one()
-        ids.append(conn.execute(insert(table(Registration)).values(
-            person_id=person, booking_code=f"{3 * 10**15 + n}", open_key=f"cccd:{n}", site_id=SITE, province_code=79,
-            preferred_date=row.get("preferred", date(2026, 12, 20)), preferred_session="allday", dose_number=1,
-            status="submitted", screening=row.get("screening", {}), screening_flags="", consent_at=now,
-            consent_version="t", created_at=now + timedelta(minutes=n), earliest_on=row.get("earliest"),
-            due_on=row.get("due")).returning(table(Registration).c.id)).scalar_one())
-    return ids
+ROLE = Role(account_id=1, role="staff", site_id=SITE)  # the owner account waiting_people makes first
 
 
 def _names(found: list[waiting.Waiting]) -> list[str]:
@@ -52,7 +26,7 @@ async def test_the_order_counts_65_as_group_9_then_older_first_then_registration
     clock = use_clock(FixedClock(datetime(2026, 12, 7, 1, 0)))
     try:
         def check(conn: Connection) -> None:
-            _people(conn, [
+            waiting_people(conn, [
                 {"group": 12, "born": date(1986, 1, 1)},  # 0
                 {"group": 16, "born": date(1950, 1, 1)},  # 1: 76, served in group 9
                 {"group": 9, "born": date(1970, 1, 1)},  # 2
@@ -73,7 +47,7 @@ async def test_a_plan_sets_apart_the_history_answers_skips_the_early_and_prefers
     day = date(2026, 12, 20)
     try:
         def check(conn: Connection) -> None:
-            _people(conn, [
+            waiting_people(conn, [
                 {"group": 1, "screening": {"q2": "yes"}},  # 0: a history answer: apart, ranked within the slots
                 {"group": 1, "screening": {"q10": "yes"}, "born": date(1950, 1, 1)},  # 1: 65+ alone: not apart
                 {"group": 2, "earliest": day + timedelta(days=1)},  # 2: the minimum interval not reached
@@ -111,7 +85,7 @@ async def test_no_shows_and_due_days_are_swept_once(app: App) -> None:
     previous = use_clock(clock)
     try:
         def book(conn: Connection) -> list[int]:
-            ids = _people(conn, [{"group": 1}, {"group": 2}, {"group": 3, "due": date(2026, 12, 9)}])
+            ids = waiting_people(conn, [{"group": 1}, {"group": 2}, {"group": 3, "due": date(2026, 12, 9)}])
             appointments.book(conn, ROLE, SITE, today(), "allday", ids[:2])
             return ids
 

@@ -26,6 +26,16 @@ def record(conn: Connection, role: Role | None, action: str, *, person_id: int |
     ))
 
 
+def record_many(conn: Connection, role: Role | None, action: str, entries: list[tuple[int | None, str]]) -> None:
+    """One action on many people at once (a sweep's): (person, how) each, in one statement."""
+    if entries:
+        stamp = utcnow()
+        conn.execute(insert(AUDIT), [
+            {"actor_account_id": role.account_id if role else None, "role": role.role if role else None,
+             "site_id": role.site_id if role else None, "action": action, "person_id": person, "result": "ok",
+             "subject": how, "created_at": stamp} for person, how in entries])
+
+
 @dataclass(frozen=True, slots=True)
 class SeenBy:
     """What a citizen is told: which site (or the province's administration), what, when. Not who."""

@@ -132,6 +132,31 @@ def tell_account(conn: Connection, account_id: int, key: str, *, keys: dict[str,
     return enqueue_for_account(conn, account_id, kind="notice", payload=payload)
 
 
+def enqueue_many(conn: Connection, pushes: list[tuple[int, str, dict[str, Any]]]) -> set[int]:
+    """Many pushes at once (a sweep's, a plan's): (account, kind, payload) each to every chat of its account, in two
+    statements whatever their number. The accounts that have a chat."""
+    if not pushes:
+        return set()
+    chats: dict[int, list[tuple[str, str]]] = {}
+    for row in conn.execute(select(IDENTITY.c.account_id, IDENTITY.c.channel, IDENTITY.c.chat_id)
+                            .where(IDENTITY.c.account_id.in_({account for account, _, _ in pushes}))):
+        chats.setdefault(row.account_id, []).append((row.channel, row.chat_id))
+    stamp = utcnow()
+    values = [{"channel": channel, "chat_id": chat_id, "kind": kind, "state": states.Outbox.PENDING,
+               "payload": payload, "attempts": 0, "not_before": stamp, "created_at": stamp}
+              for account, kind, payload in pushes for channel, chat_id in chats.get(account, ())]
+    if values:
+        conn.execute(OUTBOX.insert(), values)
+    return set(chats)
+
+
+def tell_accounts(conn: Connection, notices: list[tuple[int, str, dict[str, Any]]]) -> int:
+    """Many catalog messages at once: (account, key, params) each to every chat of its account. How many
+    accounts have a chat."""
+    return len(enqueue_many(conn, [(account, "notice", {"key": key, "params": params})
+                                   for account, key, params in notices]))
+
+
 def tell_site(conn: Connection, site_id: int | None, key: str, **params: Any) -> int:
     """A catalog message to every chat of a site's staff, or, for the province's pool (no site), of its
     administrators; how many chats."""

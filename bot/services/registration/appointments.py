@@ -54,41 +54,51 @@ class Booked:
 
 
 def book(conn: Connection, role: Role, site_id: int, day: date, session: str, registration_ids: list[int]) -> Booked:
-    """Give the slots of a confirmed plan. The site's row is locked (PostgreSQL) so two staff allocating at
-    once cannot exceed the capacity; a registration already booked is skipped (its unique open key)."""
+    """Give the slots of a confirmed plan, in its order. The site's row is locked (PostgreSQL) so two staff allocating
+    at once cannot exceed the capacity; a registration no longer waiting (booked meanwhile, cancelled, postponed,
+    before its minimum interval) is skipped. Set-based: 500 slots are a handful of statements."""
     conn.execute(select(SITE.c.id).where(SITE.c.id == site_id).with_for_update())
     left = capacity_left(conn, site_id, day)
-    booked = told = skipped = 0
-    for registration_id in registration_ids:
-        if booked >= left:
-            skipped += 1
-            continue
-        owner = conn.execute(
-            select(PERSON.c.owner_account_id, PERSON.c.id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
-            .where(REGISTRATION.c.id == registration_id, REGISTRATION.c.status == states.Registration.SUBMITTED,
-                   REGISTRATION.c.site_id == site_id,  # never before the dose's minimum interval, nor a postponement
-                   or_(REGISTRATION.c.earliest_on.is_(None), REGISTRATION.c.earliest_on <= day))).first()
-        if owner is None:
-            skipped += 1
-            continue
-        try:
-            with conn.begin_nested():
-                appointment_id = conn.execute(insert(APPOINTMENT).values(
-                    registration_id=registration_id, site_id=site_id, day=day, session=session,
-                    state=states.Appointment.BOOKED,
-                    open_key=registration_id, created_by=role.account_id, created_at=utcnow(),
-                ).returning(APPOINTMENT.c.id)).scalar_one()
-        except IntegrityError:
-            skipped += 1
-            continue
-        conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id)
-                     .values(status=states.Registration.SCHEDULED))
-        audit.record(conn, role, "allocate", person_id=owner.id, how=f"appointment {day.isoformat()} {session}")
-        if outbox.enqueue_for_account(conn, owner.owner_account_id, kind="appointment",
-                                      payload={"appointment_id": appointment_id}):
-            told += 1
-        booked += 1
-    return Booked(booked, told, skipped)
+    found = {row.id: row for row in conn.execute(
+        select(REGISTRATION.c.id, PERSON.c.owner_account_id, PERSON.c.id.label("person_id"))
+        .join(PERSON, PERSON.c.id == REGISTRATION.c.person_id)
+        .where(REGISTRATION.c.id.in_(registration_ids), REGISTRATION.c.status == states.Registration.SUBMITTED,
+               REGISTRATION.c.site_id == site_id,  # never before the dose's minimum interval, nor a postponement
+               or_(REGISTRATION.c.earliest_on.is_(None), REGISTRATION.c.earliest_on <= day)))}
+    taken = [found[number] for number in dict.fromkeys(registration_ids) if number in found][:left]
+    if not taken:
+        return Booked(0, 0, len(registration_ids))
+    stamp = utcnow()
+    try:
+        with conn.begin_nested():  # one booked meanwhile by another process (its open key): one by one instead
+            created = conn.execute(insert(APPOINTMENT).returning(APPOINTMENT.c.id, APPOINTMENT.c.registration_id,
+                                                                 sort_by_parameter_order=True), [
+                {"registration_id": r.id, "site_id": site_id, "day": day, "session": session,
+                 "state": states.Appointment.BOOKED, "open_key": r.id, "created_by": role.account_id,
+                 "created_at": stamp} for r in taken]).all()
+    except IntegrityError:
+        created = [row for r in taken if (row := _book_one(conn, role, site_id, day, session, r.id)) is not None]
+    booked = {row.registration_id: row.id for row in created}
+    conn.execute(update(REGISTRATION).where(REGISTRATION.c.id.in_(list(booked)))
+                 .values(status=states.Registration.SCHEDULED))
+    people = [r for r in taken if r.id in booked]
+    audit.record_many(conn, role, "allocate", [(r.person_id, f"appointment {day.isoformat()} {session}")
+                                               for r in people])
+    reached = outbox.enqueue_many(conn, [(r.owner_account_id, "appointment", {"appointment_id": booked[r.id]})
+                                         for r in people])
+    return Booked(len(booked), sum(1 for r in people if r.owner_account_id in reached),
+                  len(registration_ids) - len(booked))
+
+
+def _book_one(conn: Connection, role: Role, site_id: int, day: date, session: str, registration_id: int) -> Any:
+    try:
+        with conn.begin_nested():
+            return conn.execute(insert(APPOINTMENT).values(
+                registration_id=registration_id, site_id=site_id, day=day, session=session,
+                state=states.Appointment.BOOKED, open_key=registration_id, created_by=role.account_id,
+                created_at=utcnow()).returning(APPOINTMENT.c.id, APPOINTMENT.c.registration_id)).first()
+    except IntegrityError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,17 +218,19 @@ def people_of(conn: Connection, booking_codes: list[str]) -> list[int]:
 # ---- no-shows ("vắng") ------------------------------------------------------------------------------------------
 
 
-def _miss(conn: Connection, appointment_id: int, registration_id: int, owner_account_id: int, full_name: str,
-          day: date) -> None:
-    """The appointment missed: its slot is gone with its day, the registration waits again in its place (the
-    order is the group's, not the booking's), and the person is told once."""
-    conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)
+def _miss(conn: Connection, rows: list[Any]) -> None:
+    """The appointments missed: their slots are gone with their day, the registrations wait again in their place
+    (the order is the group's, not the booking's), and each person is told once. Set-based: a sweep's batch is a
+    few statements, so the replies waiting for the database are not held up by it."""
+    if not rows:
+        return
+    conn.execute(update(APPOINTMENT).where(APPOINTMENT.c.id.in_([r.id for r in rows]))
                  .values(state=states.Appointment.MISSED, open_key=None))
-    conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id,
+    conn.execute(update(REGISTRATION).where(REGISTRATION.c.id.in_([r.registration_id for r in rows]),
                                             REGISTRATION.c.status == states.Registration.SCHEDULED)
                  .values(status=states.Registration.SUBMITTED))
-    outbox.tell_account(conn, owner_account_id, "appointment.missed_citizen", name=full_name,
-                        date=day.strftime("%d/%m/%Y"))
+    outbox.tell_accounts(conn, [(r.owner_account_id, "appointment.missed_citizen",
+                                 {"name": r.full_name, "date": r.day.strftime("%d/%m/%Y")}) for r in rows])
 
 
 def _open_before(day: date) -> Any:
@@ -229,14 +241,16 @@ def _open_before(day: date) -> Any:
             .where(APPOINTMENT.c.day < day, APPOINTMENT.c.state.in_(OPEN)))
 
 
-def sweep_missed(conn: Connection, *, batch: int = 500) -> int:
+SWEEP_BATCH = 200  # rows a sweep's transaction takes: short, so that replies interleave
+
+
+def sweep_missed(conn: Connection, *, batch: int = SWEEP_BATCH) -> int:
     """Once a day is over (Vietnam time), its appointments still open are missed; one batch per call (the
     scheduler calls again while there are more), locked rows skipped so two processes share the work."""
     due = conn.execute(_open_before(today()).order_by(APPOINTMENT.c.id).limit(batch)
                        .with_for_update(of=APPOINTMENT, skip_locked=True)).all()
-    for row in due:
-        _miss(conn, row.id, row.registration_id, row.owner_account_id, row.full_name, row.day)
-        audit.record(conn, None, "missed", person_id=row.person_id, how=f"appointment {row.day.isoformat()}")
+    _miss(conn, list(due))
+    audit.record_many(conn, None, "missed", [(r.person_id, f"appointment {r.day.isoformat()}") for r in due])
     return len(due)
 
 
@@ -247,7 +261,7 @@ def mark_missed(conn: Connection, role: Role, registration_id: int) -> date | No
                          .where(APPOINTMENT.c.registration_id == registration_id)).first()
     if found is None:
         return None
-    _miss(conn, found.id, registration_id, found.owner_account_id, found.full_name, found.day)
+    _miss(conn, [found])
     audit.record(conn, role, "missed", person_id=found.person_id, how=f"appointment {found.day.isoformat()}")
     return found.day  # type: ignore[no-any-return]
 

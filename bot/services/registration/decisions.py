@@ -18,6 +18,7 @@ from sqlalchemy import Connection, case, or_, select, update
 from bot.services.access import audit
 from bot.services.access.staff import Role
 from bot.services.messaging import outbox
+from bot.services.registration.appointments import SWEEP_BATCH
 from bot.services.values import states
 from bot.services.values.dates import dmy, today, utcnow
 from bot.services.values.errors import Invalid
@@ -93,9 +94,9 @@ def decide(conn: Connection, role: Role, registration_id: int, decision: Decisio
     return found
 
 
-def sweep_due(conn: Connection, *, batch: int = 500) -> int:
+def sweep_due(conn: Connection, *, batch: int = SWEEP_BATCH) -> int:
     """Tell the people whose day has come (the next dose due, or a postponement over) that they are back on the
-    site's list: once per due day; one batch per call, locked rows skipped."""
+    site's list: once per due day; one batch per call, locked rows skipped; set-based, as the no-show sweep."""
     now = today()
     due = conn.execute(
         select(REGISTRATION.c.id, REGISTRATION.c.dose_number, REGISTRATION.c.decision, REGISTRATION.c.due_on,
@@ -105,9 +106,9 @@ def sweep_due(conn: Connection, *, batch: int = 500) -> int:
                or_(REGISTRATION.c.due_told_on.is_(None), REGISTRATION.c.due_told_on < REGISTRATION.c.due_on))
         .order_by(REGISTRATION.c.id).limit(batch)
         .with_for_update(of=REGISTRATION, skip_locked=True)).all()
-    for row in due:
-        conn.execute(update(REGISTRATION).where(REGISTRATION.c.id == row.id).values(due_told_on=now))
-        key = "screen.back_on_list" if row.decision == Decision.POSTPONED else "screen.dose_due"
-        outbox.tell_account(conn, row.owner_account_id, key, name=row.full_name, number=row.dose_number,
-                            date=dmy(row.due_on))
+    if due:
+        conn.execute(update(REGISTRATION).where(REGISTRATION.c.id.in_([r.id for r in due])).values(due_told_on=now))
+        outbox.tell_accounts(conn, [
+            (r.owner_account_id, "screen.back_on_list" if r.decision == Decision.POSTPONED else "screen.dose_due",
+             {"name": r.full_name, "number": r.dose_number, "date": dmy(r.due_on)}) for r in due])
     return len(due)
