@@ -50,7 +50,7 @@ def _choices(ctx: Ctx) -> list[Choice]:
     choices = []
     for v in _views(ctx):
         short = v.booking_code[-4:]
-        if v.status == registrations.AMENDABLE_STATUS:
+        if v.amendable:
             choices.append(Choice(ctx.t("records.amend_button", name=v.full_name, code=short),
                                   payloads.EDIT.make(v.booking_code)))
         if v.status in registrations.OPEN_STATUSES:

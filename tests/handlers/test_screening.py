@@ -142,3 +142,20 @@ async def test_the_day_list_prints_on_a4_with_its_header_on_every_page(app: App,
     assert row[1] == "Nguyễn Văn An" and row[4] == "•••••••••456"  # the ID masked: the list goes on a wall
     assert sheet.print_title_rows == "$2:$2"
     assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9"  # A4
+
+
+async def test_after_dose_1_the_citizen_sees_dose_2_due_and_can_no_longer_amend_the_record(
+        app: App, chat: Chat) -> None:
+    officer, code = await _site(app, chat)
+    await chat.send("/menu")
+    await chat.press("records")
+    assert any(p.startswith("edit:") for p in chat.payloads())  # waiting, no dose yet: "Sửa đăng ký"
+    await officer.send(f"/tiem {code} Pfizer FK1")
+    assert "Mũi 2 đến hạn từ" in officer.text, officer.text
+    await chat.send("/menu")
+    await chat.press("records")
+    assert f"Mũi 2 đến hạn từ {dmy(today() + timedelta(days=21))}" in chat.text, chat.text
+    # The name and the papers now carry a dose: the site corrects them, not the account.
+    assert not any(p.startswith("edit:") for p in chat.payloads()), chat.payloads()
+    await chat.press(f"edit:{code}")  # an old button of the same list: not a way in
+    assert chat.flow != "amend_registration", chat.text

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.reference import screening
@@ -16,12 +16,13 @@ from bot.services.values import states
 from bot.services.values.dates import age_on, json_ready, today, utcnow
 from bot.services.values.text import fold
 from models.db import first, savepoint, stored_date
-from models.tables import Appointment, Person, Registration, Site, table
+from models.tables import Appointment, Dose, Person, Registration, Site, table
 
 PERSON_TABLE = table(Person)
 REGISTRATION_TABLE = table(Registration)
 SITE = table(Site)
 APPOINTMENT = table(Appointment)
+DOSE = table(Dose)
 OPEN_STATUSES = states.OPEN_REGISTRATION
 CONSENT_VERSION = "2026-12-v2"
 
@@ -79,6 +80,7 @@ class RegistrationView:
     decision: str | None = None
     decision_note: str | None = None
     decision_place: str | None = None
+    amendable: bool = False  # "Sửa đăng ký" is offered (waiting, no decision, no dose)
 
 
 class AlreadyRegistered(Exception):
@@ -170,6 +172,7 @@ def for_account(conn: Connection, account_id: int) -> list[RegistrationView]:
             SITE.c.name.label("site_name"), REGISTRATION_TABLE.c.preferred_date, REGISTRATION_TABLE.c.preferred_session,
             REGISTRATION_TABLE.c.screening_flags, REGISTRATION_TABLE.c.dose_number, REGISTRATION_TABLE.c.due_on,
             REGISTRATION_TABLE.c.decision, REGISTRATION_TABLE.c.decision_note, REGISTRATION_TABLE.c.decision_place,
+            _amendable().label("amendable"),
         )
         .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
         .outerjoin(SITE, SITE.c.id == REGISTRATION_TABLE.c.site_id)
@@ -180,7 +183,7 @@ def for_account(conn: Connection, account_id: int) -> list[RegistrationView]:
         RegistrationView(
             r.booking_code, r.full_name, r.relation, r.status, r.site_name, r.preferred_date,
             r.preferred_session, [f for f in r.screening_flags.split(",") if f], r.dose_number, r.due_on,
-            r.decision, r.decision_note, r.decision_place,
+            r.decision, r.decision_note, r.decision_place, bool(r.amendable),
         )
         for r in rows
     ]
@@ -210,6 +213,15 @@ def cancel(conn: Connection, account_id: int, booking_code: str) -> bool:
 # A registration the site has not yet screened or scheduled ("submitted") may still be corrected by its
 # account: the person's name, ID document and phone, the site and the preferred date.
 AMENDABLE_STATUS = states.Registration.SUBMITTED
+
+
+def _amendable() -> Any:
+    """Waiting, before the site's doctor decided anything and before any dose: once a dose is recorded (the course
+    goes on at the same registration) or the doctor has seen the person, the name and the papers are the site's
+    to correct, never the account's."""
+    dosed = select(DOSE.c.id).where(DOSE.c.person_id == REGISTRATION_TABLE.c.person_id).exists()
+    return and_(REGISTRATION_TABLE.c.status == AMENDABLE_STATUS, REGISTRATION_TABLE.c.decision.is_(None), ~dosed)
+
 AMENDABLE_PERSON = ("full_name", "id_type", "id_number", "sex", "phone")  # the sex as a corrected CCCD says
 AMENDABLE_REGISTRATION = ("site_id", "preferred_date")
 
@@ -227,7 +239,7 @@ def amendable(conn: Connection, account_id: int, booking_code: str) -> dict[str,
         .where(
             REGISTRATION_TABLE.c.booking_code == booking_code,
             PERSON_TABLE.c.owner_account_id == account_id,
-            REGISTRATION_TABLE.c.status == AMENDABLE_STATUS,
+            _amendable(),
         )
     ).one_or_none()
     return None if row is None else dict(row._mapping)
