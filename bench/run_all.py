@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from bench import (
+    campaign_sweeps,
     engine_hot_path,
     floors,
     growth,
@@ -89,6 +90,8 @@ def main() -> None:
     qr_render.main(50 if quick else 200)
     print("== fanout")
     asyncio.run(telegram_fanout.main(2000 if quick else 10_000, 500 if quick else 1000, 300, 10, "aiogram"))
+    print("== a commune's campaign: 20,000 waiting, a plan of 500, the no-show and due sweeps")
+    campaign_sweeps.main(5_000 if quick else 20_000, ["sqlite", "postgresql"])
     print("== the reply to /start on Telegram (target: its last message within 150 ms)")
     reply = asyncio.run(telegram_reply_latency.main(30 if quick else 100))
     runs = json.loads((RESULTS / "surge.json").read_text())["runs"]

@@ -225,7 +225,9 @@ def _plan_params(ctx: Ctx) -> dict[str, Any]:
                                   if len(lines) > PLAN_SHOWN else [])
     apart_text = ""
     if apart:
-        apart_lines = [_plan_line(ctx, plan, i) for i in apart]
+        why = waiting.attention_of(ctx.conn, [plan.ids[i] for i in apart])
+        apart_lines = [_plan_line(ctx, plan, i) + "\n" + ctx.t(
+            "site_work.plan_why", attention=person_lines.attention(ctx, why.get(plan.ids[i], []))) for i in apart]
         apart_text = "\n\n" + ctx.t("site_work.plan_apart", count=len(apart), lines="\n".join(apart_lines))
     return {"count": sum(plan.included), "asked": plan.asked, "left": plan.left, "date": dmy(plan.day),
             "session": ctx.t(f"session.{plan.session}"), "lines": "\n".join(shown), "apart": apart_text}

@@ -180,3 +180,12 @@ def plan(conn: Connection, site_id: int, day: date, slots: int, session: str = "
             break
         offset += chunk
     return Plan(chosen, apart, left, slots)
+
+
+def attention_of(conn: Connection, registration_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The history answers the doctor should look at, by registration (a plan's people set apart say why)."""
+    if not registration_ids:
+        return {}
+    rows = conn.execute(select(REGISTRATION.c.id, REGISTRATION.c.screening)
+                        .where(REGISTRATION.c.id.in_(registration_ids)))
+    return {row.id: screening.for_doctor(screening.attention(row.screening or {})) for row in rows}
