@@ -92,6 +92,14 @@ async def citizen_replies(app: App, count: int) -> list[float]:
     return latencies
 
 
+async def while_replying(app: App, sweep: Any) -> tuple[dict[str, Any], dict[str, float]]:
+    """A sweep to its end while the citizen writes: its time, rows and transactions; the citizen's latencies."""
+    sweeping = asyncio.create_task(sweep_all(app, sweep))
+    during = await citizen_replies(app, 40)
+    seconds, rows, batches = await sweeping
+    return {"s": round(seconds, 3), "rows": rows, "transactions": batches}, summary(during)
+
+
 def _log_in(conn: Connection) -> None:
     key = conversations.conversation_key("web", "c1")
     state = conversations.load(conn, key, default_locale="vi", lock=False)
@@ -123,11 +131,8 @@ async def one(backend: str, count: int) -> dict[str, Any]:
         # The day is over: its 500 appointments are no-shows; the sweep runs while the citizen writes.
         clock.moment = datetime(2026, 12, 11, 0, 5, tzinfo=LOCAL_TZ)
         await app.store.run(_log_in)
-        sweeping = asyncio.create_task(sweep_all(app, appointments.sweep_missed))
-        during = await citizen_replies(app, 40)
-        seconds, rows, batches = await sweeping
-        result["no_show_sweep"] = {"s": round(seconds, 3), "rows": rows, "transactions": batches}
-        result["citizen_during_no_show_sweep"] = summary(during)
+        result["no_show_sweep"], result["citizen_during_no_show_sweep"] = await while_replying(
+            app, appointments.sweep_missed)
 
         # 5,000 people whose dose 2 falls due today (dose 1 given three weeks ago).
         def due_today(conn: Connection) -> None:
@@ -135,11 +140,7 @@ async def one(backend: str, count: int) -> dict[str, Any]:
             conn.execute(update(table(Registration)).where(table(Registration).c.id.in_(select(chosen.c.id)))
                          .values(dose_number=2, due_on=date(2026, 12, 11), earliest_on=date(2026, 12, 11)))
         await app.store.run(due_today)
-        sweeping = asyncio.create_task(sweep_all(app, decisions.sweep_due))
-        during = await citizen_replies(app, 40)
-        seconds, rows, batches = await sweeping
-        result["due_sweep"] = {"s": round(seconds, 3), "rows": rows, "transactions": batches}
-        result["citizen_during_due_sweep"] = summary(during)
+        result["due_sweep"], result["citizen_during_due_sweep"] = await while_replying(app, decisions.sweep_due)
         missed = await app.store.run(lambda conn: conn.execute(select(func.count()).select_from(table(Appointment))
                                                                .where(table(Appointment).c.state == "missed"))
                                      .scalar_one())

@@ -17,6 +17,7 @@ For staff who record doses, with a recent log-in; only registrations of their ow
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -106,14 +107,18 @@ def _detail(code: str, rest: str) -> dict[str, Any]:
     return {}
 
 
-def _act(ctx: Ctx, order: Order) -> Go:
-    """Do what was decided, say it to staff, and go home; what cannot be done (the registration settled
-    meanwhile, no appointment to miss) is said instead."""
+def _settled[T](ctx: Ctx, act: Callable[[Ctx, T], Go], order: T) -> Go:
+    """Do what was decided; what cannot be done (the registration settled meanwhile, no appointment to miss, a
+    dose already recorded that day) is said instead, and the chat goes home."""
     try:
-        return _do(ctx, order)
+        return act(ctx, order)
     except Invalid as bad:
         ctx.say(bad.key, **bad.params)
         return ctx.home()
+
+
+def _act(ctx: Ctx, order: Order) -> Go:
+    return _settled(ctx, _do, order)
 
 
 def _do(ctx: Ctx, order: Order) -> Go:
@@ -302,11 +307,7 @@ class DeclaredOrder:
 
 
 def _confirm_declared(ctx: Ctx, order: DeclaredOrder) -> Go:
-    try:
-        return _declare(ctx, order)
-    except Invalid as bad:
-        ctx.say(bad.key, **bad.params)
-        return ctx.home()
+    return _settled(ctx, _declare, order)
 
 
 def _declare(ctx: Ctx, order: DeclaredOrder) -> Go:

@@ -3,22 +3,20 @@ limits: each delivered exactly once, every 429 obeyed, a blocked user counted ap
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
 from bot.app import App
-from bot.channels.pacing import Pacer
-from bot.channels.telegram.core import Sender, TelegramChannel
-from bot.channels.telegram.runtime import make_api
 from bot.channels.webchat.transcript import CHANNEL as WEB
 from bot.services.access import staff
 from bot.services.registration import appointments, waiting
 from bot.services.values.dates import FixedClock, age_on, now, today, use_clock
 from bot.services.values.text import fold
 from models.tables import Account, ChannelIdentity, Outbox, Person, Registration, table
-from tests.fakes.telegram_api import FakeTelegram, WebPolicy
+from tests.fakes.telegram_api import FakeTelegram, pushes_through
 from tests.helpers import Chat, signup
 
 FIRST_CHAT = 700_000
@@ -49,16 +47,9 @@ def _citizens(app: App, count: int) -> None:
 
 
 @pytest.fixture
-async def telegram(sqlite_app: App) -> object:
-    fake = FakeTelegram(limits=WebPolicy(per_chat_per_second=1, global_per_second=60))
-    await fake.start()
-    api = make_api("aiogram", fake.token, fake.base_url)
-    await api.start()
-    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(60, 1), sqlite_app.engine.services.qr.media))
-    sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
-    yield fake
-    await api.close()
-    await fake.stop()
+async def telegram(sqlite_app: App) -> AsyncIterator[FakeTelegram]:
+    async with pushes_through(sqlite_app, per_chat=1, overall=60) as fake:
+        yield fake
 
 
 async def _deliver_all(app: App) -> None:

@@ -379,3 +379,24 @@ class FakeTelegram:
 
     def count(self, method: str) -> int:
         return sum(1 for name, _ in self.calls if name.lower() == method.lower())
+
+
+@contextlib.asynccontextmanager
+async def pushes_through(app: Any, *, per_chat: int, overall: int) -> Any:
+    """The app's Telegram pushes delivered to a fake Bot API enforcing these limits (messages per second), paced
+    by the service at the same rates; yields the fake, whose ``sent`` holds what each chat received."""
+    from bot.channels.pacing import Pacer
+    from bot.channels.telegram.core import Sender, TelegramChannel
+    from bot.channels.telegram.runtime import make_api
+
+    fake = FakeTelegram(limits=WebPolicy(per_chat_per_second=per_chat, global_per_second=overall))
+    await fake.start()
+    api = make_api("aiogram", fake.token, fake.base_url)
+    await api.start()
+    channel = TelegramChannel(api, app.engine, Sender(api, Pacer(overall, per_chat), app.engine.services.qr.media))
+    app.pusher.deliverers["telegram"] = channel.deliver_push
+    try:
+        yield fake
+    finally:
+        await api.close()
+        await fake.stop()

@@ -6,15 +6,13 @@ messages are read where they arrive: the web chat's transcript and a Telegram ch
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import Connection, select
 
 from bot.app import App
-from bot.channels.pacing import Pacer
-from bot.channels.telegram.core import Sender, TelegramChannel
-from bot.channels.telegram.runtime import make_api
 from bot.channels.webchat.transcript import CHANNEL as WEB
 from bot.services.access import staff
 from bot.services.people import accounts
@@ -23,7 +21,7 @@ from bot.services.registration.registrations import PERSON, PREVIOUS_DOSE, REGIS
 from bot.services.values.dates import LOCAL_TZ, FixedClock, use_clock
 from models.tables import Account, Credential, Outbox, table
 from tests.factories import staff_member
-from tests.fakes.telegram_api import FakeTelegram, WebPolicy
+from tests.fakes.telegram_api import FakeTelegram, pushes_through
 from tests.helpers import Chat, setup_state
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=LOCAL_TZ)
@@ -58,16 +56,9 @@ def _register(conn: Connection, n: int) -> tuple[int, str]:
 
 
 @pytest.fixture
-async def telegram(sqlite_app: App) -> object:
-    fake = FakeTelegram(limits=WebPolicy(per_chat_per_second=30, global_per_second=1000))
-    await fake.start()
-    api = make_api("aiogram", fake.token, fake.base_url)
-    await api.start()
-    channel = TelegramChannel(api, sqlite_app.engine, Sender(api, Pacer(1000, 30), sqlite_app.engine.services.qr.media))
-    sqlite_app.pusher.deliverers["telegram"] = channel.deliver_push
-    yield fake
-    await api.close()
-    await fake.stop()
+async def telegram(sqlite_app: App) -> AsyncIterator[FakeTelegram]:
+    async with pushes_through(sqlite_app, per_chat=30, overall=1000) as fake:
+        yield fake
 
 
 class Site:
