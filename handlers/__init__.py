@@ -10,6 +10,7 @@ from handlers.amend import AMEND
 from handlers.appointments import APPOINTMENTS, PREFIX, answer_button
 from handlers.certificate import CERTIFICATE
 from handlers.consent import CONSENT
+from handlers.fix_dose import FIX_DOSE
 from handlers.history import HISTORY
 from handlers.link_chat import LINK
 from handlers.my_data import MY_DATA
@@ -25,7 +26,8 @@ from handlers.waiting_list import ALLOCATE, LIST
 
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
-         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER, SCREEN, NO_SHOW, DECLARED)
+         LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER, SCREEN, NO_SHOW, DECLARED,
+         FIX_DOSE)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
 ACTIONS = {PREFIX: answer_button}
 

@@ -360,7 +360,7 @@ STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (name
                "staff:allocate": (names.ALLOCATE, staff.ALLOCATE), "staff:import": (names.IMPORT, staff.IMPORT),
                "staff:export": (names.EXPORT, staff.EXPORT), "staff:stats": (names.STATS, staff.STATS),
                "staff:announce": (names.ANNOUNCE, staff.ANNOUNCE), "staff:screen": (names.SCREEN, staff.DOSE),
-               "staff:noshow": (names.NO_SHOW, staff.DOSE)}
+               "staff:noshow": (names.NO_SHOW, staff.DOSE), "staff:fixdose": (names.FIX_DOSE, staff.DOSE)}
 STAFF_ACTIONS = tuple(Option(f"staff.menu_{payload.split(':')[1]}", payload) for payload in STAFF_FLOWS)
 
 

@@ -156,6 +156,8 @@ class Pusher:
             if item.payload.get("next_due"):  # the course goes on: when the next dose is due
                 head += "\n" + i18n.t(locale, "push.next_dose", number=item.payload["next_number"],
                                       date=dmy(date.fromisoformat(str(item.payload["next_due"]))))
+        elif item.kind == "corrected_qr":  # after the notice saying what the site corrected
+            head = i18n.t(locale, "push.corrected_qr", name=issued.full_name)
         else:
             head = i18n.t(locale, "push.registration_qr")
         return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token, locale=locale)
