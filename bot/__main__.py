@@ -221,6 +221,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def cmd_dose_add(args: argparse.Namespace) -> int:
     if args.action == "import":
         return cmd_dose_import(args)
+    if args.action in ("list", "edit", "remove"):
+        return cmd_dose_fix(args)
     if not (args.booking_code and args.vaccine and args.lot and args.date):
         print("dose add needs --booking-code, --vaccine, --lot and --date", file=sys.stderr)
         return 2
@@ -253,6 +255,60 @@ def cmd_dose_add(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"dose {done.dose_number} recorded; new credential {done.credential.id} ({done.credential.level}); "
           f"{done.pushes} chat(s) will receive the new QR")
+    return 0
+
+
+def cmd_dose_fix(args: argparse.Namespace) -> int:
+    """dose list --person CCCD | dose edit --id N [--vaccine V] [--lot L] [--date D] | dose remove --id N --reason R:
+    corrections from the server (audited as the command line's), each person touched re-issued and told."""
+    from sqlalchemy import select
+
+    from bot import i18n
+    from bot.app import migrate, signing_key
+    from bot.services.vaccination import corrections
+    from bot.services.values.dates import parse_past_date
+    from bot.services.values.errors import Invalid
+    from bot.services.values.text import identifier
+    from models.db import make_engine
+    from models.tables import Person, table
+
+    settings = _settings(args)
+    _logging(settings.log_level, settings.log_format)
+    migrate(settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with engine.begin() as conn:
+            if args.action == "list":
+                if not args.person:
+                    print("dose list needs --person (the ID number)", file=sys.stderr)
+                    return 2
+                people = conn.execute(select(table(Person).c.id, table(Person).c.full_name).where(
+                    table(Person).c.id_number == identifier(args.person))).all()
+                for person in people:
+                    print(f"{person.full_name} (person {person.id})")
+                    for d in corrections.doses_of(conn, person.id):
+                        print(f"  dose id {d.id}: #{d.number} {d.vaccine} lot {d.lot} on {d.given_on:%d/%m/%Y}"
+                              f" at {d.site_name or 'elsewhere (declared)'}")
+                if not people:
+                    print("nobody with this ID number", file=sys.stderr)
+                    return 1
+                return 0
+            dose = corrections.find(conn, args.id) if args.id else None
+            if dose is None:
+                print(f"dose {args.action} needs --id of an existing dose (see dose list)", file=sys.stderr)
+                return 2
+            if args.action == "edit":
+                done = corrections.edit(conn, signing_key(settings), None, dose, vaccine=args.vaccine or dose.vaccine,
+                                        lot=args.lot or dose.lot,
+                                        given_on=parse_past_date(args.date) if args.date else dose.given_on)
+            else:
+                done = corrections.remove(conn, signing_key(settings), None, dose, reason=args.reason or "")
+    except Invalid as bad:
+        print(i18n.t("en", bad.key, **bad.params), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"corrected: {len(done.people)} QR re-issued ({', '.join(done.levels)}), {done.pushes} chat(s) told")
     return 0
 
 
@@ -583,7 +639,9 @@ def parser() -> argparse.ArgumentParser:
         ("demo-seed", cmd_demo_seed, "load a handful of demo vaccination sites"),
         ("keys", cmd_keys, "keys generate: write a P-256 signing key and self-signed certificate"),
         ("dose", cmd_dose_add, "dose add: record a dose, re-issue the QR and push it to the citizen; "
-                               "dose import FILE: a site's dose records (CSV/XLSX), matched to registered people"),
+                               "dose import FILE: a site's dose records (CSV/XLSX), matched to registered people; "
+                               "dose list --person CCCD | edit --id N [--vaccine --lot --date] | "
+                               "remove --id N --reason R: correct a recorded dose"),
         ("verify", cmd_verify, "verify a QR (PNG/JPEG file or its text): signature, expiry, superseded"),
         ("site", cmd_site, "site import FILE.csv | site list: the province's vaccination sites"),
         ("staff", cmd_staff, "staff add --phone 09… --role admin|staff|checker [--site CODE] | remove | list"),
@@ -617,7 +675,7 @@ def parser() -> argparse.ArgumentParser:
         elif name == "dose":
             from bot.services.reference.vaccines import VACCINES
 
-            cmd.add_argument("action", choices=["add", "import"])
+            cmd.add_argument("action", choices=["add", "import", "list", "edit", "remove"])
             cmd.add_argument("file", nargs="?", help="import: a site's dose records, CSV or XLSX, with the columns "
                              "full name, birth date, sex, ID number, phone, vaccine, lot, date, dose number "
                              "(the Vietnamese headers too, with or without diacritics: see README)")
@@ -629,6 +687,9 @@ def parser() -> argparse.ArgumentParser:
                                  sorted({n for v in VACCINES.values() for n in v.names})))
             cmd.add_argument("--lot", help="add: lot number")
             cmd.add_argument("--date", help="add: date given, dd/mm/yyyy")
+            cmd.add_argument("--person", help="list: the person's ID number")
+            cmd.add_argument("--id", type=int, help="edit, remove: the dose's id (see dose list)")
+            cmd.add_argument("--reason", help="remove: why (kept in the audit log)")
             cmd.add_argument("--confirm-interval", action="store_true",
                              help="record a dose sooner after the previous one than the vaccine's minimum")
         elif name == "verify":

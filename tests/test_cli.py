@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,41 @@ async def test_dose_import_with_a_progress_bar_then_export_the_site_list(
     assert _run(data_dir, "audit") == 0
     audit_out = capsys.readouterr().out
     assert "import" in audit_out and "export" in audit_out
+
+
+async def test_dose_list_edit_remove_from_the_command_line(data_dir: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import answer_form, send_form
+    from tests.scripts import details, history
+
+    app: App = build(cheap_settings(data_dir))
+    try:
+        chat = Chat(app.engine, "cli-citizen")
+        await signup(chat)
+        await chat.press("register_self")
+        await answer_form(chat, {**details(), **history()})
+        await send_form(chat)
+    finally:
+        app.close()
+    code = re.search(r"Mã đặt tiêm: (\d{16})", chat.text)
+    assert code
+    assert _run(data_dir, "dose", "add", "--booking-code", code.group(1), "--vaccine", "Pfizer", "--lot", "P1",
+                "--date", "01/08/2021") == 0
+    capsys.readouterr()
+    assert _run(data_dir, "dose", "list", "--person", "001 090 123 456") == 0
+    listed = capsys.readouterr().out
+    found = re.search(r"dose id (\d+): #1 pfizer lot P1 on 01/08/2021", listed)
+    assert found, listed
+    assert _run(data_dir, "dose", "edit", "--id", found.group(1), "--lot", "P2") == 0
+    assert "corrected: 1 QR re-issued (partial)" in capsys.readouterr().out
+    assert _run(data_dir, "dose", "remove", "--id", found.group(1)) == 1
+    assert "Please type why the dose is removed" in capsys.readouterr().err
+    assert _run(data_dir, "dose", "remove", "--id", found.group(1), "--reason", "recorded twice") == 0
+    assert "corrected: 1 QR re-issued (none)" in capsys.readouterr().out
+    assert _run(data_dir, "audit") == 0
+    audit_out = capsys.readouterr().out
+    assert "pfizer lot P1 on 2021-08-01 -> pfizer lot P2 on 2021-08-01" in audit_out
+    assert "removed; reason: recorded twice" in audit_out
 
 
 async def test_backup_then_restore_brings_the_data_back(data_dir: Path, tmp_path_factory: pytest.TempPathFactory,
