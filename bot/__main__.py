@@ -453,8 +453,15 @@ def cmd_site(args: argparse.Namespace) -> int:
             print("site import needs a CSV file", file=sys.stderr)
             return 2
         text = Path(args.file).read_text(encoding="utf-8-sig")  # Excel's CSV starts with a BOM
-        rows = list(csv.DictReader(text.splitlines()))
-        missing = [c for c in sites.IMPORT_COLUMNS if c not in (rows[0].keys() if rows else [])]
+        try:
+            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        table = list(csv.reader(text.splitlines(), dialect))
+        found = sites.header_columns(table[0] if table else [])
+        rows = [{column: (line[table[0].index(cell)] if table[0].index(cell) < len(line) else "")
+                 for column, cell in found.items()} for line in table[1:] if any(v.strip() for v in line)]
+        missing = [c for c in sites.IMPORT_COLUMNS if c not in found]
         if missing:
             print(f"the header lacks: {', '.join(missing)} (columns: {', '.join(sites.IMPORT_COLUMNS)})",
                   file=sys.stderr)

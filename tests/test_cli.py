@@ -186,3 +186,16 @@ def test_backup_of_postgresql_says_how_with_pg_dump(data_dir: Path, capsys: pyte
     assert _run(data_dir, "backup", str(data_dir / "x.dump"), "--database-url", url) == 2
     said = capsys.readouterr().err
     assert "pg_dump --format=custom" in said and "pg_restore" in said and "secret-pw" not in said
+
+
+def test_a_district_site_list_with_vietnamese_headers_and_codes_in_any_case(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_dir / "diem-tiem.csv"
+    path.write_text("Mã điểm tiêm;Tên điểm tiêm;Mã tỉnh;Mã phường/xã;Địa chỉ;Công suất/ngày\n"
+                    "hcm-bt-01;Trạm Y tế phường Bến Thành (mới);79;26743;Số 2 Lê Lợi;300\n", encoding="utf-8-sig")
+    _run(data_dir, "demo-seed")
+    assert _run(data_dir, "site", "import", str(path)) == 0
+    assert "sites added: 0, updated: 1, bad rows: 0" in capsys.readouterr().out  # "hcm-bt-01" is HCM-BT-01
+    assert _run(data_dir, "site", "list") == 0
+    assert "HCM-BT-01    Trạm Y tế phường Bến Thành (mới)  (province 79, ward 26743, 300/day)" in \
+        capsys.readouterr().out

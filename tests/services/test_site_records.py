@@ -15,7 +15,7 @@ from bot.services.access import audit
 from bot.services.certificates import credentials
 from bot.services.vaccination import site_records
 from bot.services.values.dates import today
-from models.tables import Outbox, Person, SiteRecord, table
+from models.tables import Dose, Outbox, Person, SiteRecord, table
 from tests.factories import logged_in
 from tests.helpers import Chat, answer_form, send_form
 from tests.scripts import details, history
@@ -183,3 +183,32 @@ def test_semicolon_csv_from_excel_in_windows_1258() -> None:
     assert site_records.columns(rows[0])["vaccine"] == 5
     parsed = site_records.parse_row(2, rows[1], site_records.columns(rows[0]))
     assert isinstance(parsed, site_records.Row) and parsed.full_name == "Nguyễn Văn Ân"
+
+
+async def test_a_district_sheet_with_a_title_serial_dates_vial_names_and_a_bad_phone(app: App) -> None:
+    """As a district writes it: a title and a blank row above the header, "AZD1222" as the vial says, the dose
+    date an Excel serial number, the birth year in two digits, a phone that is not one beside a good CCCD."""
+    await _register(app, "an", "0912345678")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["DANH SÁCH TIÊM CHỦNG COVID-19 – TRẠM Y TẾ PHƯỜNG BẾN THÀNH"])
+    sheet.append([])
+    sheet.append(["STT", *HEADER])
+    serial = (D1 - date(1899, 12, 30)).days
+    sheet.append([1, "Nguyễn Văn An", "01/07/90", "Nam", "0010 9012 3456", "09123", "AZD1222", "AZ 1234", serial, 1])
+    sheet.append([2, "Lê Thị Hoa", "02/02/1992", "Nữ", "", "09123", "BNT162b2", "FK1", _dmy(D2), 1])
+    data = io.BytesIO()
+    book.save(data)
+    report = await _import(app, data.getvalue(), "huyen.xlsx")
+    assert (report.rows, report.matched, report.rejected) == (2, 1, 1)
+    said = {(p.number, p.outcome, p.reason) for p in report.problems}
+    assert (1, "title", "import.reason_title_row") in said  # the title, skipped and said
+    assert (4, "noted", "import.reason_bad_phone_kept") in said  # the dose recorded, the phone reported
+    assert (5, "rejected", "import.reason_bad_phone") in said  # no ID: the phone was its only key
+    assert await _level(app, "001090123456") == "partial"
+
+    def dose(conn: object) -> tuple[str, str, date]:
+        row = conn.execute(select(table(Dose).c.vaccine, table(Dose).c.lot, table(Dose).c.given_on)).one()  # type: ignore[attr-defined]
+        return row.vaccine, row.lot, row.given_on
+    assert await app.store.run(dose) == ("astrazeneca", "AZ 1234", D1)

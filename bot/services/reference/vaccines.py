@@ -31,15 +31,18 @@ VACCINES: dict[str, Vaccine] = {
     v.code: v
     for v in (
         Vaccine("astrazeneca", 2, "EU/1/21/1529", "ORG-100001699", "J07BX03", 56,
-                ("AstraZeneca", "AZ", "Astra", "Vaxzevria", "Covishield", "AZD1222"), 70),  # 8–12 weeks
-        Vaccine("sputnik", 2, "Sputnik-V", "Gamaleya-Research-Institute", "J07BX03", 21, ("Sputnik V", "Gamaleya")),
+                ("AstraZeneca", "AZ", "Astra", "Vaxzevria", "Covishield", "AZD1222", "ChAdOx1", "ChAdOx1-S",
+                 "ChAdOx1 nCoV-19"), 70),  # 8–12 weeks
+        Vaccine("sputnik", 2, "Sputnik-V", "Gamaleya-Research-Institute", "J07BX03", 21,
+                ("Sputnik V", "Gamaleya", "Gam-COVID-Vac", "Sputnik")),
         Vaccine("verocell", 2, "BBIBP-CorV", "ORG-100020693", "J07BX03", 21,
-                ("Vero Cell", "Sinopharm", "BBIBP", "Vero"), 28),  # 3–4 weeks
+                ("Vero Cell", "Sinopharm", "BBIBP", "BBIBP-CorV", "Vero", "Sino", "Verocell"), 28),  # 3–4 weeks
         Vaccine("hayat", 2, "Hayat-Vax", "ORG-100020693", "J07BX03", 21, ("Hayat-Vax", "Hayat Vax"), 28),
         Vaccine("pfizer", 2, "EU/1/20/1528", "ORG-100030215", "1119349007", 21,
-                ("Pfizer", "Pfizer-BioNTech", "BioNTech", "Comirnaty")),
-        Vaccine("moderna", 2, "EU/1/20/1507", "ORG-100031184", "1119349007", 28, ("Moderna", "Spikevax")),
-        Vaccine("janssen", 1, "EU/1/20/1525", "ORG-100001417", "J07BX03", None, ("Janssen", "Johnson", "J&J")),
+                ("Pfizer", "Pfizer-BioNTech", "BioNTech", "Comirnaty", "BNT162b2", "Pfizer BioNTech")),
+        Vaccine("moderna", 2, "EU/1/20/1507", "ORG-100031184", "1119349007", 28, ("Moderna", "Spikevax", "mRNA-1273")),
+        Vaccine("janssen", 1, "EU/1/20/1525", "ORG-100001417", "J07BX03", None,
+                ("Janssen", "Johnson", "J&J", "Johnson & Johnson", "Ad26.COV2.S")),
         Vaccine("abdala", 3, "CIGB-66", "Center-for-Genetic-Engineering-and-Biotechnology-Cuba", "J07BX03", 14,
                 ("Abdala",)),
     )

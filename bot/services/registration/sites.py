@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, select, update
 
 from bot.services.reference import places
+from bot.services.values.text import fold
 from models.db import rows
 from models.tables import Site, table
 
@@ -79,6 +80,28 @@ def count(conn: Connection) -> int:
 
 # Importing the province's list ------------------------------------------------------------------------------
 IMPORT_COLUMNS = ("code", "name", "province_code", "ward_code", "address", "daily_capacity")
+# Headers as a district's sheet writes them, folded (no tones, lower case, letters and digits only).
+HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "code": ("code", "madiemtiem", "ma", "madiem", "macoso", "sitecode"),
+    "name": ("name", "tendiemtiem", "ten", "tencoso", "sitename"),
+    "province_code": ("provincecode", "matinh", "matinhthanhpho", "matinhthanh", "tinh"),
+    "ward_code": ("wardcode", "maphuongxa", "maxaphuong", "maxa", "maphuong", "phuongxa"),
+    "address": ("address", "diachi"),
+    "daily_capacity": ("dailycapacity", "capacity", "congsuat", "congsuatngay", "congsuattiem", "soluongngay",
+                       "suatngay", "sosuatngay", "suattiemmoingay"),
+}
+
+
+def header_columns(header: list[str]) -> dict[str, str]:
+    """Which header cell holds which of :data:`IMPORT_COLUMNS` (English or Vietnamese, with or without
+    diacritics); missing ones are absent."""
+    found: dict[str, str] = {}
+    for cell in header:
+        key = "".join(ch for ch in fold(cell) if ch.isalnum())
+        for column, words in HEADER_WORDS.items():
+            if key in words and column not in found:
+                found[column] = cell
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +121,7 @@ def import_rows(conn: Connection, rows: list[dict[str, str]]) -> ImportReport:
         except ValueError as exc:
             bad.append((line, str(exc)))
             continue
-        done = conn.execute(update(SITE).where(SITE.c.code == values["code"]).values(**values)).rowcount
+        done = conn.execute(update(SITE).where(func.upper(SITE.c.code) == values["code"]).values(**values)).rowcount
         if done:
             updated += 1
         else:
@@ -111,7 +134,7 @@ def _site_values(row: dict[str, str]) -> dict[str, object]:
     missing = [c for c in IMPORT_COLUMNS if not (row.get(c) or "").strip()]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
-    code = row["code"].strip()
+    code = row["code"].strip().upper()  # "hcm-bt-01" is "HCM-BT-01": codes are matched whatever their case
     if len(code) > 20:
         raise ValueError("code longer than 20 characters")
     try:

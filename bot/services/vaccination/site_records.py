@@ -31,7 +31,7 @@ from bot.services.messaging import outbox
 from bot.services.reference import vaccines
 from bot.services.vaccination import doses
 from bot.services.values import states
-from bot.services.values.dates import parse_dmy, today, utcnow
+from bot.services.values.dates import from_sheet, today, utcnow
 from bot.services.values.errors import Invalid
 from bot.services.values.phones import parse_mobile
 from bot.services.values.text import clean, fold, identifier, printable
@@ -71,6 +71,7 @@ class Row:
     lot: str
     given_on: date
     dose_number: int | None
+    bad_phone: str | None = None  # a phone that is not one, on a row kept by its ID number: said in the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,8 @@ class Problem:
     """A row not recorded (rejected or ambiguous), with the catalog key of the reason."""
 
     number: int
-    outcome: str  # rejected / ambiguous
+    outcome: str  # rejected / ambiguous; noted (the row recorded, something in it said); title (skipped above
+    # the header)
     reason: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -188,20 +190,6 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
         raise BadFile("import.bad_csv") from error
 
 
-def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = clean(str(value or ""))
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return date.fromisoformat(text)
-        except ValueError as error:
-            raise Invalid("date.format") from error
-    return parse_dmy(text)
-
-
 def parse_row(number: int, values: list[Any], where: dict[str, int]) -> Row | Problem:
     def cell(name: str) -> str:
         index = where.get(name)
@@ -222,11 +210,11 @@ def parse_row(number: int, values: list[Any], where: dict[str, int]) -> Row | Pr
     if not name:
         return rejected("import.reason_no_name")
     try:
-        birth = _date(raw("birth_date"))
+        birth = from_sheet(raw("birth_date"))
     except Invalid:
         return rejected("import.reason_bad_birth_date", value=cell("birth_date")[:20])
     try:
-        given_on = _date(raw("given_on"))
+        given_on = from_sheet(raw("given_on"))
     except Invalid:
         return rejected("import.reason_bad_date", value=cell("given_on")[:20])
     if given_on > today():
@@ -236,13 +224,15 @@ def parse_row(number: int, values: list[Any], where: dict[str, int]) -> Row | Pr
     vaccine = vaccines.find(cell("vaccine"))
     if vaccine is None:
         return rejected("import.reason_unknown_vaccine", value=cell("vaccine")[:40])
-    phone = None
+    phone, phone_problem = None, None
+    id_number = identifier(cell("id_number"))[:20] or None
     if cell("phone"):
         try:
             phone = parse_mobile(cell("phone"))
         except Invalid:
-            return rejected("import.reason_bad_phone", value=cell("phone")[:20])
-    id_number = identifier(cell("id_number"))[:20] or None
+            if id_number is None:  # the phone was the row's only key
+                return rejected("import.reason_bad_phone", value=cell("phone")[:20])
+            phone_problem = cell("phone")[:20]  # the row is kept by its ID; the phone is reported
     if id_number is None and phone is None:
         return rejected("import.reason_no_identifier")
     dose_number = None
@@ -252,8 +242,8 @@ def parse_row(number: int, values: list[Any], where: dict[str, int]) -> Row | Pr
             return rejected("import.reason_bad_dose_number", value=cell("dose_number")[:10])
         dose_number = int(digits)
     sex = {"nam": "M", "male": "M", "m": "M", "nu": "F", "female": "F", "f": "F"}.get(fold(cell("sex")))
-    return Row(number, name, fold(name), birth, sex, id_number, phone, vaccine, cell("lot")[:40] or "-", given_on,
-               dose_number)
+    return Row(number, name, fold(name), birth, sex, id_number, phone, vaccine,
+               " ".join(cell("lot").split())[:40] or "-", given_on, dose_number, phone_problem)
 
 
 # ---- matching -------------------------------------------------------------------------------------------------
@@ -325,15 +315,32 @@ def match(row: Row, by_id: dict[str, list[Candidate]],
 Progress = Callable[[int], None]
 
 
+HEADER_SEARCH = 10  # a district's sheet has a title (and a blank row or two) above its header
+
+
 def parse_table(rows: Iterable[list[Any]], limit: int = MAX_ROWS) -> Iterator[Row | Problem]:
-    """A table whose first row is its header, read row by row (blank lines skipped). Raises
-    :class:`BadFile` for an empty table, missing columns, or more than ``limit`` rows."""
+    """A table whose header is on one of its first :data:`HEADER_SEARCH` rows (the rows above it, a title,
+    are skipped and said), read row by row (blank lines skipped). Raises :class:`BadFile` for an empty table,
+    missing columns, or more than ``limit`` rows."""
     iterator = iter(rows)
-    header = next(iterator, None)
-    if header is None:
-        raise BadFile("import.empty")
-    where = columns(header)
-    for number, values in enumerate(iterator, 2):
+    above: list[list[Any]] = []
+    where: dict[str, int] | None = None
+    first_error: BadFile | None = None
+    for values in iterator:
+        try:
+            where = columns(values)
+            break
+        except BadFile as bad:
+            first_error = first_error or bad
+            above.append(values)
+            if len(above) >= HEADER_SEARCH:
+                break
+    if where is None:
+        raise first_error or BadFile("import.empty")
+    for number, values in enumerate(above, 1):
+        if any(v not in (None, "") for v in values):
+            yield Problem(number, "title", "import.reason_title_row")
+    for number, values in enumerate(iterator, len(above) + 2):
         if number - 1 > limit:
             raise BadFile("import.too_many_rows", limit=limit)
         if any(v not in (None, "") for v in values):
@@ -368,9 +375,15 @@ def import_rows(
         report.rows += 1
         read = parsed.number - 1
         if isinstance(parsed, Problem):
-            report.rejected += 1
+            if parsed.outcome == "title":  # not a row of the table: said, not counted
+                report.rows -= 1
+            else:
+                report.rejected += 1
             report.problems.append(parsed)
         else:
+            if parsed.bad_phone is not None:
+                report.problems.append(Problem(parsed.number, "noted", "import.reason_bad_phone_kept",
+                                               {"value": parsed.bad_phone}))
             chunk.append(parsed)
         if len(chunk) >= CHUNK:
             _import_chunk(conn, chunk, report, changed, batch_id=batch_id, site_id=site_id, role=role)

@@ -78,6 +78,44 @@ def parse_dmy(text: str) -> date:
         raise Invalid("date.no_such_day", day=day, month=month, year=year_text) from exc
 
 
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+_TWO_DIGIT_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
+
+
+def from_sheet(value: Any) -> date:
+    """A date as a district's sheet holds it: a date cell, an Excel serial number (44470, also as text), ISO
+    (2021-10-01), dd/mm/yyyy (or with "-" or "."), eight digits (01102021), or a two-digit year (1/10/21, 5/3/59:
+    the latest such year not after today). Raises :class:`Invalid` otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _serial(float(value))
+    text = re.sub(r"\s+", "", str(value or "")).translate(_FULLWIDTH)
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _serial(float(text))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError as error:
+            raise Invalid("date.format") from error
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:2]}/{text[2:4]}/{text[4:]}"
+    short = _TWO_DIGIT_YEAR.fullmatch(text)
+    if short:
+        day, month, yy = short.groups()
+        year = 2000 + int(yy) if 2000 + int(yy) <= today().year else 1900 + int(yy)
+        text = f"{day}/{month}/{year}"
+    return parse_dmy(text)
+
+
+def _serial(number: float) -> date:
+    if not 1 <= number <= 2_958_465:  # Excel's last day is 31/12/9999
+        raise Invalid("date.format")
+    return EXCEL_EPOCH + timedelta(days=int(number))
+
+
 _FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0F: ord("/"), 0xFF0E: ord(".")}
 
 
