@@ -35,7 +35,7 @@ from bot.services.people import budgets, link_codes, otp, throttle
 from bot.services.people.budgets import Budgets
 from bot.services.people.passwords import HashCost, Passwords
 from bot.services.registration import appointments, decisions, sites
-from bot.services.vaccination import site_records
+from bot.services.vaccination import reactions, site_records
 from bot.services.values.dates import utcnow
 from handlers import build_registry, names
 from models.db import is_sqlite, make_engine
@@ -79,11 +79,12 @@ class App:
 
     async def schedule(self, every: timedelta = timedelta(minutes=5)) -> None:
         """Timed work while the service runs: the evening-before reminders of appointments (from 18:00), the
-        day's no-shows once it is over, and the people due again (the next dose, a postponement's end)."""
+        day's no-shows once it is over, the people due again (the next dose, a postponement's end), and the
+        day-after question to the people vaccinated yesterday."""
         while True:
             try:
                 told = await self.store.run(appointments.remind_due)
-                for sweep in (appointments.sweep_missed, decisions.sweep_due):
+                for sweep in (appointments.sweep_missed, decisions.sweep_due, reactions.ask_day_after):
                     while (done := await self.store.run(sweep)) > 0:  # a batch at a time: short transactions
                         told += done
                 if told:

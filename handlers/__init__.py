@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.engine.registry import Registry, RegistryError
 from bot.services.registration import registrations
+from bot.services.values import payloads
 from handlers import names
 from handlers.account import CHANGE, FORGOT, LOGIN, SIGNUP
 from handlers.amend import AMEND
@@ -15,6 +16,7 @@ from handlers.history import HISTORY
 from handlers.link_chat import LINK
 from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
+from handlers.reactions import REACTION, SITE_REACTIONS, check_button
 from handlers.record_checks import CONFIRM_RECORD, TRANSFER
 from handlers.registration import DETAILS
 from handlers.screening import DECLARED, NO_SHOW, SCREEN
@@ -27,9 +29,9 @@ from handlers.waiting_list import ALLOCATE, LIST
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
          LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER, SCREEN, NO_SHOW, DECLARED,
-         FIX_DOSE)
+         FIX_DOSE, REACTION, SITE_REACTIONS)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
-ACTIONS = {PREFIX: answer_button}
+ACTIONS = {PREFIX: answer_button, payloads.REACTION.prefix: check_button}
 
 
 def build_registry() -> Registry:

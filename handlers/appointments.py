@@ -28,7 +28,8 @@ def choices_for(ctx: Ctx, notice: appointments.Notice, *, named: bool) -> list[C
 
 
 def answer_button(ctx: Ctx, payload: str) -> None:
-    """A notice's button, pressed at any point of any conversation: answered, and said so."""
+    """A notice's button, pressed at any point of any conversation: answered, and said so (the conversation goes
+    on where it was)."""
     read = appointments.read_payload(payload)
     found = None
     if read is not None and ctx.account_id is not None:

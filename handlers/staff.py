@@ -27,7 +27,7 @@ from bot.services.certificates import credentials
 from bot.services.certificates.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
 from bot.services.people import claims
 from bot.services.reference import screening, vaccines
-from bot.services.vaccination import doses, site_records
+from bot.services.vaccination import doses, reactions, site_records
 from bot.services.values import states
 from bot.services.values.dates import dmy, parse_past_date, today
 from bot.services.values.documents import mask
@@ -36,6 +36,7 @@ from bot.services.values.phones import display
 from handlers import names, person_lines
 from handlers.common import YES_NO
 from handlers.paging import pager
+from handlers.reactions import reaction_line
 from handlers.screening import open_screen
 from handlers.staff_access import current_role, may, role
 
@@ -82,6 +83,8 @@ def _person_text(ctx: Ctx, person: lookup.Found) -> str:
                            date=dmy(record.given_on), phone=display(record.phone) if record.phone else "-"))
     for claim in claims.open_for(ctx.conn, person.person_id):
         lines.append(ctx.t("claim.line", number=claim))
+    for report in reactions.for_person(ctx.conn, person.person_id):  # reactions after vaccination
+        lines.append(reaction_line(ctx, report))
     return "\n".join(lines)
 
 
@@ -360,7 +363,8 @@ STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (name
                "staff:allocate": (names.ALLOCATE, staff.ALLOCATE), "staff:import": (names.IMPORT, staff.IMPORT),
                "staff:export": (names.EXPORT, staff.EXPORT), "staff:stats": (names.STATS, staff.STATS),
                "staff:announce": (names.ANNOUNCE, staff.ANNOUNCE), "staff:screen": (names.SCREEN, staff.DOSE),
-               "staff:noshow": (names.NO_SHOW, staff.DOSE), "staff:fixdose": (names.FIX_DOSE, staff.DOSE)}
+               "staff:noshow": (names.NO_SHOW, staff.DOSE), "staff:fixdose": (names.FIX_DOSE, staff.DOSE),
+               "staff:reactions": (names.SITE_REACTIONS, staff.LOOKUP)}
 STAFF_ACTIONS = tuple(Option(f"staff.menu_{payload.split(':')[1]}", payload) for payload in STAFF_FLOWS)
 
 

@@ -10,6 +10,7 @@ from bot.services.values.errors import Invalid
 from handlers import names
 from handlers.common import YES_NO, account_name, start_registration
 from handlers.link_chat import show_code
+from handlers.reactions import may_report
 from handlers.staff import STAFF_FLOWS, seen_by_text, staff_choices
 
 GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.forgot", "forgot"), ("menu.language", "language"))
@@ -23,7 +24,7 @@ LINK_SHOW, LINK_ENTER = (("menu.link_code", "link_code"),), (("menu.link_chat", 
 # Menu items that simply open a flow of the same name.
 OPENS = {"signup": names.SIGNUP, "login": names.LOGIN, "forgot": names.FORGOT, "language": names.LANGUAGE,
          "records": names.RECORDS, "certificate": names.CERTIFICATE, "my_data": names.MY_DATA,
-         "change_phone": names.CHANGE_PHONE, "link_chat": names.LINK}
+         "change_phone": names.CHANGE_PHONE, "link_chat": names.LINK, "reaction": names.REACTION}
 
 
 def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:
@@ -36,8 +37,11 @@ def _items(ctx: Ctx) -> tuple[tuple[str, str], ...]:
 
 
 def _choices(ctx: Ctx) -> list[Choice]:
-    """Staff see their commands first (only those their role allows), then what every citizen has."""
+    """Staff see their commands first (only those their role allows), then what every citizen has (a reaction
+    to report, for 28 days after a dose, first of those)."""
     citizen = [Choice(ctx.t(label), payload) for label, payload in _items(ctx)]
+    if ctx.account_id and may_report(ctx):
+        citizen.insert(0, Choice(ctx.t("menu.reaction"), "reaction"))
     return [*staff_choices(ctx), *citizen] if ctx.account_id else citizen
 
 

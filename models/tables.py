@@ -66,6 +66,7 @@ class Site(Base):
     ward_code: Mapped[int] = mapped_column(Integer, index=True)
     address: Mapped[str] = mapped_column(String(255))
     daily_capacity: Mapped[int] = mapped_column(Integer, default=200)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # told to citizens (a reaction)
 
 
 class Person(Base):
@@ -379,6 +380,28 @@ class Dose(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
     source: Mapped[str] = mapped_column(String(20))  # cli / staff / import
     recorded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # "how do you feel?" asked
+
+
+class Reaction(Base):
+    """A reaction after vaccination the citizen reported: when it began, the signs (codes of the checklist), what
+    they wrote (as typed), how bad; ``serious`` when a sign calls for emergency care (the site is told at once)."""
+
+    __tablename__ = "reaction"
+    __table_args__ = (Index("ix_reaction_site_created", "site_id", "created_at"),
+                      Index("ix_reaction_person", "person_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", name="fk_reaction_person"))
+    dose_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # kept if the dose is corrected away
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", name="fk_reaction_site"), nullable=True)
+    reported_by: Mapped[int] = mapped_column(Integer)  # the account
+    began_on: Mapped[date] = mapped_column(Date)
+    signs: Mapped[list[str]] = mapped_column(JSON)
+    details: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    severity: Mapped[str] = mapped_column(String(10))  # mild / moderate / severe
+    serious: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -31,6 +31,7 @@ from bot.services.certificates.credentials import Issued
 from bot.services.certificates.qr_codes import QrImages
 from bot.services.messaging import outbox
 from bot.services.registration import appointments
+from bot.services.values import payloads
 from bot.services.values.dates import dmy
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,14 @@ class Pusher:
             return reply_from_payload(item.payload)
         if item.kind == "appointment":
             return await self._appointment(item)
+        if item.kind == "reaction_check":  # the day after a dose: two answers, whatever the chat is doing
+            locale = await self.store.run(partial(self._locale, item))
+            dose = int(item.payload["dose_id"])
+            choices = [Choice(i18n.t(locale, f"reaction.{label}"), payloads.REACTION.make(f"{answer}:{dose}"))
+                       for label, answer in (("feel_ok", "ok"), ("feel_bad", "report"))]
+            return Reply(i18n.t(locale, "push.reaction_check", name=str(item.payload.get("name") or ""),
+                                date=str(item.payload.get("date") or "")), choices=choices, detached=True,
+                         locale=locale)
         if item.kind == announcements.KIND:
             locale = await self.store.run(partial(self._locale, item))
             return Reply(i18n.t(locale, "push.announcement", text=str(item.payload.get("text") or "")), locale=locale)
@@ -135,7 +144,8 @@ class Pusher:
             locale = await self.store.run(partial(self._locale, item))
             params = dict(item.payload.get("params") or {})
             # Words said in the reader's language (a vaccine, a session): kept as message keys until sent.
-            params |= {name: i18n.t(locale, str(key)) for name, key in (item.payload.get("keys") or {}).items()}
+            params |= {name: ", ".join(i18n.t(locale, str(k)) for k in key) if isinstance(key, list)
+                       else i18n.t(locale, str(key)) for name, key in (item.payload.get("keys") or {}).items()}
             return Reply(i18n.t(locale, str(item.payload["key"]), **params), locale=locale)
 
         def read(conn: Connection) -> tuple[str, Issued | None]:

@@ -11,7 +11,8 @@ from bot.engine.flow import Flow
 if TYPE_CHECKING:
     from bot.engine.context import Ctx
 
-Action = Callable[["Ctx", str], None]  # a button that works whatever the chat is doing (a pushed notice's)
+# A button that works whatever the chat is doing (a pushed notice's); it may name a flow to open afresh.
+Action = Callable[["Ctx", str], str | None]
 
 
 class RegistryError(ValueError):

@@ -300,7 +300,10 @@ class Engine:
             return False
         global_button = self.registry.action(incoming.button)
         if global_button is not None:  # a pushed notice's button: done, then the conversation goes on where it was
-            global_button(ctx, incoming.button or "")
+            opens = global_button(ctx, incoming.button or "")
+            if opens is not None:  # …or the button opens a conversation of its own (a half-filled form is kept)
+                nav.keep_draft(ctx)
+                nav.jump(ctx, opens)
             self._ask(ctx)
             return False
         if incoming.button is not None:

@@ -122,10 +122,11 @@ def enqueue_for_account(conn: Connection, account_id: int, *, kind: str, payload
     return len(chats)
 
 
-def tell_account(conn: Connection, account_id: int, key: str, *, keys: dict[str, str] | None = None,
+def tell_account(conn: Connection, account_id: int, key: str, *, keys: dict[str, str | list[str]] | None = None,
                  **params: Any) -> int:
     """A catalog message to every chat of an account, worded in each chat's language when sent; ``keys``: params
-    that are themselves message keys (a vaccine's name). How many chats."""
+    that are themselves message keys (a vaccine's name), or lists of them (said joined by commas). How many
+    chats."""
     payload: dict[str, Any] = {"key": key, "params": params}
     if keys:
         payload["keys"] = keys
@@ -157,12 +158,13 @@ def tell_accounts(conn: Connection, notices: list[tuple[int, str, dict[str, Any]
                                    for account, key, params in notices]))
 
 
-def tell_site(conn: Connection, site_id: int | None, key: str, **params: Any) -> int:
+def tell_site(conn: Connection, site_id: int | None, key: str, *, keys: dict[str, str | list[str]] | None = None,
+              **params: Any) -> int:
     """A catalog message to every chat of a site's staff, or, for the province's pool (no site), of its
-    administrators; how many chats."""
+    administrators (``keys`` as :func:`tell_account`'s); how many chats."""
     staff = table(Staff)
     who = staff.c.site_id == site_id if site_id is not None else staff.c.role == "admin"
-    return sum(enqueue_for_account(conn, int(account), kind="notice", payload={"key": key, "params": params})
+    return sum(tell_account(conn, int(account), key, keys=keys, **params)
                for account in conn.execute(select(staff.c.account_id).where(who)).scalars())
 
 

@@ -21,11 +21,12 @@ class SiteView:
     name: str
     address: str
     ward_code: int
+    phone: str | None = None  # the site's number, for a citizen who needs it (a reaction after vaccination)
 
 
 # Raw (models.db.rows), by what they select on: every registration offers its ward's and province's sites and
 # shows the chosen one twice.
-_BY = {column: f"SELECT id, code, name, address, ward_code FROM site WHERE {column} = ? ORDER BY name"
+_BY = {column: f"SELECT id, code, name, address, ward_code, phone FROM site WHERE {column} = ? ORDER BY name"
        for column in ("ward_code", "province_code", "code", "id")}
 
 
@@ -61,11 +62,16 @@ DEMO_SITES: tuple[tuple[str, str, int, int, str], ...] = (
 )
 
 
+DEMO_PHONES = {"HN-BD-01": "024 3823 0001", "HN-BD-02": "024 3825 3531", "HN-HK-01": "024 3828 0002",
+               "HCM-BT-01": "028 3822 0003", "HCM-SG-01": "028 3829 0004"}
+
+
 def seed_demo(conn: Connection) -> int:
     """Insert the demo sites that are missing; return how many were added."""
     existing = set(conn.execute(select(SITE.c.code)).scalars())
     rows = [
-        {"code": c, "name": n, "province_code": p, "ward_code": w, "address": a, "daily_capacity": 200}
+        {"code": c, "name": n, "province_code": p, "ward_code": w, "address": a, "daily_capacity": 200,
+         "phone": DEMO_PHONES.get(c)}
         for c, n, p, w, a in DEMO_SITES
         if c not in existing
     ]
@@ -87,6 +93,7 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "province_code": ("provincecode", "matinh", "matinhthanhpho", "matinhthanh", "tinh"),
     "ward_code": ("wardcode", "maphuongxa", "maxaphuong", "maxa", "maphuong", "phuongxa"),
     "address": ("address", "diachi"),
+    "phone": ("phone", "sodienthoai", "dienthoai", "sdt", "hotline"),
     "daily_capacity": ("dailycapacity", "capacity", "congsuat", "congsuatngay", "congsuattiem", "soluongngay",
                        "suatngay", "sosuatngay", "suattiemmoingay"),
 }
@@ -147,8 +154,12 @@ def _site_values(row: dict[str, str]) -> dict[str, object]:
         raise ValueError(f"ward {ward} is not in province {province}")
     if capacity <= 0:
         raise ValueError("daily_capacity must be positive")
-    return {"code": code, "name": row["name"].strip()[:200], "province_code": province, "ward_code": ward,
-            "address": row["address"].strip()[:255], "daily_capacity": capacity}
+    values: dict[str, object] = {"code": code, "name": row["name"].strip()[:200], "province_code": province,
+                                 "ward_code": ward, "address": row["address"].strip()[:255],
+                                 "daily_capacity": capacity}
+    if (row.get("phone") or "").strip():  # optional: a list without it keeps the numbers already there
+        values["phone"] = " ".join(row["phone"].split())[:20]
+    return values
 
 
 def all_sites(conn: Connection) -> list[tuple[str, str, int, int, int]]:

@@ -265,7 +265,7 @@ def _reissue(conn: Connection, key: SigningKey,
 
 def _tell(conn: Connection, account_id: int, notice: str, params: dict[str, Any]) -> None:
     """The notice, with each dose ("vaccine|lot|dd/mm/yyyy") worded in the reader's language when sent."""
-    keys: dict[str, str] = {}
+    keys: dict[str, str | list[str]] = {}
     plain: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, str) and value.count("|") == 2:

@@ -42,3 +42,4 @@ CLAIM = Kind("claim")  # claim:<id type>:<id number> (a document another account
 APPOINTMENT = Kind("appt")  # appt:yes:<id> | appt:no:<id> (a notice's answer: works whatever the chat is doing)
 SCREEN = Kind("screen")  # screen:<registration id> (a button beside a person in a list or a look-up)
 FIXDOSE = Kind("fixdose")  # fixdose:<dose id> (a dose to correct, offered to staff who may)
+REACTION = Kind("react")  # react:ok:<dose id> | react:report:<dose id> (the day-after question's answers)
