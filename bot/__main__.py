@@ -364,33 +364,49 @@ def cmd_dose_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """A site's list as an XLSX workbook (the same as /xuat in the chat)."""
+    """A site's list as an XLSX workbook (the same as /xuat in the chat); ``--doses``: one row per dose given from
+    ``--from`` to ``--to`` (every site with ``--site all``), the file `dose import` reads back."""
+    from datetime import timedelta
     from pathlib import Path
 
     from bot.services.access import audit
     from bot.services.campaign import exports
     from bot.services.registration import appointments, sites
-    from bot.services.values.dates import parse_dmy
+    from bot.services.values.dates import parse_dmy, today
     from bot.services.values.errors import Invalid
 
     engine = _database(args)
     try:
         day = parse_dmy(args.date) if args.date else None
+        last = parse_dmy(args.to) if args.to else (day or today())
+        first = parse_dmy(args.since) if args.since else (day or last - timedelta(days=29))
         with engine.begin() as conn:
-            site = sites.by_code(conn, args.site)
-            if site is None:
+            site = None if args.doses and args.site.lower() == "all" else sites.by_code(conn, args.site)
+            if site is None and not (args.doses and args.site.lower() == "all"):
                 print(f"no site with code {args.site} (sskdt site list)", file=sys.stderr)
                 return 1
-            rows = exports.site_list_rows(conn, site.id, day, args.locale)
-            for person in appointments.people_of(conn, [r["booking_code"] for r in rows]):
-                audit.record(conn, None, "export", person_id=person, how="command line")
+            if args.doses:
+                rows = exports.dose_rows(conn, site.id if site else None, first, last, args.locale)
+                audit.record_many(conn, None, "export", [(p, "doses, command line")
+                                                         for p in dict.fromkeys(r["person_id"] for r in rows)])
+            else:
+                rows = exports.site_list_rows(conn, site.id if site else 0, day, args.locale)
+                for person in appointments.people_of(conn, [r["booking_code"] for r in rows]):
+                    audit.record(conn, None, "export", person_id=person, how="command line")
     except Invalid:
-        print("--date must be dd/mm/yyyy", file=sys.stderr)
+        print("--date, --from and --to must be dd/mm/yyyy", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
+    code = site.code if site else "all"
+    if args.doses:
+        title = f"{first:%d-%m-%Y}_{last:%d-%m-%Y}"
+        target = Path(args.output or f"mui-tiem-{code}-{title}.xlsx")
+        target.write_bytes(exports.workbook(rows, args.locale, title, exports.DOSE_COLUMNS))
+        print(f"{len(rows)} doses written to {target}")
+        return 0
     title = day.strftime("%d-%m-%Y") if day else "all"
-    target = Path(args.output or f"danh-sach-{site.code}-{title}.xlsx")
+    target = Path(args.output or f"danh-sach-{code}-{title}.xlsx")
     target.write_bytes(exports.workbook(rows, args.locale, title))
     print(f"{len(rows)} registrations written to {target}")
     return 0
@@ -653,7 +669,8 @@ def parser() -> argparse.ArgumentParser:
         ("site", cmd_site, "site import FILE.csv | site list: the province's vaccination sites"),
         ("staff", cmd_staff, "staff add --phone 09… --role admin|staff|checker [--site CODE] | remove | list"),
         ("audit", cmd_audit, "print the audit log: who looked up, changed or verified whose record"),
-        ("export", cmd_export, "export --site CODE [--date dd/mm/yyyy]: a site's list as an XLSX workbook"),
+        ("export", cmd_export, "export --site CODE [--date dd/mm/yyyy]: a site's list as an XLSX workbook; "
+                               "--doses [--from --to]: one row per dose given"),
         ("flows", cmd_flows, "list the conversation's flows; --mermaid prints the state diagram (docs/flows.md)"),
         ("backup", cmd_backup, "backup FILE: a consistent copy of the SQLite database while the service runs "
                                "(PostgreSQL: says how, with pg_dump)"),
@@ -718,8 +735,12 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--person", help="only actions on this person's record (ID number)")
             cmd.add_argument("--since", help="from this day on (dd/mm/yyyy)")
         elif name == "export":
-            cmd.add_argument("--site", required=True, help="the site's code")
+            cmd.add_argument("--site", required=True, help="the site's code (with --doses, 'all': every site)")
             cmd.add_argument("--date", help="only this day's appointments and preferences (dd/mm/yyyy)")
+            cmd.add_argument("--doses", action="store_true",
+                             help="one row per dose given (the report a district asks for; dose import reads it)")
+            cmd.add_argument("--from", dest="since", help="--doses: from this day (default: 30 days before --to)")
+            cmd.add_argument("--to", help="--doses: to this day (default: today)")
             cmd.add_argument("--output", "-o", help="the file to write (default danh-sach-CODE-DATE.xlsx)")
             cmd.add_argument("--locale", default="vi", choices=["vi", "en"], help="the headers' language")
         elif name in ("backup", "restore"):

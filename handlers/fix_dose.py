@@ -20,13 +20,13 @@ from bot.engine.flow import Ask, Flow, text_of
 from bot.engine.types import Choice
 from bot.services.access import audit, scope, staff
 from bot.services.campaign import lookup
-from bot.services.reference import vaccines
 from bot.services.vaccination import corrections
 from bot.services.values import payloads, states
 from bot.services.values.dates import dmy, parse_past_date, today
 from bot.services.values.errors import Invalid
 from handlers import names, person_lines
 from handlers.common import YES_NO
+from handlers.staff import vaccine_and_lot
 from handlers.staff_access import current_role, may
 
 
@@ -109,10 +109,8 @@ def _values(ctx: Ctx, answer: Answer) -> Values:
         given_on, words = parse_past_date(words[-1]), words[:-1]
     if len(words) < 2:
         raise Invalid("fixdose.values_help")
-    vaccine = " ".join(words[:-1])
-    if vaccines.find(vaccine) is None:
-        raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
-    return Values(vaccine, words[-1], given_on)
+    vaccine, lot = vaccine_and_lot(words)
+    return Values(vaccine, lot, given_on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ Each needs a staff role (a site's, where it acts on a site) and writes what it s
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -28,7 +29,7 @@ from bot.services.reference import places
 from bot.services.registration import appointments, sites
 from bot.services.vaccination import site_records
 from bot.services.values import payloads
-from bot.services.values.dates import dmy, parse_dmy
+from bot.services.values.dates import dmy, parse_dmy, today
 from bot.services.values.errors import Invalid
 from bot.services.values.text import fold, is_number
 from handlers import names
@@ -131,11 +132,21 @@ IMPORT = Flow(
 # ---- /xuat: the site's list as a workbook -------------------------------------------------------------------
 
 
+DOSE_WORDS = frozenset({"mui", "muitiem", "doses", "dose"})
+DOSE_DAYS = 30  # "Mũi tiêm": the last 30 days unless a day or a range is typed
+
+
 def _export(ctx: Ctx, answer: Answer) -> str:
+    """"Tất cả" / "<dd/mm/yyyy>": the registrations (of a day: booked, then asking for it); "mui [<ngày>[-<ngày>]]"
+    or "Mũi tiêm": one row per dose given, for a report (read back by /nhap as the same doses)."""
     who = site_role(ctx)
+    text = (answer.text or "").replace("–", "-").replace(" - ", "-")
+    words = text.split()
+    if answer.payload == "doses" or (words and fold(words[0]) in DOSE_WORDS):
+        return _export_doses(ctx, who, words[1:] if answer.payload != "doses" else [])
     day = None
     if answer.payload != "all":
-        found, rest = read_filter(answer.text or "")
+        found, rest = read_filter(text)
         if rest or found.day is None:
             raise Invalid("site_work.export_help")
         day = found.day
@@ -152,12 +163,37 @@ def _export(ctx: Ctx, answer: Answer) -> str:
     return title
 
 
+def _export_doses(ctx: Ctx, who: staff.Role, words: list[str]) -> str:
+    found = re.findall(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}", " ".join(words))  # a day, or a range
+    if not found:
+        if words:
+            raise Invalid("site_work.export_doses_help")
+        last, first = today(), today() - timedelta(days=DOSE_DAYS - 1)
+    else:
+        if len(found) > 2:
+            raise Invalid("site_work.export_doses_help")
+        days = sorted(parse_dmy(text) for text in found)
+        first, last = days[0], days[-1]
+    rows = exports.dose_rows(ctx.conn, who.site_id, first, last, ctx.locale)
+    if not rows:
+        raise Invalid("site_work.export_doses_none", first=dmy(first), last=dmy(last))
+    audit.record_many(ctx.conn, who, "export", [(person, f"doses {first.isoformat()}..{last.isoformat()}")
+                                                 for person in dict.fromkeys(r["person_id"] for r in rows)])
+    title = f"{first:%d-%m-%Y}_{last:%d-%m-%Y}"
+    data: bytes = ctx.compute(f"doses:{title}", exports.workbook, rows, ctx.locale, title, exports.DOSE_COLUMNS)
+    site = sites.get(ctx.conn, who.site_id or 0)
+    ctx.say_document(ctx.t("site_work.exported_doses", count=len(rows), first=dmy(first), last=dmy(last)), data,
+                     f"mui-tiem-{site.code if site else who.site_id}-{title}.xlsx")
+    return title
+
+
 EXPORT = Flow(
     names.EXPORT,
     commands=("xuat", "export"),
     allowed=may(staff.EXPORT),
     steps=(Ask("day", "site_work.ask_export", _export,
-               choices=lambda ctx: [Choice(ctx.t("site_work.all_days"), "all")]),),
+               choices=lambda ctx: [Choice(ctx.t("site_work.all_days"), "all"),
+                                    Choice(ctx.t("site_work.export_doses_button"), "doses")]),),
     back=False,
 )
 

@@ -163,8 +163,20 @@ def _held(ctx: Ctx, order: DoseOrder) -> DoseOrder:
     return replace(order, held=tuple(held))
 
 
+def vaccine_and_lot(words: list[str]) -> tuple[str, str]:
+    """"Vero Cell AB 12", "Pfizer FK1234": the longest run of first words that names a vaccine, then the lot, which
+    may have spaces (as printed on some vials). Raises :class:`Invalid` when either is missing."""
+    for end in range(min(len(words) - 1, 4), 0, -1):
+        if vaccines.find(" ".join(words[:end])) is not None:
+            return " ".join(words[:end]), " ".join(words[end:])
+    if len(words) < 2:
+        raise Invalid("staff.dose_help")
+    raise Invalid("dose.unknown_vaccine", vaccine=words[0])
+
+
 def _dose_args(ctx: Ctx, answer: Answer) -> DoseOrder:
-    """"<booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy]": recorded at once, or held for confirmation."""
+    """"<booking code | CCCD> <vaccine> <lot> [dd/mm/yyyy]": recorded at once, or held for confirmation. The ID may
+    be typed in groups of digits ("001 090 123 456"), the lot with spaces."""
     who = current_role(ctx)
     words = (answer.text or "").split()
     given_on = today()
@@ -175,18 +187,22 @@ def _dose_args(ctx: Ctx, answer: Answer) -> DoseOrder:
         except Invalid as bad:
             if any(ch in words[-1] for ch in "/.-") and words[-1][:1].isdigit():
                 raise bad from None
-    if len(words) < 3:
+    digits = 1
+    while digits < len(words) and words[digits].isascii() and words[digits].isdigit():
+        digits += 1  # "001 090 123 456": the groups of one number
+    if len(words) - digits < 2:
         raise Invalid("staff.dose_help")
-    target = lookup.dose_target(ctx.conn, words[0])
+    target = lookup.dose_target(ctx.conn, "".join(words[:digits]))
     if target is None or not scope.covers(ctx.conn, who, target.person_id):  # out of scope: "not found"
         audit.record(ctx.conn, who, "dose", how="target", result="not_found")
         raise Invalid("staff.dose_not_found")
-    vaccine = " ".join(words[1:-1])
-    if vaccines.find(vaccine) is None:
-        audit.record(ctx.conn, who, "dose", person_id=target.person_id, how="dose.unknown_vaccine", result="refused")
-        raise Invalid("dose.unknown_vaccine", vaccine=vaccine)
     try:
-        order = _held(ctx, DoseOrder(code=target.booking_code, vaccine=vaccine, lot=words[-1], given_on=given_on,
+        vaccine, lot = vaccine_and_lot(words[digits:])
+    except Invalid:
+        audit.record(ctx.conn, who, "dose", person_id=target.person_id, how="dose.unknown_vaccine", result="refused")
+        raise
+    try:
+        order = _held(ctx, DoseOrder(code=target.booking_code, vaccine=vaccine, lot=lot, given_on=given_on,
                                      person_id=target.person_id, name=target.full_name,
                                      registration_id=target.registration_id))
     except Invalid as bad:  # the same day twice

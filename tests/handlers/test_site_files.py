@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 import aiohttp
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.app import App
 from bot.channels.webchat.transcript import CHANNEL as WEB
 from bot.services.access import audit, staff
 from bot.services.certificates import credentials
 from bot.services.values.dates import today
-from models.tables import Person, table
+from models.tables import Dose, Person, Registration, table
 from tests.factories import logged_in, staff_member
 from tests.helpers import PASSWORD, Chat, answer_form, send_form
 from tests.scripts import Button, details, history
@@ -133,3 +133,41 @@ async def test_files_over_the_web_api_only_to_their_own_session(sqlite_app: App,
             assert r.status == 404  # another session: as if it did not exist
         async with aiohttp.ClientSession() as nobody, nobody.get(web_base_url + url) as r:
             assert r.status == 404
+
+
+async def test_the_dose_export_reads_back_as_the_same_doses(app: App) -> None:
+    """/xuat "mui" → one row per dose given, with what a district's report asks for; sent back through /nhap it
+    is the same doses (already recorded), nothing added; a day's list says who is booked and who only asked."""
+    citizen = await _registered(app)
+    officer = await _officer(app)
+    await app.store.run(lambda conn: conn.execute(update(table(Person)).values(ethnicity="Kinh")))
+    code = (await app.store.run(lambda conn: conn.execute(select(table(Registration).c.booking_code)).scalar_one()))
+    await officer.send(f"/tiem {code} Pfizer FK 1234 {(today() - timedelta(days=2)).strftime('%d/%m/%Y')}")
+    assert "lô FK 1234" in officer.text, officer.text  # a lot number with a space
+    await citizen.send(button="react:report:1")
+    await citizen.press("today")
+    await citizen.send("1")
+    await citizen.send("Sưng to bằng quả trứng")
+    await citizen.press("mild")
+
+    await officer.send("/xuat")
+    await officer.press("doses")
+    [export] = [r for r in officer.last if r.document_key]
+    data, name = _file(app, export.document_key or "", f"{WEB}:{officer.chat_id}")
+    assert name.startswith("mui-tiem-HCM-BT-01-") and "1 mũi tiêm" in officer.text
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert header == ["Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Số điện thoại", "Địa chỉ",
+                      "Phường/xã", "Nhóm ưu tiên", "Vắc xin", "Số lô", "Mũi số", "Ngày tiêm", "Điểm tiêm",
+                      "Phản ứng sau tiêm"]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["Số CCCD"] == "001090123456" and row["Dân tộc"] == "Kinh" and row["Vắc xin"] == "Pfizer"
+    assert row["Số lô"] == "FK 1234" and row["Mũi số"] == 1 and row["Phường/xã"] == "Phường Bến Thành"
+    assert row["Phản ứng sau tiêm"] == "Đau, sưng, đỏ chỗ tiêm; Nhẹ, vẫn sinh hoạt bình thường; Sưng to bằng quả trứng"
+
+    await officer.send("/nhap")
+    await officer.send(document=data, document_name=name)
+    assert "Đã đọc 1 dòng: 0 mũi được ghi nhận" in officer.text and "1 mũi đã có từ trước" in officer.text
+    doses = await app.store.run(lambda conn: conn.execute(select(table(Dose).c.id)).all())
+    assert len(doses) == 1

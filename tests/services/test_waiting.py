@@ -113,3 +113,22 @@ async def test_no_shows_and_due_days_are_swept_once(app: App) -> None:
         assert keys == ["appointment.missed_citizen", "appointment.missed_citizen", "screen.dose_due"]
     finally:
         use_clock(previous)
+
+
+async def test_a_days_export_lists_the_booked_first_then_those_who_only_asked(app: App) -> None:
+    from bot.services.campaign import exports
+
+    day = date(2026, 12, 20)
+    clock = use_clock(FixedClock(datetime(2026, 12, 7, 1, 0)))
+    try:
+        def check(conn: Connection) -> None:
+            ids = waiting_people(conn, [{"group": 1, "preferred": day}, {"group": 16, "preferred": day},
+                                        {"group": 2, "preferred": date(2026, 12, 21)}])
+            appointments.book(conn, ROLE, SITE, day, "allday", [ids[1], ids[2]])  # the second asked another day
+            rows = exports.site_list_rows(conn, SITE, day, "vi")
+            assert [(r["full_name"], r["listed_as"]) for r in rows] == [
+                ("Người 2", "có lịch hẹn ngày này"), ("Người 1", "có lịch hẹn ngày này"),
+                ("Người 0", "muốn tiêm ngày này, chưa có lịch")]
+        await app.store.run(check)
+    finally:
+        use_clock(clock)

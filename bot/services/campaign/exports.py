@@ -7,23 +7,30 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from bot import i18n
-from bot.services.reference import screening
+from bot.services.reference import places, screening, vaccines
 from bot.services.registration import appointments
 from bot.services.values.dates import age_on, to_local, today
 from bot.services.values.documents import mask
 from bot.services.values.phones import display
+from models.tables import Dose, Person, Reaction, Site, table
+
+DOSE, PERSON, SITE, REACTION = table(Dose), table(Person), table(Site), table(Reaction)
 
 COLUMNS = ("booking_code", "full_name", "birth_date", "age", "sex", "phone", "priority_group", "workplace",
            "preferred_date", "preferred_session", "status", "appointment_day", "appointment_session",
-           "appointment_state", "attention", "registered_at")
-DATE_COLUMNS = {"birth_date", "preferred_date", "appointment_day"}
+           "appointment_state", "listed_as", "attention", "registered_at")
+# One row per dose given: what a district's report asks for, under headers `sskdt dose import` reads back.
+DOSE_COLUMNS = ("id_number", "full_name", "birth_date", "sex", "ethnicity", "phone", "address", "ward",
+                "priority_group", "vaccine", "lot", "dose_number", "given_on", "site", "reaction")
+DATE_COLUMNS = {"birth_date", "preferred_date", "appointment_day", "given_on"}
 WIDTHS = {"booking_code": 19, "full_name": 28, "birth_date": 12, "age": 6, "sex": 7, "phone": 14,
           "priority_group": 10, "workplace": 30, "preferred_date": 12, "preferred_session": 11, "status": 16,
-          "appointment_day": 12, "appointment_session": 11, "appointment_state": 18, "attention": 40,
-          "registered_at": 17}
+          "appointment_day": 12, "appointment_session": 11, "appointment_state": 18, "listed_as": 22,
+          "attention": 40, "registered_at": 17, "id_number": 15, "ethnicity": 10, "address": 30, "ward": 24,
+          "vaccine": 14, "lot": 12, "dose_number": 8, "given_on": 12, "site": 28, "reaction": 36}
 
 
 def site_list_rows(conn: Connection, site_id: int, day: date | None, locale: str) -> list[dict[str, Any]]:
@@ -43,11 +50,68 @@ def site_list_rows(conn: Connection, site_id: int, day: date | None, locale: str
             "appointment_session": i18n.t(locale, f"session.{r['session']}") if r["session"] else "",
             "appointment_state": i18n.t(locale, f"export.state_{r['state']}") if r["state"] else "",
             "attention": attention, "registered_at": to_local(r["created_at"]).replace(tzinfo=None),
+            # A day's list: booked that day, or only asking for it (no appointment yet): said, booked first.
+            "listed_as": "" if day is None else i18n.t(
+                locale, "export.listed_booked" if r["day"] == day else "export.listed_preferred"),
+        })
+    if day is not None:
+        rows.sort(key=lambda row: row["appointment_day"] != day)  # stable: each part keeps the list's order
+    return rows
+
+
+def dose_rows(conn: Connection, site_id: int | None, first: date, last: date, locale: str) -> list[dict[str, Any]]:
+    """One row per dose given at the site (every site: ``site_id`` None) from ``first`` to ``last``: the person,
+    the dose and any reaction reported after it; the vaccine under a name the import reads back."""
+    rows = []
+    for r in doses_given(conn, site_id, first, last):
+        reaction = r["reaction"]
+        said = ""
+        if reaction is not None:
+            signs, severity, words = reaction
+            said = "; ".join(filter(None, [", ".join(i18n.t(locale, f"reaction.sign_{s}") for s in signs),
+                                           i18n.t(locale, f"reaction.severity_{severity}")
+                                           if severity != "unknown" else "", words or ""]))
+        rows.append({
+            "id_number": r["id_number"], "full_name": r["full_name"], "birth_date": r["birth_date"],
+            "sex": i18n.t(locale, "person.male" if r["sex"] == "M" else "person.female"),
+            "ethnicity": r["ethnicity"] or "", "phone": display(r["phone"]), "address": r["address"] or "",
+            "ward": places.ward_name(r["ward_code"]),
+            "priority_group": r["priority_group"], "vaccine": vaccines.VACCINES[r["vaccine"]].names[0]
+            if r["vaccine"] in vaccines.VACCINES else r["vaccine"], "lot": r["lot"], "dose_number": r["dose_number"],
+            "given_on": r["given_on"], "site": r["site_name"] or "", "reaction": said, "person_id": r["person_id"],
         })
     return rows
 
 
-def workbook(rows: list[dict[str, Any]], locale: str, title: str) -> bytes:
+def _reactions(conn: Connection, dose_ids: list[int]) -> dict[int, tuple[list[str], str, str | None]]:
+    """(signs, severity, the words as written) of the latest report about each dose."""
+    found: dict[int, tuple[list[str], str, str | None]] = {}
+    for start in range(0, len(dose_ids), 5000):
+        for row in conn.execute(select(REACTION.c.dose_id, REACTION.c.signs, REACTION.c.severity, REACTION.c.details)
+                                .where(REACTION.c.dose_id.in_(dose_ids[start:start + 5000]))
+                                .order_by(REACTION.c.created_at)):
+            found[row.dose_id] = (list(row.signs or []), row.severity, row.details)
+    return found
+
+
+def doses_given(conn: Connection, site_id: int | None, first: date, last: date) -> list[dict[str, Any]]:
+    query = (select(PERSON.c.id.label("person_id"), PERSON.c.id_number, PERSON.c.full_name, PERSON.c.birth_date,
+                    PERSON.c.sex, PERSON.c.ethnicity,
+                    PERSON.c.phone, PERSON.c.address, PERSON.c.ward_code, PERSON.c.priority_group, DOSE.c.id,
+                    DOSE.c.vaccine, DOSE.c.lot, DOSE.c.dose_number, DOSE.c.given_on, SITE.c.name.label("site_name"))
+             .join(PERSON, PERSON.c.id == DOSE.c.person_id)
+             .outerjoin(SITE, SITE.c.id == DOSE.c.site_id)
+             .where(DOSE.c.given_on >= first, DOSE.c.given_on <= last))
+    if site_id is not None:
+        query = query.where(DOSE.c.site_id == site_id)
+    found = [dict(r._mapping) for r in conn.execute(query.order_by(DOSE.c.given_on, PERSON.c.full_name, DOSE.c.id))]
+    said = _reactions(conn, [r["id"] for r in found])
+    for row in found:
+        row["reaction"] = said.get(row["id"])
+    return found
+
+
+def workbook(rows: list[dict[str, Any]], locale: str, title: str, columns: tuple[str, ...] = COLUMNS) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -56,15 +120,15 @@ def workbook(rows: list[dict[str, Any]], locale: str, title: str) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = title[:31]
-    sheet.append([i18n.t(locale, f"export.column_{c}") for c in COLUMNS])
+    sheet.append([i18n.t(locale, f"export.column_{c}") for c in columns])
     for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
+        sheet.append([row[c] for c in columns])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if cell.data_type == "f":  # typed text beginning with "=" ("=HYPERLINK(…)") is text, never a formula
                 cell.data_type = "s"
     bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="0B7A3E")
-    for index, column in enumerate(COLUMNS, 1):
+    for index, column in enumerate(columns, 1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = WIDTHS[column]
         header = sheet.cell(row=1, column=index)
@@ -75,8 +139,8 @@ def workbook(rows: list[dict[str, Any]], locale: str, title: str) -> bytes:
                 cell.number_format = "DD/MM/YYYY"
             elif column == "registered_at" and isinstance(cell.value, datetime):
                 cell.number_format = "DD/MM/YYYY HH:MM"
-            elif column == "booking_code":
-                cell.number_format = "@"  # 16 digits stay text, not 1.0E+15
+            elif column in ("booking_code", "id_number"):
+                cell.number_format = "@"  # 16 digits stay text, not 1.0E+15; a CCCD keeps its leading 0
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     out = io.BytesIO()

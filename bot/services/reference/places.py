@@ -276,6 +276,14 @@ def ward_province(code: int) -> int:
     return int(Ward.from_code(WardCode(code)).province_code)
 
 
+def ward_name(code: int) -> str:
+    """The ward's name, or its code when the code is not one (a row written before a change of the list)."""
+    try:
+        return ward(code).name
+    except (ValueError, KeyError):
+        return str(code)
+
+
 def is_province(code: int) -> bool:
     return any(p.code == code for p, _ in _provinces())
 

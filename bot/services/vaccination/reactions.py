@@ -130,17 +130,6 @@ def for_person(conn: Connection, person_id: int) -> list[Reported]:
     return [_reported(r) for r in rows]
 
 
-def by_dose(conn: Connection, dose_ids: list[int]) -> dict[int, tuple[list[str], str]]:
-    """(signs, severity) of the latest report about each dose (the exports' column)."""
-    found: dict[int, tuple[list[str], str]] = {}
-    for start in range(0, len(dose_ids), 5000):
-        for row in conn.execute(select(REACTION.c.dose_id, REACTION.c.signs, REACTION.c.severity)
-                                .where(REACTION.c.dose_id.in_(dose_ids[start:start + 5000]))
-                                .order_by(REACTION.c.created_at)):
-            found[row.dose_id] = (list(row.signs or []), row.severity)
-    return found
-
-
 CHECK = payloads.REACTION  # react:ok:<dose id> | react:report:<dose id>
 
 

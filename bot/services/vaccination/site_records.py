@@ -35,10 +35,10 @@ from bot.services.values.dates import from_sheet, today, utcnow
 from bot.services.values.errors import Invalid
 from bot.services.values.phones import parse_mobile
 from bot.services.values.text import clean, fold, identifier, printable
-from models.tables import Dose, ImportBatch, Person, Registration, SiteRecord, table
+from models.tables import Dose, ImportBatch, Person, Reaction, Registration, SiteRecord, table
 
-RECORD, BATCH, PERSON, DOSE, REGISTRATION = (table(SiteRecord), table(ImportBatch), table(Person), table(Dose),
-                                             table(Registration))
+RECORD, BATCH, PERSON, DOSE, REGISTRATION, REACTION = (
+    table(SiteRecord), table(ImportBatch), table(Person), table(Dose), table(Registration), table(Reaction))
 CHUNK = 1000
 MAX_ROWS = 500_000
 
@@ -54,6 +54,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "lot": ("solo", "lo", "lot", "lovacxin", "solovacxin", "lotnumber"),
     "given_on": ("ngaytiem", "ngaytiemchung", "date", "ngay", "vaccinationdate"),
     "dose_number": ("muiso", "mui", "muithu", "dose", "dosenumber", "lantiem"),
+    "reaction": ("phanungsautiem", "phanung", "reaction", "reactions", "adverseevent", "phanungsautiemchung"),
 }
 REQUIRED = ("full_name", "birth_date", "vaccine", "given_on")
 
@@ -72,6 +73,7 @@ class Row:
     given_on: date
     dose_number: int | None
     bad_phone: str | None = None  # a phone that is not one, on a row kept by its ID number: said in the report
+    reaction: str | None = None  # "Phản ứng sau tiêm" as the site wrote it: kept with the dose
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +245,8 @@ def parse_row(number: int, values: list[Any], where: dict[str, int]) -> Row | Pr
         dose_number = int(digits)
     sex = {"nam": "M", "male": "M", "m": "M", "nu": "F", "female": "F", "f": "F"}.get(fold(cell("sex")))
     return Row(number, name, fold(name), birth, sex, id_number, phone, vaccine,
-               " ".join(cell("lot").split())[:40] or "-", given_on, dose_number, phone_problem)
+               " ".join(cell("lot").split())[:40] or "-", given_on, dose_number, phone_problem,
+               cell("reaction")[:500] or None)
 
 
 # ---- matching -------------------------------------------------------------------------------------------------
@@ -458,6 +461,12 @@ def _record(conn: Connection, person: Candidate, row: Row, *, site_id: int | Non
     ).scalar()
     doses.add(conn, person_id=person.id, registration_id=registration, site_id=site_id, vaccine=row.vaccine,
               lot=row.lot, given_on=row.given_on, source="import", recorded_by=str(by) if by else None)
+    if row.reaction:  # the site's own note of a reaction: kept as written, its severity not said
+        dose_id = conn.execute(select(DOSE.c.id).where(DOSE.c.person_id == person.id,
+                                                       DOSE.c.given_on == row.given_on)).scalar_one()
+        conn.execute(insert(REACTION).values(
+            person_id=person.id, dose_id=dose_id, site_id=site_id, reported_by=by or 0, began_on=row.given_on,
+            signs=[], details=row.reaction, severity="unknown", serious=False, created_at=utcnow()))
     return True
 
 
