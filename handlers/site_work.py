@@ -232,9 +232,16 @@ STATS = Flow(
 
 
 def _audience_target(ctx: Ctx, answer: Answer) -> int:
-    """The ward ("Phường Bến Thành, Hồ Chí Minh"), the site (its code) or the priority group (1–16)."""
+    """The ward ("Phường Bến Thành, Hồ Chí Minh"), the site (its code) or the priority group (1–16); for a site's
+    staff, the day (booked: kept as its ordinal) or the dose (due)."""
     kind = ctx.get(AUDIENCE) or "all"
     text = answer.text or ""
+    if kind == "booked":
+        return parse_dmy(text).toordinal()
+    if kind == "due":
+        if not (is_number(text) and 1 <= int(text) <= 9):
+            raise Invalid("announce.dose_help")
+        return int(text)
     if kind == "group":
         if not (is_number(text) and 1 <= int(text) <= 16):
             raise Invalid("announce.group_help")
@@ -258,6 +265,14 @@ def _audience_target(ctx: Ctx, answer: Answer) -> int:
 
 def _audience(ctx: Ctx) -> announcements.Audience:
     kind = ctx.get(AUDIENCE) or "all"
+    who = role(ctx)
+    if who is not None and who.role != staff.ADMIN:  # a site's staff: their own site's people, whatever was sent
+        site = who.site_id or 0
+        if kind == "booked":
+            return announcements.Audience(kind, site, day=date.fromordinal(ctx.get(TARGET) or today().toordinal()))
+        if kind == "due":
+            return announcements.Audience(kind, site, dose=ctx.get(TARGET) or 1)
+        return announcements.Audience("site", site)
     return announcements.Audience(kind, 0 if kind == "all" else ctx.get(TARGET) or 0)
 
 
@@ -270,6 +285,10 @@ def _preview(ctx: Ctx) -> dict[str, Any]:
         who = site.name if site else "-"
     elif audience.kind == "group":
         who = ctx.t(f"priority.short.{audience.value}")
+    elif audience.kind == "booked":
+        who = ctx.t("announce.booked_on", date=dmy(audience.day) if audience.day else "-")
+    elif audience.kind == "due":
+        who = ctx.t("announce.due_for", number=audience.dose)
     else:
         who = ctx.t("announce.everyone")
     return {"count": announcements.count(ctx.conn, audience), "audience": who, "text": ctx.get(TEXT) or ""}
@@ -293,11 +312,35 @@ def _announce(ctx: Ctx, answer: str) -> Go:
 
 
 TEXT = Ask("text", "announce.ask_text", text_of(1500, min_len=5))
-AUDIENCE: Ask[str] = Ask("audience", "announce.ask_audience", options=(
-    Option("announce.everyone", "all"), Option("announce.by_ward", "ward"), Option("announce.by_site", "site"),
-    Option("announce.by_group", "group")), pick=True)
+PROVINCE_AUDIENCES = (Option("announce.everyone", "all"), Option("announce.by_ward", "ward"),
+                      Option("announce.by_site", "site"), Option("announce.by_group", "group"))
+SITE_AUDIENCES = (Option("announce.my_site", "site"), Option("announce.by_booked", "booked"),
+                  Option("announce.by_due", "due"))
+
+
+def _audiences(ctx: Ctx) -> tuple[Option, ...]:
+    """An administrator reaches the province; a site's staff only their own site's people."""
+    who = role(ctx)
+    return PROVINCE_AUDIENCES if who is not None and who.role == staff.ADMIN else SITE_AUDIENCES
+
+
+def _pick_audience(ctx: Ctx, answer: Answer) -> str:
+    offered = {o.payload for o in _audiences(ctx)}
+    if answer.payload in offered:
+        return answer.payload or ""
+    raise Invalid("common.pick_one")
+
+
+AUDIENCE: Ask[str] = Ask("audience", "announce.ask_audience", _pick_audience, pick=True,
+                         choices=lambda ctx: [Choice(ctx.t(o.label), o.payload) for o in _audiences(ctx)])
+
+
 def _narrowed(ctx: Ctx) -> bool:
-    return ctx.get(AUDIENCE) not in (None, "all")
+    kind = ctx.get(AUDIENCE)
+    if kind in (None, "all"):
+        return False
+    who = role(ctx)
+    return who is not None and (who.role == staff.ADMIN or kind in ("booked", "due"))
 
 
 def _target_prompt(ctx: Ctx) -> str:

@@ -27,7 +27,7 @@ from bot.services.certificates import credentials
 from bot.services.certificates.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
 from bot.services.people import claims
 from bot.services.reference import screening, vaccines
-from bot.services.vaccination import doses, reactions, site_records
+from bot.services.vaccination import corrections, doses, reactions, site_records
 from bot.services.values import states
 from bot.services.values.dates import dmy, parse_past_date, today
 from bot.services.values.documents import mask
@@ -342,6 +342,12 @@ def _verify(ctx: Ctx, answer: Answer) -> str:
     ctx.say(f"staff.verdict_{kind}", name=verdict.name or "-", born=_born(verdict.birth_date),
             frame=ctx.t(f"qr.frame_{level}"), status=ctx.t(f"qr.status_{level}", doses=verdict.dose_number),
             label=i18n.t("vi", vaccines.LOOKS[level].label, doses=verdict.dose_number))
+    if kind in ("valid", "superseded") and person_id is not None:  # the doses as recorded now, with their dates
+        given = corrections.doses_of(ctx.conn, person_id)
+        if given:
+            ctx.say("staff.verdict_doses", lines="\n".join(
+                ctx.t("staff.verdict_dose", number=d.number, vaccine=person_lines.vaccine_name(ctx, d.vaccine),
+                      date=dmy(d.given_on)) for d in given))
     return kind
 
 

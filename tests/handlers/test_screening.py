@@ -159,3 +159,25 @@ async def test_after_dose_1_the_citizen_sees_dose_2_due_and_can_no_longer_amend_
     assert not any(p.startswith("edit:") for p in chat.payloads()), chat.payloads()
     await chat.send(button=f"edit:{code}")  # a forged (or API) payload: not a way in either
     assert chat.flow != "amend_registration", chat.text
+
+
+async def test_a_sites_staff_announce_to_those_booked_on_a_day_and_only_their_sites(app: App, chat: Chat) -> None:
+    officer, _code = await _site(app, chat)
+    day = today() + timedelta(days=1)
+    await app.store.run(lambda conn: conn.execute(update(table(Registration)).values(preferred_date=day)))
+    await officer.send(f"/phanbo {dmy(day)} 5")
+    await officer.send("có")
+    await officer.send("/thongbao Ngày mai điểm tiêm bắt đầu từ 7 giờ 30, mang theo CCCD.")
+    assert set(officer.payloads()) >= {"site", "booked", "due"} and "all" not in officer.payloads()
+    await officer.send(button="all")  # the province's audience is not theirs: refused, asked again
+    assert officer.step == "audience"
+    await officer.press("booked")
+    await officer.send(dmy(day))
+    assert f"gửi tới 1 cuộc trò chuyện (người có lịch hẹn ngày {dmy(day)} tại điểm tiêm)" in officer.text, officer.text
+    await officer.press("yes")
+    assert "Đang gửi thông báo tới 1 cuộc trò chuyện" in officer.text
+    other = await staff_member(app, staff.SITE_STAFF, "HCM-SG-01", phone="0901000009", chat_id="other", channel=WEB)
+    await other.send("/thongbao Ngày mai điểm tiêm bắt đầu từ 7 giờ 30.")
+    await other.press("booked")
+    await other.send(dmy(day))
+    assert "0 cuộc trò chuyện" in other.text, other.text  # another site's people are not theirs

@@ -27,7 +27,7 @@ LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE = "list", "allocate", "import", 
 SITE_WORK = frozenset({LOOKUP, DOSE, VERIFY, LIST, ALLOCATE, IMPORT, EXPORT, STATS})
 MAY: dict[str, frozenset[str]] = {
     ADMIN: SITE_WORK | {ANNOUNCE},
-    SITE_STAFF: SITE_WORK,
+    SITE_STAFF: SITE_WORK | {ANNOUNCE},  # to their own site's people only (the flow offers no other audience)
     CHECKER: frozenset({VERIFY}),
 }
 

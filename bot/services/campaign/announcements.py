@@ -1,5 +1,6 @@
-"""Announcements from the province's administrators: one message to every citizen chat, or to those of a ward,
-a site or a priority group; delivered through the outbox at each messenger's pace; counted when done.
+"""Announcements: the province's administrators to every citizen chat, or to those of a ward, a site or a priority
+group; a site's staff to their own site's people (all of them, those booked on a day, those due for dose N);
+delivered through the outbox at each messenger's pace; counted when done.
 
     /thongbao text ─▶ audience ─▶ "Sẽ gửi tới N cuộc trò chuyện" ─ Có ─▶ outbox rows (one batch)
                                                                       └▶ a report row, held until the batch
@@ -10,24 +11,29 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, or_, select
 
 from bot.services.messaging import outbox
-from bot.services.values.dates import utcnow
-from models.tables import ChannelIdentity, Outbox, Person, Registration, Staff, table
+from bot.services.values import states
+from bot.services.values.dates import today, utcnow
+from models.tables import Appointment, ChannelIdentity, Outbox, Person, Registration, Staff, table
 
-IDENTITY, PERSON, REGISTRATION, OUTBOX, STAFF = (table(ChannelIdentity), table(Person), table(Registration),
-                                                 table(Outbox), table(Staff))
+IDENTITY, PERSON, REGISTRATION, OUTBOX, STAFF, APPOINTMENT = (
+    table(ChannelIdentity), table(Person), table(Registration), table(Outbox), table(Staff), table(Appointment))
 KIND, REPORT = "announcement", "announcement_report"
-AUDIENCES = ("all", "ward", "site", "group")
+AUDIENCES = ("all", "ward", "site", "group", "booked", "due")
+SITE_AUDIENCES = ("site", "booked", "due")  # what a site's own staff may reach: their site's people
 
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    kind: str  # all / ward / site / group
+    kind: str  # all / ward / site / group; booked (on a day, at a site) / due (for dose N, at a site)
     value: int = 0  # the ward code, the site id or the group number
+    day: date | None = None  # booked: the appointments' day
+    dose: int = 0  # due: the dose due
 
 
 def _accounts(audience: Audience) -> Any:
@@ -40,6 +46,16 @@ def _accounts(audience: Audience) -> Any:
     elif audience.kind == "site":
         query = (select(PERSON.c.owner_account_id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
                  .where(REGISTRATION.c.site_id == audience.value))
+    elif audience.kind == "booked":  # "tomorrow we vaccinate from 7:30"
+        query = (select(PERSON.c.owner_account_id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
+                 .join(APPOINTMENT, APPOINTMENT.c.registration_id == REGISTRATION.c.id)
+                 .where(APPOINTMENT.c.site_id == audience.value, APPOINTMENT.c.day == audience.day,
+                        APPOINTMENT.c.state.in_(states.OPEN_APPOINTMENT)))
+    elif audience.kind == "due":
+        query = (select(PERSON.c.owner_account_id).join(REGISTRATION, REGISTRATION.c.person_id == PERSON.c.id)
+                 .where(REGISTRATION.c.site_id == audience.value, REGISTRATION.c.dose_number == audience.dose,
+                        REGISTRATION.c.status.in_(states.OPEN_REGISTRATION),
+                        or_(REGISTRATION.c.due_on.is_(None), REGISTRATION.c.due_on <= today())))
     else:
         query = select(IDENTITY.c.account_id)
     return query.where(~query.selected_columns[0].in_(staff))
