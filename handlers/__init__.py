@@ -14,6 +14,7 @@ from handlers.consent import CONSENT
 from handlers.fix_dose import FIX_DOSE
 from handlers.history import HISTORY
 from handlers.link_chat import LINK
+from handlers.merge import MERGE
 from handlers.my_data import MY_DATA
 from handlers.my_registrations import CANCEL, RECORDS
 from handlers.reactions import REACTION, SITE_REACTIONS, check_button
@@ -29,7 +30,7 @@ from handlers.waiting_list import ALLOCATE, LIST
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
          LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER, SCREEN, NO_SHOW, DECLARED,
-         FIX_DOSE, REACTION, SITE_REACTIONS)
+         FIX_DOSE, REACTION, SITE_REACTIONS, MERGE)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
 ACTIONS = {PREFIX: answer_button, payloads.REACTION.prefix: check_button}
 

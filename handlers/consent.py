@@ -17,10 +17,11 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow, stored, summary_fields, summary_lines
 from bot.engine.types import Choice
 from bot.services.certificates import credentials
+from bot.services.people import duplicates
 from bot.services.reference import places, screening
 from bot.services.registration import registrations
 from bot.services.vaccination import site_records
-from bot.services.values.dates import age_on, today
+from bot.services.values.dates import age_on, dmy, today
 from bot.services.values.errors import Invalid
 from handlers import names
 from handlers.family import for_family
@@ -31,7 +32,9 @@ from handlers.registration import (
     DETAILS,
     DOSE_NUMBER,
     FULL_NAME,
+    ID_NUMBER,
     ID_TYPE,
+    PHONE,
     PROVINCE,
     SENT_DOCUMENT,
     SITE,
@@ -39,7 +42,7 @@ from handlers.registration import (
 )
 
 FORM = (DETAILS, HISTORY)
-CONSENT_STEPS = ("summary", "edit_field", "edit_question", "consent_tick", "consent_confirm")
+CONSENT_STEPS = ("summary", "edit_field", "edit_question", "consent_tick", "consent_confirm", "duplicate")
 HISTORY_FIELD = "history"
 
 
@@ -189,6 +192,30 @@ def _submit(ctx: Ctx) -> Go:
     return ctx.home()
 
 
+def _likely(ctx: Ctx) -> duplicates.Likely | None:
+    """The same person already registered by this account (or on its own phone) under another document."""
+    born, name = ctx.get(BIRTH_DATE), ctx.get(FULL_NAME)
+    if ctx.account_id is None or born is None or not name:
+        return None
+    return duplicates.at_registration(ctx.conn, ctx.account_id, full_name=name, birth_date=born,
+                                      id_number=ctx.get(ID_NUMBER) or ctx.get(ID_TYPE) or "",
+                                      phone=ctx.get(PHONE))
+
+
+def _duplicate_params(ctx: Ctx) -> dict[str, str]:
+    found = _likely(ctx)
+    return {"name": found.full_name if found else "-", "date": dmy(found.registered_on) if found else "-"}
+
+
+def _after_duplicate(ctx: Ctx, answer: str) -> Go | None:
+    if answer != "same":
+        return None  # someone else: registered as asked
+    found = _likely(ctx)
+    ctx.say("registration.duplicate_kept", name=found.full_name if found else ctx.get(FULL_NAME) or "")
+    ctx.drop_draft()
+    return ctx.home()
+
+
 CONSENT = Flow(
     names.CONSENT,
     title="consent.title",
@@ -205,6 +232,10 @@ CONSENT = Flow(
         Ask("consent_tick", "consent.text", _tick, options=(Option("consent.tick", "tick"),),
             params=_consent_params),
         Ask("consent_confirm", "consent.ticked", options=(Option("consent.confirm", "confirm"),)),
+        # Before a second record of one person is made (a CCCD now, a CMND then): asked, never silently.
+        Ask("duplicate", "registration.duplicate_ask", options=(Option("registration.duplicate_yes", "same"),
+                                                               Option("registration.duplicate_no", "other")),
+            when=lambda ctx: _likely(ctx) is not None, params=_duplicate_params, then=_after_duplicate),
     ),
     done=_submit,
 )

@@ -25,7 +25,7 @@ from bot.services.access import audit, scope, staff
 from bot.services.campaign import lookup
 from bot.services.certificates import credentials
 from bot.services.certificates.qr_reader import MAX_PIXELS, PictureTooLarge, read_codes
-from bot.services.people import claims
+from bot.services.people import claims, duplicates
 from bot.services.reference import screening, vaccines
 from bot.services.vaccination import corrections, doses, reactions, site_records
 from bot.services.values import states
@@ -85,6 +85,9 @@ def _person_text(ctx: Ctx, person: lookup.Found) -> str:
         lines.append(ctx.t("claim.line", number=claim))
     for report in reactions.for_person(ctx.conn, person.person_id):  # reactions after vaccination
         lines.append(reaction_line(ctx, report))
+    if who is not None:  # the same name and birth date under another document, in the caller's scope
+        for other in lookup.people(ctx.conn, who, duplicates.similar(ctx.conn, person.person_id)):
+            lines.append(ctx.t("merge.similar", name=other.full_name, id=mask(other.id_number)))
     return "\n".join(lines)
 
 

@@ -103,6 +103,8 @@ class Person(Base):
     credential_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # A duplicate record closed by staff (/gop): its doses and registrations now belong to this person.
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Registration(Base):

@@ -116,8 +116,18 @@ def _matches(query: Query) -> ColumnElement[bool]:
 
 
 def search(conn: Connection, role: Role, query: Query, *, page: int = 0) -> tuple[list[Found], int]:
-    """One page of the people matching ``query`` that ``role`` may see, and how many there are in all."""
-    where = [_matches(query)]
+    """One page of the people matching ``query`` that ``role`` may see, and how many there are in all (a record
+    merged into another is not one of them: the other is)."""
+    return _found(conn, role, [_matches(query)], page=page)
+
+
+def people(conn: Connection, role: Role, person_ids: list[int]) -> list[Found]:
+    """These people, as a look-up shows them, as far as ``role`` may see them."""
+    return _found(conn, role, [PERSON.c.id.in_(person_ids)], page=0)[0]
+
+
+def _found(conn: Connection, role: Role, where: list[ColumnElement[bool]], *, page: int) -> tuple[list[Found], int]:
+    where = [*where, PERSON.c.merged_into.is_(None)]
     scope = scope_rule.clause(role)
     if scope is not None:
         where.append(scope)

@@ -25,6 +25,7 @@ from bot.services.certificates import credentials
 from bot.services.certificates.keys import SigningKey
 from bot.services.messaging import outbox
 from bot.services.reference import vaccines
+from bot.services.registration import course
 from bot.services.registration.registrations import open_key
 from bot.services.vaccination import doses
 from bot.services.values import states
@@ -125,7 +126,7 @@ def edit(conn: Connection, key: SigningKey, role: Role | None, dose: Recorded, *
     conn.execute(update(DOSE).where(DOSE.c.id == dose.id).values(vaccine=code, lot=lot, given_on=given_on))
     after = f"{code} lot {lot} on {given_on.isoformat()}"
     audit.record(conn, role, "fixdose", person_id=dose.person_id, how=f"dose {dose.id}: {dose.words()} -> {after}")
-    _renumber(conn, dose.person_id)
+    course.renumber(conn, dose.person_id)
     _course(conn, dose.registration_id)
     return _reissue(conn, key, [(dose.person_id, dose.owner_account_id, "fixdose.told_edited", {
         "name": dose.person_name, "before": _said(dose.vaccine, dose.lot, dose.given_on),
@@ -146,8 +147,8 @@ def move(conn: Connection, key: SigningKey, role: Role | None, dose: Recorded, *
                  how=f"dose {dose.id}: {dose.words()} moved from person {dose.person_id} to {to_person}")
     audit.record(conn, role, "fixdose", person_id=to_person,
                  how=f"dose {dose.id}: {dose.words()} moved from person {dose.person_id} to {to_person}")
-    _renumber(conn, dose.person_id)
-    _renumber(conn, to_person)
+    course.renumber(conn, dose.person_id)
+    course.renumber(conn, to_person)
     _reopen(conn, dose)
     if to_registration is not None:
         _course(conn, to_registration, given=True)
@@ -167,7 +168,7 @@ def remove(conn: Connection, key: SigningKey, role: Role | None, dose: Recorded,
     conn.execute(update(REGISTRATION).where(REGISTRATION.c.declared_dose_id == dose.id).values(declared_dose_id=None))
     audit.record(conn, role, "fixdose", person_id=dose.person_id,
                  how=f"dose {dose.id}: {dose.words()} removed; reason: {reason}")
-    _renumber(conn, dose.person_id)
+    course.renumber(conn, dose.person_id)
     _reopen(conn, dose)
     return _reissue(conn, key, [(dose.person_id, dose.owner_account_id, "fixdose.told_removed", {
         "name": dose.person_name, "dose": _said(dose.vaccine, dose.lot, dose.given_on), "reason": reason})])
@@ -176,14 +177,6 @@ def remove(conn: Connection, key: SigningKey, role: Role | None, dose: Recorded,
 def _said(vaccine: str, lot: str, given_on: date) -> str:
     """The dose as the citizen reads it; the vaccine's name is worded when the message is sent."""
     return f"{vaccine}|{lot}|{dmy(given_on)}"
-
-
-def _renumber(conn: Connection, person_id: int) -> None:
-    rows = conn.execute(select(DOSE.c.id, DOSE.c.dose_number).where(DOSE.c.person_id == person_id)
-                        .order_by(DOSE.c.given_on, DOSE.c.id)).all()
-    for position, row in enumerate(rows, 1):
-        if row.dose_number != position:
-            conn.execute(update(DOSE).where(DOSE.c.id == row.id).values(dose_number=position))
 
 
 def _course(conn: Connection, registration_id: int | None, *, given: bool = False) -> None:

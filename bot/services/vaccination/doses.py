@@ -16,6 +16,7 @@ from bot.services.certificates import credentials
 from bot.services.certificates.keys import SigningKey
 from bot.services.messaging import outbox
 from bot.services.reference import vaccines
+from bot.services.registration import course
 from bot.services.values import states
 from bot.services.values.dates import today, utcnow
 from bot.services.values.errors import Invalid
@@ -133,14 +134,7 @@ def add(conn: Connection, *, person_id: int, registration_id: int | None, site_i
     conn.execute(insert(DOSE).values(
         person_id=person_id, registration_id=registration_id, dose_number=0, vaccine=vaccine, lot=lot[:40],
         given_on=given_on, site_id=site_id, source=source, recorded_by=recorded_by, created_at=utcnow()))
-    number = 0
-    rows = conn.execute(select(DOSE.c.id, DOSE.c.dose_number, DOSE.c.given_on).where(DOSE.c.person_id == person_id)
-                        .order_by(DOSE.c.given_on, DOSE.c.id)).all()
-    for position, dose in enumerate(rows, 1):
-        if dose.dose_number != position:
-            conn.execute(update(DOSE).where(DOSE.c.id == dose.id).values(dose_number=position))
-        if dose.given_on == given_on:
-            number = position
+    number = course.renumber(conn, person_id)[given_on]
     if registration_id is not None:
         following = next_dose(conn, person_id)
         still_open = (REGISTRATION.c.id == registration_id, REGISTRATION.c.status.in_(states.OPEN_REGISTRATION))
@@ -149,12 +143,12 @@ def add(conn: Connection, *, person_id: int, registration_id: int | None, site_i
                 status=states.Registration.DONE, open_key=None, due_on=None, earliest_on=None, decision=None,
                 decision_note=None, decision_place=None))
         else:  # the course goes on at the same site: the registration waits for the next dose
-            course = {"dose_number": following.number, "due_on": following.due_on, "due_told_on": None,
-                      "earliest_on": following.earliest_on}
+            next_step = {"dose_number": following.number, "due_on": following.due_on, "due_told_on": None,
+                         "earliest_on": following.earliest_on}
             if attended:  # given now: the doctor's decision was for this dose, the next one is screened anew
-                course |= {"status": states.Registration.SUBMITTED, "decision": None, "decision_note": None,
+                next_step |= {"status": states.Registration.SUBMITTED, "decision": None, "decision_note": None,
                            "decision_place": None, "decided_at": None}
-            conn.execute(update(REGISTRATION).where(*still_open).values(**course))
+            conn.execute(update(REGISTRATION).where(*still_open).values(**next_step))
         if attended:
             appointments_done(conn, registration_id)
     return number

@@ -1,5 +1,5 @@
 """reactions after vaccination: what the citizen reported, the day-after question asked once per dose, and the
-site's phone number to call
+site's phone number to call; a person merged into another (a duplicate record)
 
 Revision ID: 0015
 Revises: 0014
@@ -39,9 +39,11 @@ def upgrade() -> None:
     # Native ADD COLUMN (nullable): a batch copy would drop the table other tables point at.
     op.add_column('dose', sa.Column('followed_up_at', sa.DateTime(), nullable=True))
     op.add_column('site', sa.Column('phone', sa.String(length=20), nullable=True))
+    op.add_column('person', sa.Column('merged_into', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('person', 'merged_into')
     op.drop_column('site', 'phone')
     op.drop_column('dose', 'followed_up_at')
     op.drop_index('ix_reaction_person', table_name='reaction')
