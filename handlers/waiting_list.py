@@ -23,7 +23,8 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.access import audit, staff
-from bot.services.campaign import exports
+from bot.services.campaign import exports, lookup
+from bot.services.people import duplicates
 from bot.services.reference import priority
 from bot.services.registration import appointments, sites, waiting
 from bot.services.values.dates import age_on, dmy, today
@@ -98,6 +99,10 @@ def _line(ctx: Ctx, n: int, person: waiting.Waiting) -> str:
                  person_lines.declared(ctx, person.declared)):
         if said:
             extra.append(said)
+    who = site_role(ctx)
+    others = lookup.people(ctx.conn, who, duplicates.similar(ctx.conn, person.person_id))
+    for other in others:  # the same name and birth date under another document: staff check and /gop
+        extra.append(ctx.t("merge.similar", name=other.full_name, id=mask(other.id_number)))
     return line + "".join(f"\n   {e}" for e in extra)
 
 
