@@ -17,6 +17,7 @@ from typing import Any
 
 from bench import (
     campaign_sweeps,
+    dose_export,
     engine_hot_path,
     floors,
     growth,
@@ -92,6 +93,8 @@ def main() -> None:
     asyncio.run(telegram_fanout.main(2000 if quick else 10_000, 500 if quick else 1000, 300, 10, "aiogram"))
     print("== a commune's campaign: 20,000 waiting, a plan of 500, the no-show and due sweeps")
     campaign_sweeps.main(5_000 if quick else 20_000, ["sqlite", "postgresql"])
+    print("== a district's dose report: exported, read back; a correction to its last push")
+    dose_export.main(10_000 if quick else 100_000, 20)
     print("== the reply to /start on Telegram (target: its last message within 150 ms)")
     reply = asyncio.run(telegram_reply_latency.main(30 if quick else 100))
     runs = json.loads((RESULTS / "surge.json").read_text())["runs"]
