@@ -27,6 +27,23 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+async def _registered(data_dir: Path) -> Chat:
+    """A citizen registered (the standard form) in the data directory's database, the app closed again."""
+    from tests.helpers import answer_form, send_form
+    from tests.scripts import details, history
+
+    app: App = build(cheap_settings(data_dir))
+    try:
+        chat = Chat(app.engine, "cli-citizen")
+        await signup(chat)
+        await chat.press("register_self")
+        await answer_form(chat, {**details(), **history()})
+        await send_form(chat)
+    finally:
+        app.close()
+    return chat
+
+
 def _run(data_dir: Path, *args: str) -> int:
     return main([*args, "--data-dir", str(data_dir)])
 
@@ -73,18 +90,7 @@ async def test_dose_import_with_a_progress_bar_then_export_the_site_list(
         data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from openpyxl import load_workbook
 
-    from tests.helpers import answer_form, send_form
-    from tests.scripts import details, history
-
-    app: App = build(cheap_settings(data_dir))
-    try:
-        chat = Chat(app.engine, "cli-citizen")
-        await signup(chat)
-        await chat.press("register_self")
-        await answer_form(chat, {**details(), **history()})
-        await send_form(chat)
-    finally:
-        app.close()
+    await _registered(data_dir)
     records = data_dir / "ho-so-tiem.csv"
     records.write_text("Họ và tên;Ngày sinh;Số CCCD;Vắc xin;Số lô;Ngày tiêm\n"
                        "Nguyễn Văn An;01/07/1990;001090123456;Pfizer;P1;01/08/2021\n"
@@ -109,18 +115,7 @@ async def test_dose_import_with_a_progress_bar_then_export_the_site_list(
 
 async def test_dose_list_edit_remove_from_the_command_line(data_dir: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.helpers import answer_form, send_form
-    from tests.scripts import details, history
-
-    app: App = build(cheap_settings(data_dir))
-    try:
-        chat = Chat(app.engine, "cli-citizen")
-        await signup(chat)
-        await chat.press("register_self")
-        await answer_form(chat, {**details(), **history()})
-        await send_form(chat)
-    finally:
-        app.close()
+    chat = await _registered(data_dir)
     code = re.search(r"Mã đặt tiêm: (\d{16})", chat.text)
     assert code
     assert _run(data_dir, "dose", "add", "--booking-code", code.group(1), "--vaccine", "Pfizer", "--lot", "P1",
