@@ -421,8 +421,14 @@ def _import_chunk(conn: Connection, rows: list[Row], report: Report, changed: di
     by_id, by_name = _candidates(conn, rows, role)
     kept: list[dict[str, Any]] = []
     now = utcnow()
-    for row in rows:
-        person, why = match(row, by_id, by_name)
+    matched = [(row, *match(row, by_id, by_name)) for row in rows]
+    # The days already recorded for the chunk's people, in one query (a file read back is all "already there").
+    people = sorted({person.id for _, person, _ in matched if person is not None})
+    recorded: set[tuple[int, date]] = set()
+    for start in range(0, len(people), 1000):
+        recorded.update((r.person_id, r.given_on) for r in conn.execute(
+            select(DOSE.c.person_id, DOSE.c.given_on).where(DOSE.c.person_id.in_(people[start:start + 1000]))))
+    for row, person, why in matched:
         if person is None:
             state = states.SiteRecord.UNMATCHED if why == "unmatched" else states.SiteRecord.AMBIGUOUS
             if state == states.SiteRecord.AMBIGUOUS:
@@ -436,7 +442,8 @@ def _import_chunk(conn: Connection, rows: list[Row], report: Report, changed: di
                          "lot": row.lot, "given_on": row.given_on, "dose_number": row.dose_number, "state": state,
                          "created_at": now})
             continue
-        if _record(conn, person, row, site_id=site_id, by=by):
+        if (person.id, row.given_on) not in recorded and _record(conn, person, row, site_id=site_id, by=by):
+            recorded.add((person.id, row.given_on))
             report.matched += 1
             latest = changed.get(person.id)
             if latest is None or latest[1].given_on <= row.given_on:
