@@ -38,3 +38,38 @@ def test_age_and_future_dates_follow_the_clock(clock: dates.FixedClock) -> None:
 def test_stored_times_are_naive_utc(clock: dates.FixedClock) -> None:
     assert dates.utcnow() == datetime(2026, 3, 31, 16, 30)
     assert dates.to_local(dates.utcnow()).hour == 23
+
+
+@pytest.mark.parametrize(("typed", "future", "read"), [
+    # a phone's number pad has no "/": digits only
+    ("12081992", False, date(1992, 8, 12)),
+    ("120892", False, date(1992, 8, 12)),
+    ("5/3/59", False, date(1959, 3, 5)),  # two digits: the latest such year not after today
+    ("5/3/26", False, date(2026, 3, 5)),
+    ("05-03-1959", False, date(1959, 3, 5)),
+    ("5.3.1959", False, date(1959, 3, 5)),
+    ("１２/０８/１９９２", False, date(1992, 8, 12)),  # a full-width keyboard
+    # a day to come (today is Tuesday 31 March 2026 in Hà Nội)
+    ("15/12", True, date(2026, 12, 15)),
+    ("15/3", True, date(2027, 3, 15)),  # already past this year: next year's
+    ("mai", True, date(2026, 4, 1)),
+    ("ngày mai", True, date(2026, 4, 1)),
+    ("thứ hai", True, date(2026, 4, 6)),
+    ("Thu 2", True, date(2026, 4, 6)),
+    ("thứ tư", True, date(2026, 4, 1)),
+    ("thứ ba", True, date(2026, 4, 7)),  # today is a Tuesday: the next one
+    ("tuần sau", True, date(2026, 4, 6)),
+    ("150426", True, date(2026, 4, 15)),
+])
+def test_dates_as_phones_type_them(clock: dates.FixedClock, typed: str, future: bool, read: date) -> None:
+    assert dates.today() == date(2026, 3, 31)
+    assert dates.read_date(typed, future=future) == read
+
+
+def test_a_bad_date_is_explained_with_an_example_that_fits_the_question(clock: dates.FixedClock) -> None:
+    with pytest.raises(Invalid) as future:
+        dates.read_date("tuần trước", future=True)
+    assert future.value.params["example"] == "07/04/2026"  # a week ahead: never a past date for a future question
+    with pytest.raises(Invalid) as past:
+        dates.read_date("15/12", future=False)  # a birth date needs its year
+    assert past.value.params["example"] == "01/07/1990"

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services.values.errors import Invalid
+from bot.services.values.text import fold
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d+)")
@@ -68,7 +69,7 @@ def to_local(moment: datetime) -> datetime:
 def parse_dmy(text: str) -> date:
     match = _DMY.fullmatch(re.sub(r"\s+", "", text.strip()).translate(_FULLWIDTH))
     if not match:
-        raise Invalid("date.format")
+        raise Invalid("date.format", example="01/07/1990")
     day, month, year_text = match.groups()
     if len(year_text) != 4:
         raise Invalid("date.year_digits")
@@ -99,7 +100,7 @@ def from_sheet(value: Any) -> date:
         try:
             return date.fromisoformat(text)
         except ValueError as error:
-            raise Invalid("date.format") from error
+            raise Invalid("date.format", example="01/07/1990") from error
     if re.fullmatch(r"\d{8}", text):
         text = f"{text[:2]}/{text[2:4]}/{text[4:]}"
     short = _TWO_DIGIT_YEAR.fullmatch(text)
@@ -112,15 +113,71 @@ def from_sheet(value: Any) -> date:
 
 def _serial(number: float) -> date:
     if not 1 <= number <= 2_958_465:  # Excel's last day is 31/12/9999
-        raise Invalid("date.format")
+        raise Invalid("date.format", example="01/07/1990")
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 
 _FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0F: ord("/"), 0xFF0E: ord(".")}
 
 
+# Words for a day, folded (no tones, lower case): "mai", "thứ hai", "tuần sau", "tomorrow" …
+_RELATIVE = {"homnay": 0, "today": 0, "mai": 1, "ngaymai": 1, "tomorrow": 1, "mot": 2, "ngaymot": 2, "ngaykia": 2,
+             "kia": 2}
+_WEEKDAYS = {"thuhai": 0, "thu2": 0, "t2": 0, "monday": 0, "thuba": 1, "thu3": 1, "t3": 1, "tuesday": 1,
+             "thutu": 2, "thu4": 2, "t4": 2, "wednesday": 2, "thunam": 3, "thu5": 3, "t5": 3, "thursday": 3,
+             "thusau": 4, "thu6": 4, "t6": 4, "friday": 4, "thubay": 5, "thu7": 5, "t7": 5, "saturday": 5,
+             "chunhat": 6, "cn": 6, "sunday": 6}
+_NEXT_WEEK = ("tuansau", "tuantoi", "nextweek")
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+def read_date(text: str, *, future: bool) -> date:
+    """A date as a phone types it, for a question about the past (a birth, a dose) or the future (a day to come):
+    "12/08/1992", "12-08-1992", "12.8.92", "12081992", "120892" (a phone's number pad has no "/"), "5/3/59"; a
+    two-digit year is the latest such year not after today for the past, this century for the future. For the
+    future also "15/12" (the next 15 December), "mai", "ngày kia", "thứ hai" (the next Monday), "tuần sau" (the
+    next week's Monday). Raises :class:`Invalid` with an example that fits the question."""
+    example = dmy(today() + timedelta(days=7)) if future else "01/07/1990"
+    compact = re.sub(r"\s+", "", text.strip()).translate(_FULLWIDTH)
+    if future:
+        words = _fold(text)
+        if words in _RELATIVE:
+            return today() + timedelta(days=_RELATIVE[words])
+        weekday = _WEEKDAYS.get(words.removeprefix("ngay"))
+        if weekday is not None:
+            return today() + timedelta(days=(weekday - today().weekday() - 1) % 7 + 1)
+        if words in _NEXT_WEEK:
+            return today() + timedelta(days=7 - today().weekday())
+    if compact.isdigit() and len(compact) in (6, 8):  # ddmmyy, ddmmyyyy
+        compact = f"{compact[:2]}/{compact[2:4]}/{compact[4:]}"
+    parts = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?", compact)
+    if not parts:
+        raise Invalid("date.format", example=example)
+    day, month, year_text = parts.groups()
+    if year_text is None:
+        if not future:
+            raise Invalid("date.format", example=example)
+        year = today().year
+    elif len(year_text) == 2:
+        year = 2000 + int(year_text)
+        if not future and year > today().year:
+            year -= 100
+    else:
+        year = int(year_text)
+    try:
+        value = date(year, int(month), int(day))
+    except ValueError as exc:
+        raise Invalid("date.no_such_day", day=day, month=month, year=year) from exc
+    if future and year_text is None and value <= today():  # "15/12" on 20 December: next year's
+        value = value.replace(year=year + 1)
+    return value
+
+
 def parse_birth_date(text: str) -> date:
-    value = parse_dmy(text)
+    value = read_date(text, future=False)
     if value > today():
         raise Invalid("date.birth_future")
     if value.year < today().year - 120:
@@ -130,7 +187,7 @@ def parse_birth_date(text: str) -> date:
 
 def parse_future_date(text: str, *, max_days: int = 180) -> date:
     """A date from tomorrow on, within ``max_days``."""
-    value = parse_dmy(text)
+    value = read_date(text, future=True)
     if value <= today():
         raise Invalid("date.not_after_today", tomorrow=dmy(today() + timedelta(days=1)))
     if value > today() + timedelta(days=max_days):
@@ -139,7 +196,7 @@ def parse_future_date(text: str, *, max_days: int = 180) -> date:
 
 
 def parse_past_date(text: str) -> date:
-    value = parse_dmy(text)
+    value = read_date(text, future=False)
     if value > today():
         raise Invalid("date.in_future")
     return value
