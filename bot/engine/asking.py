@@ -19,6 +19,7 @@ STAMP = "~"  # between a button's payload and the stamp of the question it was o
 BACK = "nav:back"
 SKIP = "nav:skip"
 UNNUMBERED = frozenset({BACK, SKIP})  # reached by their words, never by a number (a menu lists them apart)
+NOTHING = "nothing"  # the catalogs' words for "none, no card, don't remember": an optional question is skipped
 
 
 def label_key(label: str) -> str:
@@ -95,6 +96,8 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     raw = incoming.text or ""
     secret = is_secret_text(ctx, step)
     text = raw if secret else clean(raw)
+    if step.optional and not secret and text and short_answer_key(text) in aliases_of(NOTHING):
+        return Answer(text=text, payload=SKIP)  # "ko", "không có", "no" on an optional question: skipped
     offered = ctx.state.offered
     if not offered or not text or secret:
         return Answer(text=text)
@@ -117,6 +120,11 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     for _, payload in offered:
         if short and short in aliases_of(payload):
             return Answer(text=text, payload=payload)
+    # Part of one label only ("học sinh" in "Giáo viên, học sinh, sinh viên…", "pfizer", "dang ky tiem"): that one.
+    if len(short) >= 3:
+        found = [payload for label, payload in offered if payload not in UNNUMBERED and short in label_key(label)]
+        if len(found) == 1:
+            return Answer(text=text, payload=found[0])
     return Answer(text=text)
 
 

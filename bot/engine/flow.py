@@ -17,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from bot import i18n
 from bot.engine.answers import PLAIN, Answer, Codec, Go, Option
 from bot.engine.types import Choice
 from bot.services.values.dates import dmy
 from bot.services.values.documents import mask
 from bot.services.values.errors import Invalid
+from bot.services.values.text import fold
 
 if TYPE_CHECKING:
     from bot.engine.context import Ctx
@@ -148,9 +151,21 @@ def text_of(max_len: int, *, min_len: int = 1, check: Callable[[str], str] | Non
             raise Invalid("common.empty")
         if len(value) > max_len:
             raise Invalid("common.too_long", max=max_len, length=len(value))
+        if _says_nothing(value):  # a bare "ko" is never stored as a name, an occupation, a workplace
+            raise Invalid("common.not_an_answer")
         return check(value) if check else value
 
     return parse
+
+
+@cache
+def _nothing_words() -> frozenset[str]:
+    return frozenset(fold(w).replace(" ", "") for loc in i18n.LOCALES
+                     for w in i18n.words(loc, "answers.alias.nothing") if len(fold(w)) > 0 and w != "-")
+
+
+def _says_nothing(value: str) -> bool:
+    return fold(value).replace(" ", "").rstrip(".!") in _nothing_words()
 
 
 def typed[T](fn: Callable[[str], T]) -> Callable[[Ctx, Answer], T]:

@@ -1,0 +1,67 @@
+"""Everyday answers at their questions (issue 28): what people type, and what is stored. Each row puts a chat at
+the question (``setup_state``), sends the words as typed, and reads the answer the conversation kept."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bot.engine.storage import conversations
+from bot.services.values.dates import today
+from handlers import names
+from tests.factories import logged_in
+from tests.helpers import Chat, setup_state
+
+NEXT_MONDAY = today() + timedelta(days=(0 - today().weekday() - 1) % 7 + 1)
+
+# (flow, step, what is typed, the answer kept: a value, or None for "skipped", or "asked again")
+TABLE: list[tuple[str, str, str, Any]] = [
+    (names.DETAILS, "birth_date", "12081992", date(1992, 8, 12)),
+    (names.DETAILS, "birth_date", "120892", date(1992, 8, 12)),
+    (names.DETAILS, "birth_date", "5/3/59", date(1959, 3, 5)),
+    (names.DETAILS, "birth_date", "05-03-1959", date(1959, 3, 5)),
+    (names.DETAILS, "birth_date", "5.3.1959", date(1959, 3, 5)),
+    (names.DETAILS, "preferred_date", "mai", today() + timedelta(days=1)),
+    (names.DETAILS, "preferred_date", "thứ hai", NEXT_MONDAY),
+    (names.DETAILS, "preferred_date", "tuần sau", NEXT_MONDAY),
+    (names.DETAILS, "insurance_number", "ko", None),
+    (names.DETAILS, "insurance_number", "Không có", None),
+    (names.DETAILS, "insurance_number", "no", None),
+    (names.DETAILS, "workplace", "ko", None),
+    (names.DETAILS, "occupation", "ko", "asked again"),
+    (names.DETAILS, "prev_lot", "Không nhớ", None),
+    (names.DETAILS, "prev_vaccine", "AstraZeneca", "astrazeneca"),
+    (names.DETAILS, "prev_vaccine", "Pfizer", "pfizer"),
+    (names.DETAILS, "prev_vaccine", "vero", "verocell"),
+    (names.DETAILS, "relation", "Mẹ chồng", "parent"),
+    (names.DETAILS, "relation", "con gái", "child"),
+]
+
+
+@pytest.mark.parametrize(("flow", "step", "typed", "kept"), TABLE, ids=[f"{r[1]}={r[2]}" for r in TABLE])
+async def test_an_everyday_answer_at_its_question(chat: Chat, flow: str, step: str, typed: str, kept: Any) -> None:
+    account = await logged_in(chat)
+    extra = {"dose_number": 2} if step.startswith("prev_") else {}
+    setup_state(chat, flow, step, extra, account_id=account, for_family=step == "relation")
+    await chat.send(other="sticker")  # the question shown, with its buttons, as the person sees it
+    await chat.send(typed)
+    with chat.engine.store.engine.connect() as conn:
+        state = conversations.load(conn, conversations.conversation_key(chat.channel, chat.chat_id),
+                                   default_locale="vi", lock=False)
+    if kept == "asked again":
+        assert chat.step == step and step not in state.answers, chat.text
+        return
+    assert step in state.answers, chat.text
+    value = state.answers[step]
+    assert (date.fromisoformat(value) if isinstance(kept, date) else value) == kept, chat.text
+
+
+async def test_menu_words(chat: Chat) -> None:
+    await logged_in(chat)
+    await chat.send("dang ky tiem")
+    assert chat.flow == names.DETAILS, chat.text
+    await chat.send("/menu")
+    await chat.send("mã qr")
+    assert chat.flow in (names.CERTIFICATE, names.MENU) and "Chọn một trong các lựa chọn" not in chat.text, chat.text
