@@ -207,7 +207,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         draft_ttl=timedelta(days=settings.draft_days), pepper=hmac.new(pepper, b"otp", hashlib.sha256).digest(),
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         files=FileStore(settings.data_dir / "files"),
-        chat_linking=bool(settings.zalo_token),
+        chat_linking=bool(settings.zalo_token), hotline=settings.hotline,
         uploads=UploadPool(on_failure=lambda key: site_records.BadFile(key)),
         budgets=Budgets(settings.sms_per_chat_hour, settings.sms_per_address_hour, settings.sms_per_hour,
                         settings.code_tries_per_chat_hour, settings.code_tries_per_address_hour),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.engine.registry import Registry, RegistryError
 from bot.services.registration import registrations
 from bot.services.values import payloads
-from handlers import names
+from handlers import faq, names
 from handlers.account import CHANGE, FORGOT, LOGIN, SIGNUP
 from handlers.amend import AMEND
 from handlers.appointments import APPOINTMENTS, PREFIX, answer_button
@@ -37,7 +37,8 @@ ACTIONS = {PREFIX: answer_button, payloads.REACTION.prefix: check_button}
 
 def build_registry() -> Registry:
     """Every flow, with its targets and stored fields checked: a wrong name fails here, not in a chat."""
-    registry = Registry.build(FLOWS, home=names.MENU, language=names.LANGUAGE, actions=ACTIONS)
+    registry = Registry.build(FLOWS, home=names.MENU, language=names.LANGUAGE, actions=ACTIONS,
+                              questions=faq.answer)
     for flow in FLOWS:
         for step in flow.steps:
             if step.store is not None:

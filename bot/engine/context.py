@@ -59,6 +59,7 @@ class Services:
     files: FileStore | None = None  # files handed to a chat (exports, reports)
     uploads: Executor | None = None  # files sent to the service, read apart and bounded (None: the CPU pool)
     budgets: Budgets = field(default_factory=Budgets)  # SMS sent and codes tried, per hour
+    hotline: str = ""  # the support number people are told (empty: the catalog's)
 
 
 class Ctx:

@@ -26,11 +26,14 @@ class Registry:
     language: str = "language"  # where /lang leads
     commands: dict[str, str] = field(default_factory=dict)  # command → the flow it starts
     actions: dict[str, Action] = field(default_factory=dict)  # a payload's prefix ("appt") → what it does
+    # A typed question ("Khi nào tôi được tiêm?") answered wherever the chat stands: True when it was one.
+    questions: Callable[[Ctx, str, bool], bool] | None = None
 
     @classmethod
     def build(cls, flows: Iterable[Flow], *, home: str, language: str,
-              actions: Mapping[str, Action] | None = None) -> Registry:
-        registry = cls(home=home, language=language, actions=dict(actions or {}))
+              actions: Mapping[str, Action] | None = None,
+              questions: Callable[[Ctx, str, bool], bool] | None = None) -> Registry:
+        registry = cls(home=home, language=language, actions=dict(actions or {}), questions=questions)
         for flow in flows:
             if flow.name in registry.flows:
                 raise RegistryError(f"flow {flow.name!r} declared twice")

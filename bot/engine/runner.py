@@ -350,6 +350,11 @@ class Engine:
             # A password typed where it cannot be deleted: refused, and the one-time page offered again.
             self._ask(ctx, error=ctx.t("secret_page.not_in_chat"))
             return secret
+        questions = self.registry.questions
+        if (questions is not None and answer.payload is None and answer.text and not typed_secret
+                and questions(ctx, answer.text, step.free_text)):
+            self._ask(ctx)  # answered; the question the chat was at, again
+            return secret
         self._take(ctx, step, answer, action)
         return secret
 

@@ -65,3 +65,23 @@ async def test_menu_words(chat: Chat) -> None:
     await chat.send("/menu")
     await chat.send("mã qr")
     assert chat.flow in (names.CERTIFICATE, names.MENU) and "Chọn một trong các lựa chọn" not in chat.text, chat.text
+
+
+async def test_questions_get_answers_wherever_the_chat_stands(chat: Chat) -> None:
+    from tests.factories import registered
+
+    code = await registered(chat)
+    await chat.send("Khi nào tôi được tiêm?")
+    assert f"(mã {code}): đã gửi, chờ xếp lịch" in chat.text and "thứ tự nhóm ưu tiên" in chat.text, chat.text
+    assert chat.flow == names.MENU  # and the menu again
+    await chat.send("cần mang gì?")
+    assert "mang theo: CCCD" in chat.text
+    await chat.send("hotline")
+    assert "Đường dây nóng hỗ trợ: 1900 9095" in chat.text
+    # In the middle of a form: answered, then the same question; a name stays a name.
+    await chat.press("register_family")
+    await chat.press("parent")
+    await chat.send("tôi không hiểu")
+    assert "Hệ thống đang hỏi Anh/Chị câu bên dưới" in chat.text and chat.step == "full_name", chat.text
+    await chat.send("Trần Thị Khi Nào")
+    assert chat.step != "full_name", chat.text  # a name, not a question
