@@ -366,14 +366,21 @@ def _one_of(ctx: Ctx, found: list[places.Place], payload: payloads.Kind, kind: s
             legacy: places.Legacy | None) -> int:
     """One match is the answer; several are offered; a pre-2025 name is explained in one line."""
     note = ""
-    if legacy is not None:
+    if legacy is not None and not legacy.origins:
         new_names = ", ".join(p.name for p in legacy.places)
         note = ctx.t("place.legacy", old=legacy.old_name, new=new_names)
+    elif legacy is not None and len(found) == 1:
+        note = ctx.t("place.legacy", old=legacy.origins[0], new=found[0].name)
     if len(found) == 1:
         ctx.memo("place_note", lambda: note)
         return found[0].code
     if not found:
         raise Invalid(f"place.{kind}_not_found", query=query[:60])
+    if legacy is not None and legacy.origins:  # several: each with the old unit it was ("Phường 12, Quận Gò Vấp")
+        labels = [ctx.t("place.was", name=p.name, old=o) if o else ctx.t("place.today", name=p.name)
+                  for p, o in zip(legacy.places, legacy.origins, strict=True)]
+        raise Offer("place.ward_pick_old", [Choice(label, payload.make(p.code))
+                                            for p, label in zip(legacy.places, labels, strict=True)])
     key = f"place.{kind}_pick_legacy" if legacy else f"place.{kind}_pick"
     raise Offer(key, [Choice(p.name, payload.make(p.code)) for p in found], note=note)
 

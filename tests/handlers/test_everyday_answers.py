@@ -85,3 +85,31 @@ async def test_questions_get_answers_wherever_the_chat_stands(chat: Chat) -> Non
     assert "Hệ thống đang hỏi Anh/Chị câu bên dưới" in chat.text and chat.step == "full_name", chat.text
     await chat.send("Trần Thị Khi Nào")
     assert chat.step != "full_name", chat.text  # a name, not a question
+
+
+WARDS: list[tuple[int, str, Any]] = [
+    (79, "Phường 12, Quận Gò Vấp", 26882),  # Phường An Hội Tây
+    (79, "P.12 Q. Gò Vấp", 26882),
+    (79, "Q. Gò Vấp, P12, TP HCM", 26882),
+    (79, "phuong 12 quan go vap", 26882),
+    (79, "Gò Vấp", "Phường An Hội Đông (trước đây: Quận Gò Vấp)"),  # today's ward, or the old district?
+    (79, "Phường 12", "Phường An Hội Tây (trước đây: Phường 12, Quận Gò Vấp)"),
+    (75, "xa binh thang, bu gia map", "Xã Đa Kia"),
+]
+
+
+@pytest.mark.parametrize(("province", "typed", "kept"), WARDS, ids=[w[1] for w in WARDS])
+async def test_old_addresses_as_people_write_them(chat: Chat, province: int, typed: str, kept: Any) -> None:
+    account = await logged_in(chat)
+    setup_state(chat, names.DETAILS, "ward_code", {"province_code": province}, account_id=account)
+    await chat.send(other="sticker")
+    await chat.send(typed)
+    with chat.engine.store.engine.connect() as conn:
+        state = conversations.load(conn, conversations.conversation_key(chat.channel, chat.chat_id),
+                                   default_locale="vi", lock=False)
+    if isinstance(kept, int):
+        assert state.answers.get("ward_code") == kept, chat.text
+    elif kept.startswith("Xã"):
+        assert kept in chat.text and "ward_code" in state.answers, chat.text
+    else:
+        assert kept in chat.choices() and chat.step == "ward_code", chat.choices()

@@ -6,6 +6,7 @@ inside the chosen province, because numbered wards repeat across provinces.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -129,10 +130,13 @@ def example_ward(province_code: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Legacy:
-    """A pre-2025 unit a person typed ("Xã Đức Hạnh", "Huyện Bù Gia Mập") and today's units covering it."""
+    """A pre-2025 unit a person typed ("Xã Đức Hạnh", "Huyện Bù Gia Mập") and today's units covering it;
+    ``origins``, when given, names the old unit behind each place ("Phường 12, Quận Gò Vấp"), so that several
+    candidates are told apart."""
 
     old_name: str
     places: tuple[Place, ...]
+    origins: tuple[str, ...] = ()
 
 
 def _matches(query: str, name: str) -> bool:
@@ -231,15 +235,118 @@ def legacy_ward(province_code: int, query: str) -> Legacy | None:
     return Legacy(", ".join(dict.fromkeys(names)), tuple(dict.fromkeys(found)))
 
 
+# Abbreviations of unit types as addresses are written: "P.12", "Q. Gò Vấp", "tx Bình Long", "TT Thanh Bình".
+_ABBREVIATED = (
+    (re.compile(r"(?i)\b(?:p|f)\.?\s*(?=\d)"), "phường "), (re.compile(r"(?i)\bp\.\s*"), "phường "),
+    (re.compile(r"(?i)\bq\.?\s*(?=\d)"), "quận "), (re.compile(r"(?i)\bq\.\s*"), "quận "),
+    (re.compile(r"(?i)\btx\.?\s+"), "thị xã "), (re.compile(r"(?i)\btt\.?\s+"), "thị trấn "),
+    (re.compile(r"(?i)\bh\.\s*"), "huyện "), (re.compile(r"(?i)\bx\.\s*"), "xã "),
+)
+_DISTRICT_INSIDE = re.compile(r"(?i)\s(?=(?:quận|huyện|thị xã|huyen|thi xa|quan)\s)")
+
+
+def _expanded(text: str) -> str:
+    for pattern, words in _ABBREVIATED:
+        text = pattern.sub(words, text)
+    return " ".join(text.split())
+
+
+def _parts(province_code: int, query: str) -> tuple[str, str | None]:
+    """(the ward, the old district or None) of an address typed in one line, in either order, with or without
+    commas, the province ("TP HCM", "Bình Phước") left out."""
+    text = _expanded(query)
+    pieces = [p.strip() for p in text.split(",") if p.strip()]
+    if len(pieces) == 1:
+        pieces = [p.strip() for p in _DISTRICT_INSIDE.split(pieces[0]) if p.strip()]
+    pieces = [p for p in pieces if not _is_this_province(province_code, p)] or pieces[:1]
+    if len(pieces) < 2:
+        return pieces[0] if pieces else "", None
+    districts = [p for p in pieces if _district_name(p) is not None]
+    if districts:
+        ward_part = next(p for p in pieces if p not in districts)
+        return ward_part, districts[0]
+    return pieces[0], pieces[1]  # "xa binh thang, bu gia map": the ward, then the district
+
+
+def _is_this_province(province_code: int, text: str) -> bool:
+    key = fold(text).replace(".", "").strip()
+    if PROVINCE_ALIASES.get(key) == province_code or key in ("tp", "thanh pho"):
+        return True
+    found = _rank(text, _province_names(), 1)
+    if found and found[0].code == province_code and _strip_unit(fold(text)) == _strip_unit(fold(found[0].name)):
+        return True
+    legacy = legacy_province(text)
+    return legacy is not None and legacy.places[0].code == province_code
+
+
+@cache
+def _old_district_name(code: int) -> str:
+    return str(old.District.from_code(old.DistrictCode(code)).name)
+
+
+def _in_old_district(province_code: int, ward_text: str, district_text: str) -> Legacy | None:
+    """A pre-2025 commune or ward named inside its pre-2025 district, and the ward of today it became."""
+    district = _district_name(district_text)
+    district_key = fold(district) if district is not None else _strip_unit(fold(district_text))
+    ward_key = _strip_unit(fold(ward_text))
+    names, origins, found = [], [], []
+    for old_province in _old_provinces(province_code):
+        districts = _old_districts(old_province)
+        for _, district_full, code in (d for k in dict.fromkeys((district_key, district_key.removeprefix("quan ")))
+                                       for d in districts.get(k, ())):
+            for unit in old.Ward.iter_by_district(code):
+                if _bare(unit.name, unit.division_type.value) == ward_key:
+                    for place in _new_wards(int(unit.code), province_code):
+                        names.append(f"{unit.name}, {district_full}")
+                        origins.append(f"{unit.name}, {district_full}")
+                        found.append(place)
+    if not found:
+        return None
+    return Legacy(", ".join(dict.fromkeys(names)), tuple(found), tuple(origins))
+
+
+def _with_districts(province_code: int, legacy: Legacy, key: str) -> Legacy:
+    """Several of today's wards for one old name ("Phường 12"): each with the old district it was in."""
+    origins: list[str] = []
+    places: list[Place] = []
+    for old_province in _old_provinces(province_code):
+        for _, name, code in _old_wards(old_province).get(key, ()):
+            unit = old.Ward.from_code(old.WardCode(int(code)))
+            for place in _new_wards(int(code), province_code):
+                places.append(place)
+                origins.append(f"{name}, {_old_district_name(int(unit.district_code))}")
+    if len(places) < 2:
+        return legacy
+    return Legacy(legacy.old_name, tuple(places), tuple(origins))
+
+
 def find_wards(province_code: int, query: str, limit: int = 6) -> tuple[list[Place], Legacy | None]:
-    """Today's wards matching what was typed; failing that (or for a district, which no longer exists), the
-    wards a pre-2025 unit of that name became, with that unit for the explanation."""
+    """Today's wards matching what was typed; a pre-2025 ward named with its old district ("Phường 12, Quận Gò
+    Vấp", "xa binh thang, bu gia map", "P.12 Q. Gò Vấp") finds the one ward it became; failing that (or for a
+    district, which no longer exists), the wards a pre-2025 unit of that name became, each with its old
+    district when there are several; a name that is a ward today and was a district too asks which is meant."""
+    ward_text, district_text = _parts(province_code, query)
+    if district_text is not None:
+        within = _in_old_district(province_code, ward_text, district_text)
+        if within is not None:
+            return list(dict.fromkeys(within.places)), within
+    if "," in query or district_text is None:  # without a comma a split may be wrong ("phuong quan thanh")
+        query = ward_text or query
     if _district_name(query) is None:
         current = search_wards(province_code, query, limit)
         if current:
+            also = legacy_ward(province_code, f"huyện {query}") if len(current) == 1 else None
+            if also is not None and also.places != (current[0],):  # "Gò Vấp": the ward today, or the district?
+                others = [p for p in also.places if p != current[0]]
+                return [current[0], *others], Legacy(also.old_name, (current[0], *others),
+                                                     ("", *(also.old_name for _ in others)))
             return current, None
     legacy = legacy_ward(province_code, query)
-    return (list(legacy.places), legacy) if legacy else ([], None)
+    if legacy is None:
+        return [], None
+    if len(legacy.places) > 1 and _district_name(query) is None:
+        legacy = _with_districts(province_code, legacy, _strip_unit(fold(query)))
+    return list(legacy.places), legacy
 
 
 @lru_cache(maxsize=1024)
