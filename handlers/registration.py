@@ -275,7 +275,15 @@ def _ethnicity(_ctx: Ctx, answer: Answer) -> str:
     return found
 
 
+def _vietnamese(ctx: Ctx) -> bool:
+    """Asked "Dân tộc" only as a Vietnamese citizen: a passport holder says their nationality first."""
+    if ctx.get(ID_TYPE) != "passport":
+        return True
+    return ctx.get(NATIONALITY) == i18n.t("vi", "registration.nationality_vietnam")
+
+
 ETHNICITY = Ask("ethnicity", "registration.ask_ethnicity", _ethnicity, optional=True, summary=True, store=PERSON,
+                when=_vietnamese,
                 choices=lambda ctx: [Choice(_ethnic_groups()["kinh"], payloads.ETHNICITY.make("kinh"))])
 
 
@@ -519,7 +527,7 @@ DETAILS = Flow(
     stage=(1, 3),
     form=True,
     steps=(
-        RELATION, FULL_NAME, ID_TYPE, ID_NUMBER, BIRTH_DATE, SEX, ETHNICITY, NATIONALITY, PHONE, INSURANCE,
+        RELATION, FULL_NAME, ID_TYPE, ID_NUMBER, BIRTH_DATE, SEX, NATIONALITY, ETHNICITY, PHONE, INSURANCE,
         OCCUPATION, WORKPLACE, PRIORITY_GROUP, PROVINCE, WARD, ADDRESS, SITE, PREFERRED_DATE, SESSION, DOSE_NUMBER,
         Ask[str]("prev_vaccine", "registration.ask_prev_vaccine", options=VACCINE_OPTIONS, when=_later_dose,
                  summary=True, store=PREVIOUS_DOSE),

@@ -161,13 +161,13 @@ async def test_typed_number_and_label_work_like_buttons(chat: Chat) -> None:
     await chat.send("01/07/1990")
     assert "Giới tính?" in chat.prompt  # a passport does not tell the sex
     await chat.send("nữ")
-    assert "Dân tộc" in chat.prompt
+    assert "Quốc tịch?" in chat.prompt  # a passport holder: the nationality before any "Dân tộc"
     await chat.send("/quaylai")
     assert "Giới tính" in chat.prompt
     await chat.send("1")
-    assert "Dân tộc" in chat.prompt
-    await chat.send("Kinh")
     assert "Quốc tịch?" in chat.prompt
+    await chat.send("Việt Nam")
+    assert "Dân tộc" in chat.prompt
 
 
 @pytest.mark.parametrize(
@@ -199,16 +199,17 @@ async def test_nationality_is_asked_of_passport_holders_only(chat: Chat, app: Ap
     await answer_form(chat, details(id_type=Button("passport")), until="nationality")
     assert "Quốc tịch?" in chat.prompt
     await chat.send("viet nam")
-    assert "Số thẻ bảo hiểm y tế" in chat.prompt  # one's own phone is the account's: not asked
+    assert "Dân tộc" in chat.prompt  # a Vietnamese citizen with a passport: asked
     await chat.send("/quaylai")
     await chat.send("Hàn Quốc")
+    assert "Số thẻ bảo hiểm y tế" in chat.prompt  # a foreigner: no "Dân tộc"; one's own phone is not asked
     await answer_form(chat, details(id_type=Button("passport")))
     await answer_form(chat, history())
     assert "Quốc tịch: Hàn Quốc" in chat.prompt
     await send_form(chat)
     with app.store.engine.connect() as conn:
         person = conn.execute(select(table(Person))).one()
-    assert (person.ethnicity, person.nationality, person.id_type) == ("Kinh", "Hàn Quốc", "passport")
+    assert (person.ethnicity, person.nationality, person.id_type) == (None, "Hàn Quốc", "passport")
 
 
 async def test_a_cccd_holder_is_not_asked_the_nationality(chat: Chat) -> None:

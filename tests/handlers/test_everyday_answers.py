@@ -35,6 +35,11 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (names.DETAILS, "prev_vaccine", "AstraZeneca", "astrazeneca"),
     (names.DETAILS, "prev_vaccine", "Pfizer", "pfizer"),
     (names.DETAILS, "prev_vaccine", "vero", "verocell"),
+    (names.DETAILS, "ethnicity", "stieng", "Xtiêng"),
+    (names.DETAILS, "ethnicity", "s'tieng", "Xtiêng"),
+    (names.DETAILS, "ethnicity", "S'tiêng", "Xtiêng"),
+    (names.DETAILS, "ethnicity", "Xtiêng", "Xtiêng"),
+    (names.DETAILS, "ethnicity", "Hmong", "Mông"),
     (names.DETAILS, "relation", "Mẹ chồng", "parent"),
     (names.DETAILS, "relation", "con gái", "child"),
 ]
