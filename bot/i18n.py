@@ -64,3 +64,14 @@ def day_in_words(locale: str, value: date) -> str:
     weekdays = words(locale, "date.weekdays")
     weekday = weekdays[value.weekday()] if len(weekdays) == 7 else ""
     return t(locale, "date.day_in_words", weekday=weekday, date=date_in_words(locale, value))
+
+
+def guess_locale(text: str) -> str | None:
+    """The language of a first message when it is clearly not Vietnamese: "en" for English words typed with no
+    Vietnamese letter ("Hello, I want to register"); None when in doubt (Vietnamese without tones included)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters or any(not ch.isascii() for ch in letters):
+        return None
+    typed = {word.strip(".,!?'\"").lower() for word in text.split()}
+    english = set(words("en", "start.english_words"))
+    return "en" if len(typed & english) >= 1 and not typed & set(words("vi", "start.vietnamese_words")) else None

@@ -279,6 +279,13 @@ class Engine:
         """Handle the event; True when it was a password (the channel should delete it)."""
         state, nav = ctx.state, self.nav
         if not state.flow or state.flow not in self.registry.flows:
+            first = i18n.guess_locale(ctx.incoming.text or "") if state.account_id is None else None
+            if first is not None and first != ctx.locale:  # "Hello…": answered in English, the language a tap away
+                ctx.set_locale(first)
+                ctx.say("start.welcome")
+                nav.jump(ctx, self.registry.language)
+                self._ask(ctx)
+                return False
             ctx.say("start.welcome")
             nav.go_home(ctx)
             self._ask(ctx)

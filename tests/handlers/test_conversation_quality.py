@@ -83,7 +83,7 @@ async def test_slash_cancel_asks_before_discarding_and_the_word_works_on_a_choic
 
 
 async def test_every_example_is_accepted_by_its_own_question(chat: Chat) -> None:
-    await registering(chat, until="preferred_date", province_code="Bình Phước", ward_code="Phước Long")
+    await registering(chat, until="preferred_date", province_code="Bình Phước", ward_code="Phường Phước Long")
     example = re.search(r"ví dụ (\d\d/\d\d/\d{4})", chat.prompt)
     assert example and example.group(1) == dmy(today() + timedelta(days=7))
     await chat.send(example.group(1))

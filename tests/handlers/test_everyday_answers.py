@@ -118,3 +118,16 @@ async def test_old_addresses_as_people_write_them(chat: Chat, province: int, typ
         assert kept in chat.text and "ward_code" in state.answers, chat.text
     else:
         assert kept in chat.choices() and chat.step == "ward_code", chat.choices()
+
+
+async def test_an_english_first_message_is_answered_in_english_with_the_language_a_tap_away(chat: Chat) -> None:
+    await chat.send("Hello, I want to register for vaccination")
+    assert chat.text.startswith("Hello! This is the Electronic Health Book"), chat.text  # in English
+    assert chat.flow == names.LANGUAGE and len(chat.payloads()) >= 2, chat.payloads()
+    await chat.press("en")
+    assert chat.flow == names.MENU and "Create account" in chat.choices(), chat.choices()
+
+
+async def test_vietnamese_without_tones_stays_vietnamese(chat: Chat) -> None:
+    await chat.send("xin chao, toi muon dang ky tiem")
+    assert chat.flow == names.MENU and "Đăng ký tài khoản" in chat.choices(), chat.choices()

@@ -92,7 +92,7 @@ async def test_edit_from_summary_asks_only_what_changed(chat: Chat) -> None:
     assert "Tỉnh/Thành phố nơi muốn tiêm" in chat.prompt
     await chat.send("ha noi")
     assert "Xã/Phường ở Thành phố Hà Nội" in chat.prompt  # the ward depends on the province
-    await chat.send("ba dinh")
+    await chat.send("phuong ba dinh")  # bare, "Ba Đình" would ask: the ward today, or the old district?
     assert "chọn điểm tiêm" in chat.prompt  # and so does the site
     await chat.send("1")
     assert "kiểm tra lại thông tin" in chat.prompt

@@ -119,13 +119,16 @@ def search_wards(province_code: int, query: str, limit: int = 6) -> list[Place]:
 
 def example_ward(province_code: int) -> str:
     """A ward of this province to show as an example of what to type (its name without "Phường"/"Xã")."""
-    wards = _wards(province_code)
+    wards = sorted(_wards(province_code), key=lambda entry: entry[0].code)
     if not wards:
         return ""
-    place, _ = min(wards, key=lambda entry: entry[0].code)
-    unit = Ward.from_code(WardCode(place.code)).division_type.value  # "phường", "xã", "đặc khu"
-    words = len(unit.split())
-    return " ".join(place.name.split()[words:]) or place.name
+    for place, _ in wards:  # one whose name was not also a district's: typed bare, it is answered at once
+        unit = Ward.from_code(WardCode(place.code)).division_type.value  # "phường", "xã", "đặc khu"
+        bare = " ".join(place.name.split()[len(unit.split()):]) or place.name
+        was_district = legacy_ward(province_code, f"huyện {bare}")
+        if was_district is None or was_district.places == (place,):
+            return bare
+    return wards[0][0].name
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +338,8 @@ def find_wards(province_code: int, query: str, limit: int = 6) -> tuple[list[Pla
     if _district_name(query) is None:
         current = search_wards(province_code, query, limit)
         if current:
-            also = legacy_ward(province_code, f"huyện {query}") if len(current) == 1 else None
+            bare = _strip_unit(fold(query)) == fold(query)  # "Gò Vấp", not "Phường Gò Vấp"
+            also = legacy_ward(province_code, f"huyện {query}") if len(current) == 1 and bare else None
             if also is not None and also.places != (current[0],):  # "Gò Vấp": the ward today, or the district?
                 others = [p for p in also.places if p != current[0]]
                 return [current[0], *others], Legacy(also.old_name, (current[0], *others),
