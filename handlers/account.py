@@ -85,6 +85,7 @@ def proof(purpose: str, prompt: str, proven: Proven, *, sends_to: SendsTo | None
         return None
 
     code_step: Ask[str] = Ask(f"{purpose}_code", "otp.ask", read_code, keypad="numeric", then=proven,
+                              autocomplete="one-time-code",
                               choices=lambda ctx: [Choice(ctx.t("otp.resend"), "resend")],
                               params=lambda ctx: {"phone": display(phone_of(ctx))})
     phone_step: Ask[str] = Ask("phone", prompt, read_phone, contact=True, keypad="tel",
@@ -102,7 +103,7 @@ def _fingerprint(ctx: Ctx, answer: Answer) -> str:
 
 def password_twice(flow: str, prompt: str, done: Callable[[Ctx, str], Go]) -> tuple[Ask[str], Ask[bool]]:
     """"Mật khẩu" and "Nhập lại": the same twice, hashed once (off the DB thread); ``done`` gets the hash."""
-    first: Ask[str] = Ask("password", prompt, _fingerprint, secret=True)
+    first: Ask[str] = Ask("password", prompt, _fingerprint, secret=True, autocomplete="new-password")
 
     def same(ctx: Ctx, answer: Answer) -> bool:
         return ctx.services.passwords.matches_fingerprint(ctx.get(first) or "", answer.text or "")
@@ -114,7 +115,8 @@ def password_twice(flow: str, prompt: str, done: Callable[[Ctx, str], Go]) -> tu
             return Go(flow, first.name)
         return done(ctx, ctx.compute("password_hash", ctx.services.passwords.hash, ctx.incoming.text or ""))
 
-    return first, Ask("password_again", "account.ask_password_again", same, secret=True, then=then)
+    return first, Ask("password_again", "account.ask_password_again", same, secret=True, then=then,
+                      autocomplete="new-password")
 
 
 # ---- sign-up ---------------------------------------------------------------------------------------------------
@@ -209,6 +211,7 @@ LOGIN = Flow(
     steps=(
         LOGIN_PHONE,
         Ask("password", "account.ask_login_password", _check_password, secret=True, then=_logged_in,
+            autocomplete="current-password",
             choices=lambda ctx: [Choice(ctx.t("menu.forgot"), FORGOT_BUTTON)]),
     ),
     exits=(names.FORGOT,),

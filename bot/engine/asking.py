@@ -231,6 +231,7 @@ def prompt(
             "\n\n".join(parts), choices=stamped(ctx, choices), secret_prompt=step.secret, request_contact=contact,
             contact_label=ctx.t("common.share_contact") if contact else None,
             keypad=step.keypad(ctx) if callable(step.keypad) else step.keypad, secret_link=link,
+            autocomplete=step.autocomplete,
             numbered=not step.numbers or offered is not None,
         )
     )

@@ -60,6 +60,9 @@ class Ask[T]:
     document: bool = False  # a file is an answer here (a site's records); elsewhere it is politely refused
     # The keyboard a page should open: "numeric" for digits and dates, "tel" for a phone number.
     keypad: str | Callable[[Ctx], str | None] | None = None
+    # What the answer is, for a page's password managers and SMS autofill: "one-time-code", "current-password",
+    # "new-password", "tel", "name".
+    autocomplete: str | None = None
     then: Callable[[Ctx, T], Go | None] | None = None  # after accepting: may move elsewhere
     dependents: tuple[str, ...] = ()  # answers that no longer hold when this one changes
     codec: Codec[Any] = PLAIN

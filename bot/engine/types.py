@@ -78,6 +78,7 @@ class Reply:
     request_contact: bool = False
     contact_label: str | None = None  # the contact button's text, in the chat's language
     keypad: str | None = None  # "numeric": the answer is digits or a date (a page opens the number keypad)
+    autocomplete: str | None = None  # what a page's field holds: "one-time-code", "current-password", "new-password"
     delete_incoming: bool = False
     id: int | None = None  # its place in the transcript, for channels that keep one
     locale: str = ""  # the chat's language (a channel's own words around the reply: menu hints)

@@ -111,7 +111,14 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
         await box.fill("0912345678")
         await box.press("Enter")
         await expect(page.locator(".bot").last).to_contain_text("mã xác nhận 6 chữ số")
-        for text in (await read_sms(sqlite_app.engine, "0912345678"), PASSWORD, PASSWORD):
+        await expect(box).to_have_attribute("autocomplete", "one-time-code")  # the phone offers the SMS's code
+        heights = await page.evaluate("() => [...document.querySelectorAll('.choices button, #send')]"
+                                      ".map(b => b.getBoundingClientRect().height)")
+        assert heights and min(heights) >= 44, heights  # a finger's size
+        await box.fill(await read_sms(sqlite_app.engine, "0912345678"))
+        await box.press("Enter")
+        await expect(box).to_have_attribute("autocomplete", "new-password")  # a password manager offers one
+        for text in (PASSWORD, PASSWORD):
             await box.fill(text)
             await box.press("Enter")
         await page.get_by_role("button", name="Đăng ký tiêm chủng").click()

@@ -18,6 +18,7 @@ def render(reply: Reply) -> dict[str, Any]:
         "secret_prompt": reply.secret_prompt,
         "request_contact": reply.request_contact,
         "keypad": reply.keypad,
+        "autocomplete": reply.autocomplete,
         "detached": reply.detached,
         "document_url": f"/api/files/{reply.document_key}" if reply.document_key else None,
         "document_name": reply.document_name,

@@ -125,7 +125,7 @@ def example_ward(province_code: int) -> str:
     for place, _ in wards:  # one whose name was not also a district's: typed bare, it is answered at once
         unit = Ward.from_code(WardCode(place.code)).division_type.value  # "phường", "xã", "đặc khu"
         bare = " ".join(place.name.split()[len(unit.split()):]) or place.name
-        was_district = legacy_ward(province_code, f"huyện {bare}")
+        was_district = legacy_ward(province_code, f"{_Unit.HUYEN.value} {bare}")
         if was_district is None or was_district.places == (place,):
             return bare
     return wards[0][0].name
@@ -239,18 +239,21 @@ def legacy_ward(province_code: int, query: str) -> Legacy | None:
 
 
 # Abbreviations of unit types as addresses are written: "P.12", "Q. Gò Vấp", "tx Bình Long", "TT Thanh Bình".
+# The unit words themselves come from the data's own division types.
+_Unit = old.VietNamDivisionType
 _ABBREVIATED = (
-    (re.compile(r"(?i)\b(?:p|f)\.?\s*(?=\d)"), "phường "), (re.compile(r"(?i)\bp\.\s*"), "phường "),
-    (re.compile(r"(?i)\bq\.?\s*(?=\d)"), "quận "), (re.compile(r"(?i)\bq\.\s*"), "quận "),
-    (re.compile(r"(?i)\btx\.?\s+"), "thị xã "), (re.compile(r"(?i)\btt\.?\s+"), "thị trấn "),
-    (re.compile(r"(?i)\bh\.\s*"), "huyện "), (re.compile(r"(?i)\bx\.\s*"), "xã "),
+    (re.compile(r"(?i)\b(?:p|f)\.?\s*(?=\d)"), _Unit.PHUONG), (re.compile(r"(?i)\bp\.\s*"), _Unit.PHUONG),
+    (re.compile(r"(?i)\bq\.?\s*(?=\d)"), _Unit.QUAN), (re.compile(r"(?i)\bq\.\s*"), _Unit.QUAN),
+    (re.compile(r"(?i)\btx\.?\s+"), _Unit.THI_XA), (re.compile(r"(?i)\btt\.?\s+"), _Unit.THI_TRAN),
+    (re.compile(r"(?i)\bh\.\s*"), _Unit.HUYEN), (re.compile(r"(?i)\bx\.\s*"), _Unit.XA),
 )
-_DISTRICT_INSIDE = re.compile(r"(?i)\s(?=(?:quận|huyện|thị xã|huyen|thi xa|quan)\s)")
+_DISTRICT_WORDS = sorted({w for u in (_Unit.QUAN, _Unit.HUYEN, _Unit.THI_XA) for w in (u.value, fold(u.value))})
+_DISTRICT_INSIDE = re.compile(r"(?i)\s(?=(?:" + "|".join(map(re.escape, _DISTRICT_WORDS)) + r")\s)")
 
 
 def _expanded(text: str) -> str:
     for pattern, words in _ABBREVIATED:
-        text = pattern.sub(words, text)
+        text = pattern.sub(words.value + " ", text)
     return " ".join(text.split())
 
 
@@ -339,7 +342,7 @@ def find_wards(province_code: int, query: str, limit: int = 6) -> tuple[list[Pla
         current = search_wards(province_code, query, limit)
         if current:
             bare = _strip_unit(fold(query)) == fold(query)  # "Gò Vấp", not "Phường Gò Vấp"
-            also = legacy_ward(province_code, f"huyện {query}") if len(current) == 1 and bare else None
+            also = legacy_ward(province_code, f"{_Unit.HUYEN.value} {query}") if len(current) == 1 and bare else None
             if also is not None and also.places != (current[0],):  # "Gò Vấp": the ward today, or the district?
                 others = [p for p in also.places if p != current[0]]
                 return [current[0], *others], Legacy(also.old_name, (current[0], *others),

@@ -49,6 +49,8 @@
     input.type = secret ? "password" : "text";
     // Digits and dates open the number keypad on a phone; a phone number the telephone keypad.
     input.inputMode = reply.keypad || "text";
+    // The SMS code, a password to remember or to fill in: what the phone's keyboard and password manager offer.
+    input.autocomplete = reply.autocomplete || "off";
     input.placeholder = secret ? T.secretPlaceholder : T.placeholder;
     log.scrollTop = log.scrollHeight;
   }
