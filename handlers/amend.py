@@ -30,6 +30,7 @@ from handlers.registration import (
     ID_TYPE,
     PHONE,
     PREFERRED_DATE,
+    PRIORITY_GROUP,
     PROVINCE,
     SEX,
     SITE,
@@ -39,10 +40,14 @@ from handlers.registration import (
 
 CODE = AMENDING
 
-FIELDS: tuple[Ask[Any], ...] = (FULL_NAME, ID_TYPE, PHONE, SITE, PREFERRED_DATE)
+FIELDS: tuple[Ask[Any], ...] = (FULL_NAME, ID_TYPE, PHONE, PRIORITY_GROUP, WARD, SITE, PREFERRED_DATE)
 LOADED: tuple[Ask[Any], ...] = (
-    FULL_NAME, ID_TYPE, ID_NUMBER, PHONE, BIRTH_DATE, SEX, PROVINCE, WARD, SITE, PREFERRED_DATE,
+    FULL_NAME, ID_TYPE, ID_NUMBER, PHONE, BIRTH_DATE, SEX, PRIORITY_GROUP, PROVINCE, WARD, SITE, PREFERRED_DATE,
 )
+# What else a change brings with it: a document is a type and a number (and the sex a CCCD says); a new ward
+# means a site of that ward (or the province's pool), asked right after.
+ALSO_ASKED: dict[str, tuple[Ask[Any], ...]] = {ID_TYPE.name: (ID_NUMBER,), WARD.name: (SITE,)}
+SAVED_WITH: dict[str, tuple[Ask[Any], ...]] = {ID_TYPE.name: (ID_TYPE, ID_NUMBER, SEX), WARD.name: (WARD, SITE)}
 
 
 def begin(ctx: Ctx, code: str) -> Go | None:
@@ -69,28 +74,32 @@ def _pick_field(ctx: Ctx, answer: Answer) -> str:
 
 
 def _current(ctx: Ctx) -> dict[str, Any]:
-    shown: tuple[Ask[Any], ...] = (FULL_NAME, PHONE, SITE, PREFERRED_DATE)
+    shown: tuple[Ask[Any], ...] = (FULL_NAME, PHONE, PRIORITY_GROUP, WARD, SITE, PREFERRED_DATE)
     lines = [f"• {ctx.t(f.label_key)}: {f.display(ctx, ctx.get(f))}" for f in shown]
     lines.insert(1, f"• {ctx.t(ID_NUMBER.label_key)}: {mask(ctx.get(ID_NUMBER) or '')}")
     return {"code": ctx.get(CODE) or "", "current": "\n".join(lines)}
 
 
 def _ask_chosen(ctx: Ctx, name: str) -> None:
-    """The chosen field was loaded in passing: forgotten, it is asked (a document with its number)."""
-    ctx.forget(name, *((ID_NUMBER.name,) if name == ID_TYPE.name else ()))
+    """The chosen field was loaded in passing: forgotten, it is asked (with what it brings along)."""
+    ctx.forget(name, *(f.name for f in ALSO_ASKED.get(name, ())))
 
 
 FIELD = Ask("amend_field", "records.amend_pick", _pick_field, pick=True, choices=_field_choices, params=_current,
             then=_ask_chosen)
 
 
-def _chosen(name: str) -> Predicate:
-    return lambda ctx: ctx.get(FIELD) == name
+def _chosen(*names: str) -> Predicate:
+    return lambda ctx: ctx.get(FIELD) in names
 
 
 def _asked(field: Ask[Any]) -> Ask[Any]:
-    """The form's question, asked here only when its field was chosen."""
-    return replace(field, when=_chosen(field.name), summary=False)
+    """The form's question, asked here only when its field was chosen, or a field it brings along."""
+    by = [field.name, *(name for name, also in ALSO_ASKED.items() if field in also)]
+    return replace(field, when=_chosen(*by), summary=False)
+
+
+ASKED = tuple(dict.fromkeys((*FIELDS, *(also for fields in ALSO_ASKED.values() for also in fields))))
 
 
 def _save(ctx: Ctx) -> Go:
@@ -99,8 +108,7 @@ def _save(ctx: Ctx) -> Go:
         ctx.say("records.amend_closed")
         return Go(names.RECORDS, fresh=True)
     changed = next(f for f in FIELDS if f.name == chosen)
-    fields: tuple[Ask[Any], ...] = (ID_TYPE, ID_NUMBER, SEX) if changed is ID_TYPE else (changed,)
-    changes = {f.name: ctx.get(f) for f in fields}
+    changes = {f.name: ctx.get(f) for f in SAVED_WITH.get(chosen, (changed,))}
     try:
         person_id = registrations.amend(ctx.conn, ctx.account_id, code, changes)
     except registrations.AlreadyRegistered as exists:
@@ -115,6 +123,9 @@ def _save(ctx: Ctx) -> Go:
         return Go(names.RECORDS, fresh=True)
     said: Ask[Any] = ID_NUMBER if changed is ID_TYPE else changed  # a document is named by its number
     ctx.say("records.amended", code=code, field=ctx.t(said.label_key), value=said.display(ctx, ctx.get(said)))
+    if changed is WARD:  # and the site that came with it
+        ctx.say("records.amended_site", site=SITE.display(ctx, ctx.get(SITE)) if ctx.get(SITE) else
+                ctx.t("registration.join_pool"))
     if chosen in (FULL_NAME.name, ID_TYPE.name):  # what the QR carries changed: a new card
         issued = credentials.issue(ctx.conn, person_id, ctx.services.signing_key)
         ctx.push_later("registration_qr", {"person_id": person_id, "credential_id": issued.id})
@@ -125,7 +136,7 @@ AMEND = Flow(
     names.AMEND,
     title="records.amend_title",
     previous=names.RECORDS,
-    steps=(FIELD, *(_asked(f) for f in FIELDS), replace(ID_NUMBER, when=_chosen(ID_TYPE.name), summary=False)),
+    steps=(FIELD, *(_asked(f) for f in ASKED)),
     done=_save,
     exits=(names.RECORDS,),
 )

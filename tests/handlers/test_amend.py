@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.app import App
-from models.tables import Credential, Person, Registration, table
+from models.tables import Credential, Person, Registration, Site, table
 from tests.factories import registered
 from tests.helpers import Chat
 from tests.scripts import soon
@@ -65,3 +65,31 @@ async def test_a_scheduled_registration_can_no_longer_be_edited(chat: Chat, app:
     await chat.send(button=f"edit:{code}")  # a button shown before the site scheduled it
     assert "đã có lịch tiêm" in chat.prompt and chat.step == "booking_code"
     assert not [c for c in chat.last[-1].choices if c.payload.startswith("edit:")]
+
+
+async def test_a_new_ward_brings_its_own_site_and_old_addresses_are_understood(chat: Chat, app: App) -> None:
+    code = await registered(chat)  # Phường Bến Thành, its station
+    await edit(chat, code, "ward_code")
+    assert chat.step == "ward_code"
+    await chat.send("P. Ben Nghe, Q.1")  # an old ward of the old District 1: Phường Sài Gòn today
+    assert "Đã chọn: Phường Sài Gòn" in chat.text
+    assert "Nhà Văn hóa Thanh niên" in chat.text  # the ward's one site, said
+    assert f"Đã cập nhật đăng ký mã {code}: Xã/Phường là Phường Sài Gòn." in chat.text
+    assert "Điểm tiêm: Nhà Văn hóa Thanh niên (điểm tiêm)." in chat.text and chat.flow == "records"
+    with app.store.engine.connect() as conn:
+        person = conn.execute(select(table(Person))).one()
+        registration = conn.execute(select(table(Registration))).one()
+    assert person.ward_code == 26740 and registration.site_id is not None
+    with app.store.engine.connect() as conn:
+        site_ward = conn.execute(select(table(Site).c.ward_code).where(table(Site).c.id == registration.site_id))
+        assert site_ward.scalar_one() == 26740
+
+
+async def test_the_priority_group_can_be_changed_while_waiting(chat: Chat, app: App) -> None:
+    code = await registered(chat)
+    await edit(chat, code, "priority_group")
+    assert "nhóm" in chat.prompt.casefold() and chat.step == "priority_group"
+    await chat.send("giao vien")  # a teacher: group 8, typed as people type it
+    assert f"Đã cập nhật đăng ký mã {code}: Nhóm ưu tiên là 8. Giáo viên" in chat.text, chat.text
+    with app.store.engine.connect() as conn:
+        assert conn.execute(select(table(Person).c.priority_group)).scalar_one() == 8

@@ -211,7 +211,7 @@ def cancel(conn: Connection, account_id: int, booking_code: str) -> bool:
 
 # Changes after sending ------------------------------------------------------------------------------------
 # A registration the site has not yet screened or scheduled ("submitted") may still be corrected by its
-# account: the person's name, ID document and phone, the site and the preferred date.
+# account: the person's name, ID document, phone, priority group and ward, the site and the preferred date.
 AMENDABLE_STATUS = states.Registration.SUBMITTED
 
 
@@ -222,7 +222,9 @@ def _amendable() -> Any:
     dosed = select(DOSE.c.id).where(DOSE.c.person_id == REGISTRATION_TABLE.c.person_id).exists()
     return and_(REGISTRATION_TABLE.c.status == AMENDABLE_STATUS, REGISTRATION_TABLE.c.decision.is_(None), ~dosed)
 
-AMENDABLE_PERSON = ("full_name", "id_type", "id_number", "sex", "phone")  # the sex as a corrected CCCD says
+AMENDABLE_PERSON = (  # the sex as a corrected CCCD says
+    "full_name", "id_type", "id_number", "sex", "phone", "priority_group", "ward_code",
+)
 AMENDABLE_REGISTRATION = ("site_id", "preferred_date")
 
 
@@ -233,7 +235,7 @@ def amendable(conn: Connection, account_id: int, booking_code: str) -> dict[str,
         select(
             PERSON_TABLE.c.full_name, PERSON_TABLE.c.id_type, PERSON_TABLE.c.id_number, PERSON_TABLE.c.phone,
             PERSON_TABLE.c.birth_date, PERSON_TABLE.c.sex, PERSON_TABLE.c.province_code, PERSON_TABLE.c.ward_code,
-            REGISTRATION_TABLE.c.site_id, REGISTRATION_TABLE.c.preferred_date,
+            PERSON_TABLE.c.priority_group, REGISTRATION_TABLE.c.site_id, REGISTRATION_TABLE.c.preferred_date,
         )
         .join(PERSON_TABLE, PERSON_TABLE.c.id == REGISTRATION_TABLE.c.person_id)
         .where(
