@@ -1,7 +1,7 @@
 """"Dữ liệu của tôi": what the service holds about me (a readable summary and the JSON), and deleting my
 account (Decree 13/2023). Deleting is asked twice; dose records stay with the health system, as said.
 
-    my_data ─ Tải dữ liệu ─▶ summary + JSON ─▶ menu
+    my_data ─ Tải dữ liệu ─▶ a short summary, a readable copy (.txt) and the JSON (.json) as files ─▶ menu
             └ Xóa tài khoản ─▶ "chắc chắn?" ─ Có ─▶ deleted, logged out ─▶ menu
 """
 
@@ -14,8 +14,10 @@ from bot.engine.answers import Go, Option
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.services.people import personal_data
+from bot.services.values.dates import to_local, utcnow
 from handlers import names
 from handlers.common import YES_NO
+from handlers.my_data_document import readable
 
 ACTIONS = (Option("my_data.export", "export"), Option("my_data.delete", "delete"))
 
@@ -29,10 +31,6 @@ def _summary(ctx: Ctx, data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _chunks(text: str, size: int) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
-
-
 def _after_action(ctx: Ctx, action: str) -> Go | None:
     if ctx.account_id is None:
         ctx.say("account.login_first")
@@ -40,10 +38,12 @@ def _after_action(ctx: Ctx, action: str) -> Go | None:
     if action == "delete":
         return None  # confirmation next
     data = personal_data.export(ctx.conn, ctx.account_id)
-    ctx.say("my_data.exported", summary=_summary(ctx, data))
-    body = json.dumps(data, ensure_ascii=False, indent=1)
-    for part in _chunks(body, ctx.caps.max_text - 100):
-        ctx.say_text(part)
+    made_at = to_local(utcnow())
+    stamp = made_at.strftime("%Y%m%d-%H%M")
+    ctx.say_document(ctx.t("my_data.exported", summary=_summary(ctx, data)),
+                     readable(ctx, data, made_at).encode("utf-8"), f"{ctx.t('my_data.file_name')}-{stamp}.txt")
+    ctx.say_document(ctx.t("my_data.exported_json"), json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"),
+                     f"{ctx.t('my_data.file_name')}-{stamp}.json")
     return ctx.home()
 
 

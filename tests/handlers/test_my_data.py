@@ -26,18 +26,34 @@ async def test_sign_up_shows_the_privacy_notice_and_the_page_serves_it(chat: Cha
     assert "Nghị định 13/2023" in notice and "Quyền của Anh/Chị" in notice and 'href="/privacy' in page
 
 
-async def test_my_data_downloads_what_is_kept(chat: Chat) -> None:
+async def test_my_data_downloads_what_is_kept_as_a_readable_copy_and_the_json(chat: Chat, app: App) -> None:
     await signup(chat)
     code = await register_self(chat)
     await chat.press("my_data")
     await chat.press("export")
     assert "Tài khoản: Nguyễn Văn An, số điện thoại +84912345678" in chat.text
     assert "• Nguyễn Văn An (sinh 1990-07-01): 1 đăng ký, 0 mũi tiêm" in chat.text
-    data = json.loads("".join(r.text for r in chat.last[1:-1]))
+    assert "{" not in chat.text  # no raw JSON poured into the chat
+    readable, machine = [r for r in chat.last if r.document_key]
+    files = app.engine.services.files
+    assert files is not None
+    owner = f"test:{chat.chat_id}"
+    text, text_name, _ = files.get(readable.document_key or "", owner_prefix=owner) or (b"", "", "")
+    body, json_name, _ = files.get(machine.document_key or "", owner_prefix=owner) or (b"", "", "")
+    assert text_name.endswith(".txt") and json_name.endswith(".json")
+    page = text.decode("utf-8")
+    for heading in ("DỮ LIỆU CỦA ANH/CHỊ TRONG SỔ SỨC KHỎE ĐIỆN TỬ", "TÀI KHOẢN", "NGƯỜI ĐƯỢC ĐĂNG KÝ (1)",
+                    f"Đăng ký mã {code}", "Mũi tiêm đã ghi nhận (0)"):
+        assert heading in page, page
+    for line in ("Quan hệ: Bản thân", "Ngày sinh: 01/07/1990", "Loại giấy tờ: CCCD / Mã định danh cá nhân",
+                 "Xã/Phường: Phường Bến Thành", "Trạng thái: đã gửi, chờ xếp lịch", "Tiền sử: không có mục nào"):
+        assert line in page, line
+    assert "ward_code" not in page and "q1" not in page  # codes said in words
+    data = json.loads(body)
     assert data["account"]["phone"] == "+84912345678"
     assert data["people"][0]["id_number"] == "001090123456"
     assert data["people"][0]["registrations"][0]["booking_code"] == code
-    assert "password_hash" not in json.dumps(data)  # not even the hash
+    assert "password_hash" not in json.dumps(data) and "password" not in page.casefold()  # not even the hash
 
 
 async def test_deleting_the_account_keeps_only_dose_records(chat: Chat, app: App) -> None:
