@@ -215,7 +215,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     engine = Engine(store, build_registry(), services, default_locale=settings.default_locale, row_locks=not sqlite,
                     cpu_queue=settings.cpu_queue)
     # The web chat is always served: its messages are kept for reading back, pushes included.
-    engine.keep_transcript(webchat.CHANNEL, webchat.render)
+    engine.keep_transcript(webchat.CHANNEL, webchat.render, webchat.render_mine)
     pusher = Pusher(store, qr, engine.transcripts, default_locale=settings.default_locale, lock_rows=not sqlite,
                     process=engine.process)
     engine.after_push = pusher.wake

@@ -39,8 +39,9 @@ def _send(ctx: Ctx, person_id: int) -> Go:
     issued = credentials.current(ctx.conn, person_id)
     if issued is not None:
         qr = ctx.services.qr
-        token = qr.cached(issued) or ctx.compute(f"qr:{issued.id}", qr.ensure, issued, qr_codes.label(issued),
-                                                   on=qr.threads)
+        token = qr.cached(issued, ctx.locale) or ctx.compute(
+            f"qr:{issued.id}:{ctx.locale}", qr.ensure, issued, qr_codes.label(issued, ctx.locale), ctx.locale,
+            on=qr.threads)
         ctx.say_text(qr_codes.caption(ctx.locale, issued), image_key=token)
     return ctx.home()
 

@@ -156,7 +156,8 @@ class Pusher:
             await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
             return None
         loop = asyncio.get_running_loop()
-        token = await loop.run_in_executor(self.qr.threads, self.qr.ensure, issued, qr_codes.label(issued))
+        token = await loop.run_in_executor(self.qr.threads, self.qr.ensure, issued, qr_codes.label(issued, locale),
+                                           locale)
         if item.kind == "dose_qr":
             given = date.fromisoformat(str(item.payload["given_on"]))
             head = i18n.t(

@@ -51,6 +51,7 @@ MARK_SENT_EVERY = 0.05  # seconds: marks of sent answers gathered before they ar
 PRIORITY_WORK = frozenset({"password_ok"})  # checking a log-in's password goes before hashing new ones
 
 Render = Callable[[Reply], dict[str, Any]]
+RenderMine = Callable[[Incoming, bool], dict[str, Any] | None]  # what the person sent, as the page shows it
 
 
 def _drain(items: deque[int]) -> list[int]:
@@ -98,6 +99,7 @@ class Engine:
         self.commands = Commands(self.nav)
         self.sessions = Sessions(store)
         self.transcripts: dict[str, Render] = {}
+        self.mine: dict[str, RenderMine] = {}
         self.durable_replies: set[str] = set()
         # This process, as the owner of the replies it keeps (others recover them only once it is gone).
         self.process = secrets.token_hex(8)
@@ -187,9 +189,12 @@ class Engine:
                 self._flush_due = True
                 self._flush_in(1.0)
 
-    def keep_transcript(self, channel: str, render: Render) -> None:
-        """Keep this channel's bot messages (as ``render`` makes them) for reading back, pushes included."""
+    def keep_transcript(self, channel: str, render: Render, mine: RenderMine | None = None) -> None:
+        """Keep this channel's bot messages (as ``render`` makes them) for reading back, pushes included, and
+        what the person sent (as ``mine`` makes it: a password hidden), so that a reloaded page shows both."""
         self.transcripts[channel] = render
+        if mine is not None:
+            self.mine[channel] = mine
 
     async def messages_after(self, channel: str, chat_id: str, after: int) -> list[tuple[int, dict[str, Any]]]:
         key = conversations.conversation_key(channel, chat_id)
@@ -257,7 +262,13 @@ class Engine:
         replies = ctx.replies
         if secret and replies:
             replies[0].delete_incoming = True
+        for reply in replies:
+            reply.locale = state.locale
         render = self.transcripts.get(incoming.channel)
+        kept: list[dict[str, Any]] = []
+        if render is not None:
+            said = self.mine[incoming.channel](incoming, secret) if incoming.channel in self.mine else None
+            kept = [*([said] if said else []), *(render(r) for r in replies)]
         also = []
         if incoming.channel in self.durable_replies and replies:
             also.append(outbox.replies_statement(conn, channel=incoming.channel, chat_id=incoming.chat_id,
@@ -265,26 +276,29 @@ class Engine:
                                                  payloads=[{**reply_payload(r), "version": state.version + 1}
                                                            for r in replies],
                                                  recover_after=RECOVER_REPLIES_AFTER, process=self.process))
-        ids, queued = conversations.close_event(
-            conn, state, [render(r) for r in replies] if render is not None else [], *also, now=now)
-        for reply, reply_id in zip(replies, ids, strict=False):
+        ids, queued = conversations.close_event(conn, state, kept, *also, now=now)
+        for reply, reply_id in zip(replies, ids[len(kept) - len(replies):], strict=False):
             reply.id = reply_id
-        for reply in replies:
-            reply.locale = state.locale
         session = "" if state.account_id == account_before else ("logout" if state.account_id is None else "login")
         return Outcome(replies, pushed=ctx.pushed, flow=state.flow, step=state.step, session=session,
                        queued=[int(row[0]) for row in (queued[0] if also else None) or []])
+
+    def _in_another_language(self, ctx: Ctx) -> bool:
+        """"Hello…" as a first message, before any log-in: answered in English, the language a tap away."""
+        guessed = i18n.guess_locale(ctx.incoming.text or "") if ctx.state.account_id is None else None
+        if guessed is None or guessed == ctx.locale:
+            return False
+        ctx.set_locale(guessed)
+        ctx.say("start.welcome")
+        self.nav.jump(ctx, self.registry.language)
+        self._ask(ctx)
+        return True
 
     def _dispatch(self, ctx: Ctx, now: datetime) -> bool:
         """Handle the event; True when it was a password (the channel should delete it)."""
         state, nav = ctx.state, self.nav
         if not state.flow or state.flow not in self.registry.flows:
-            first = i18n.guess_locale(ctx.incoming.text or "") if state.account_id is None else None
-            if first is not None and first != ctx.locale:  # "Hello…": answered in English, the language a tap away
-                ctx.set_locale(first)
-                ctx.say("start.welcome")
-                nav.jump(ctx, self.registry.language)
-                self._ask(ctx)
+            if self._in_another_language(ctx):
                 return False
             ctx.say("start.welcome")
             nav.go_home(ctx)
@@ -297,6 +311,8 @@ class Engine:
             self._ask(ctx)
             return False
         incoming = ctx.incoming
+        if state.flow == self.registry.home and not incoming.command and self._in_another_language(ctx):
+            return False  # the web page's own "/start" came first: typed English at the welcome is a first message
         step = nav.current_step(ctx)
         if (rule := nav.flow(ctx).allowed) is not None and not rule(ctx):
             # A role is read again at every step of a staff command, in the transaction that acts: one demoted

@@ -52,6 +52,7 @@ class Incoming:
     other: str | None = None  # a sticker, voice note, location …: answered politely, never parsed
     source: str = ""  # who is typing, as far as the channel can tell (the client address on the web)
     secret_token: str | None = None  # the text was typed on the one-time password page this token opened
+    shown: str = ""  # what the person saw they sent, where it differs from the text: a button's label
 
     def __post_init__(self) -> None:
         # Phones send NFD too: normalise once, here, so nothing downstream meets two spellings; and nothing

@@ -113,7 +113,7 @@ async def test_an_announcement_to_a_priority_group_counts_sent_and_blocked(
         assert await sqlite_app.pusher.run_once() == 1
     finally:
         use_clock(previous)
-    report = [m["text"] for _, m in await sqlite_app.engine.messages_after(WEB, admin.chat_id, 0)][-1]
+    report = [m.get("text", "") for _, m in await sqlite_app.engine.messages_after(WEB, admin.chat_id, 0)][-1]
     assert report == "Đã gửi xong thông báo: 2/3 cuộc trò chuyện nhận được, 1 đã chặn hệ thống, 0 gửi lỗi."
 
 

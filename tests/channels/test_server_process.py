@@ -151,7 +151,7 @@ def _wait_for(server: Server, chat: str, text: str, deadline_seconds: float = 20
     """Poll the chat until a message with ``text`` arrives (the service pushes on its own schedule)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
-        found = [m for m in _messages(server, chat) if text in m["text"]]
+        found = [m for m in _messages(server, chat) if text in m.get("text", "")]
         if found:
             return found
         time.sleep(0.2)

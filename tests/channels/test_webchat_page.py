@@ -99,7 +99,8 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
     and a QR pushed after the registration scrolled fully into view."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
         await page.goto(page_url)
         await expect(page.locator("header")).to_contain_text("Đường dây nóng: 1900 9095")
         await page.get_by_role("button", name="Đăng ký tài khoản").click()
@@ -144,6 +145,55 @@ async def test_header_keypads_and_a_new_qr_fully_in_view(page_url: str, sqlite_a
             timeout=10_000,
         )
         await page.screenshot(path=os.environ.get("SSKDT_SCREENSHOT", str(tmp_path / "qr-in-view.png")))
+
+        # A reload: the whole exchange again, the person's own messages too (a password only as hidden), and the
+        # view at the last message once the pictures have their size.
+        await page.reload()
+        await expect(page.locator(".bot img").last).to_be_visible()
+        mine = page.locator(".me")
+        await expect(mine.filter(has_text="Đặng Thu Thảo").first).to_be_visible()
+        await expect(mine.filter(has_text="đã ẩn")).to_have_count(2)
+        assert PASSWORD not in await page.locator("#log").inner_text()
+        await page.wait_for_function(
+            "() => [...document.querySelectorAll('.bot img')].every(i => i.complete && i.naturalWidth) && (() => {"
+            " const log = document.getElementById('log');"
+            " return log.scrollTop + log.clientHeight >= log.scrollHeight - 48; })()", timeout=10_000)
+        await page.screenshot(path=str(tmp_path / "after-reload.png"))
+
+        # A second tab of the same session, then a log-out in the first: the first tab's screen is emptied of
+        # the QR and the name; the second says its session ended and starts again on a tap.
+        other = await page.context.new_page()  # the same browser: the same cookie
+        await other.goto(page_url)
+        await expect(other.locator(".bot img").last).to_be_visible()
+        await page.get_by_role("button", name="Đăng xuất").last.click()
+        await expect(page.locator(".bot").last).to_contain_text("Đăng ký tài khoản")
+        await expect(page.locator(".bot img")).to_have_count(0)
+        assert "Đặng Thu Thảo" not in await page.locator("#log").inner_text()
+        await page.screenshot(path=str(tmp_path / "after-logout.png"))
+        await expect(other.locator(".bot").last).to_contain_text("Phiên trò chuyện này đã kết thúc",
+                                                                 timeout=10_000)
+        await other.get_by_role("button", name="Bắt đầu lại").click()
+        await expect(other.locator(".bot img")).to_have_count(0)
+        await expect(other.get_by_role("button", name="Đăng nhập")).to_be_visible()
+        await browser.close()
+
+
+async def test_an_english_first_message_turns_the_page_english(page_url: str, tmp_path: Path) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(page_url)
+        await expect(page.locator("#send")).to_have_text("Gửi")
+        box = page.locator("#input")
+        await box.fill("Hello, I want to register for vaccination")
+        await box.press("Enter")
+        await expect(page.locator(".bot").last).to_contain_text("language", ignore_case=True)
+        await expect(page.locator("#send")).to_have_text("Send")
+        await expect(box).to_have_attribute("placeholder", "Type a message…")
+        await expect(page.locator("header")).to_contain_text("Hotline")
+        await expect(page.locator("#privacy")).to_have_text("Privacy")
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await page.screenshot(path=str(tmp_path / "english.png"))
         await browser.close()
 
 

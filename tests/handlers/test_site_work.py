@@ -58,8 +58,8 @@ async def _officer(app: App) -> Chat:
 
 
 async def _notices(app: App, chat: Chat) -> list[dict[str, object]]:
-    return [m for _, m in await app.engine.messages_after(WEB, chat.chat_id, 0) if "LỊCH HẸN TIÊM" in str(m["text"])
-            or "NHẮC LỊCH" in str(m["text"])]
+    return [m for _, m in await app.engine.messages_after(WEB, chat.chat_id, 0) if "LỊCH HẸN TIÊM" in str(m.get("text"))
+            or "NHẮC LỊCH" in str(m.get("text"))]
 
 
 async def test_allocation_by_priority_within_capacity_notices_answers_and_reminders(app: App) -> None:
@@ -112,7 +112,7 @@ async def test_allocation_by_priority_within_capacity_notices_answers_and_remind
     await dung.send(button=notice["choices"][1]["payload"])  # type: ignore[index]
     assert "Hệ thống đã ghi nhận Phạm Văn Dũng không đến được" in dung.text  # a change of mind is allowed
     await app.pusher.run_once()
-    told = [m["text"] for _, m in await app.engine.messages_after(WEB, officer.chat_id, 0)]
+    told = [m.get("text", "") for _, m in await app.engine.messages_after(WEB, officer.chat_id, 0)]
     assert any("Nguyễn Văn An" in str(t) and "báo không đến được" in str(t) for t in told)
 
     # Two slots are free again: a second allocation fills them, never with those who declined that day.
@@ -135,9 +135,9 @@ async def test_allocation_by_priority_within_capacity_notices_answers_and_remind
         await app.pusher.run_once()
     finally:
         use_clock(previous)
-    reminders = [m for m in await _notices(app, people["Trần Văn Bình"]) if "NHẮC LỊCH" in str(m["text"])]
+    reminders = [m for m in await _notices(app, people["Trần Văn Bình"]) if "NHẮC LỊCH" in str(m.get("text"))]
     assert len(reminders) == 1
-    assert await _notices(app, an) and not [m for m in await _notices(app, an) if "NHẮC LỊCH" in str(m["text"])]
+    assert await _notices(app, an) and not [m for m in await _notices(app, an) if "NHẮC LỊCH" in str(m.get("text"))]
 
     await people["Trần Văn Bình"].press("records")
     assert "📅 Lịch hẹn" in people["Trần Văn Bình"].text  # in "Lịch sử đăng ký" too

@@ -229,6 +229,8 @@ async def _incoming(request: web.Request, chat_id: str) -> Incoming:
             fields["text"] = body["contact"]["phone"][:40]
         else:
             raise _bad("send one of: text, button, contact.phone, or a multipart photo")
+        if isinstance(body.get("label"), str):  # a button's label, as the page showed it (kept for a reload)
+            fields["shown"] = body["label"][:200]
     key = f"{CHANNEL}:{chat_id}:{client_id or uuid.uuid4().hex}"
     # The address is the source a password throttle counts: a new session from the same place is no new start.
     return Incoming(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, update_key=key,
@@ -287,18 +289,27 @@ def _current_links(message: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
+PAGE_WORDS = ("title", "placeholder", "send", "start", "secret_placeholder", "hidden", "hotline_label", "attach",
+              "ended", "restart")
+
+
+def _words(locale: str, info: PageInfo) -> dict[str, str]:
+    return {**{key: i18n.t(locale, f"web.{key}") for key in PAGE_WORDS},
+            "privacy_link": i18n.t(locale, "privacy.link"),
+            "service_name": info.service_name or i18n.t(locale, "web.title")}
+
+
 def _page(locale: str, info: PageInfo) -> str:
+    """The page in ``locale``, with every language's words beside it: when the chat changes language (a first
+    message in English, "Ngôn ngữ"), the header, the field and the button follow without a reload."""
     template = files("bot.channels.webchat").joinpath("static/index.html").read_text(encoding="utf-8")
-    for key in ("title", "placeholder", "send", "start", "secret_placeholder", "hidden", "hotline_label", "attach"):
-        template = template.replace("{{" + key + "}}", html.escape(i18n.t(locale, f"web.{key}")))
-    template = template.replace("{{privacy_link}}", html.escape(i18n.t(locale, "privacy.link")))
+    words = _words(locale, info)
     hotline = info.hotline or i18n.t(locale, "web.hotline_default")
-    values = {
-        "service_name": info.service_name or i18n.t(locale, "web.title"),
-        "hotline": hotline,
-        "hotline_tel": "".join(ch for ch in hotline if ch.isdigit() or ch == "+"),
-        "lang": locale,
-    }
+    every = json.dumps({code: _words(code, info) for code in i18n.LOCALES}, ensure_ascii=False)
+    # Inside <script>: "<" escaped, so that no text (a service name) can close the element.
+    template = template.replace("{{words}}", every.replace("<", "\\u003c"))
+    values = {**words, "hotline": hotline, "hotline_tel": "".join(ch for ch in hotline if ch.isdigit() or ch == "+"),
+              "lang": locale}
     for key, value in values.items():
         template = template.replace("{{" + key + "}}", html.escape(value))
     return template

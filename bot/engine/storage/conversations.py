@@ -258,10 +258,9 @@ def shows(conn: Connection, key: str, text: str) -> bool:
 
 
 def messages_after(conn: Connection, key: str, after: int, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:
-    rows = conn.execute(
-        select(MESSAGE.c.id, MESSAGE.c.payload)
-        .where(MESSAGE.c.conversation_key == key, MESSAGE.c.id > after)
-        .order_by(MESSAGE.c.id)
-        .limit(limit)
-    )
-    return [(r.id, r.payload) for r in rows]
+    """The messages after ``after``, oldest first; from the start (a reloaded page), the latest ``limit``."""
+    query = select(MESSAGE.c.id, MESSAGE.c.payload).where(MESSAGE.c.conversation_key == key, MESSAGE.c.id > after)
+    if after == 0:
+        latest = conn.execute(query.order_by(MESSAGE.c.id.desc()).limit(limit)).all()
+        return [(r.id, r.payload) for r in reversed(latest)]
+    return [(r.id, r.payload) for r in conn.execute(query.order_by(MESSAGE.c.id).limit(limit))]

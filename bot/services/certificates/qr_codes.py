@@ -22,16 +22,17 @@ class QrImages:
         # Threads of their own: a picture waiting for the drawing process must not hold up a password's hash.
         self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sskdt-pictures")
 
-    def token(self, issued: Issued) -> str:
-        return self.media.token(issued.id)
+    def token(self, issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str:
+        return self.media.token(_key(issued.id, locale))
 
-    def cached(self, issued: Issued) -> str | None:
-        token = self.token(issued)
+    def cached(self, issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str | None:
+        token = self.token(issued, locale)
         return token if self.media.path(token) and self.media.get(token) is not None else None
 
-    def ensure(self, issued: Issued, label: str) -> str:
-        """Render and store the picture unless it exists; return its media token."""
-        token = self.token(issued)
+    def ensure(self, issued: Issued, label: str, locale: str = i18n.DEFAULT_LOCALE) -> str:
+        """Render and store the picture (``label`` on it, for a chat in ``locale``) unless it exists; return its
+        media token."""
+        token = self.token(issued, locale)
         path = self.media.path(token)
         if path is None or not path.exists():
             self.media.put(token, self.draw(issued.text, level=issued.level, label=label, name=issued.full_name))
@@ -40,15 +41,26 @@ class QrImages:
     def forget(self, credential_ids: list[str]) -> None:
         """The pictures of these credentials, removed (their person was deleted)."""
         for credential_id in credential_ids:
-            self.media.remove(self.media.token(credential_id))
+            for locale in i18n.LOCALES:
+                self.media.remove(self.media.token(_key(credential_id, locale)))
 
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
 
 
-def label(issued: Issued) -> str:
-    """The label printed on the picture: always Vietnamese, with the dose count."""
-    return i18n.t("vi", vaccines.LOOKS[issued.level].label, doses=issued.dose_count)
+def _key(credential_id: str, locale: str) -> str:
+    """A picture per credential, and one more per chat language other than Vietnamese (its label differs)."""
+    return credential_id if locale == i18n.DEFAULT_LOCALE else f"{credential_id}:{locale}"
+
+
+def label(issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str:
+    """The label printed on the picture, with the dose count: Vietnamese, which a checkpoint officer reads, and,
+    for a chat in another language, that language beside it ("CHƯA TIÊM · NOT VACCINATED")."""
+    key = vaccines.LOOKS[issued.level].label
+    said = i18n.t(i18n.DEFAULT_LOCALE, key, doses=issued.dose_count)
+    if locale == i18n.DEFAULT_LOCALE or locale not in i18n.LOCALES:
+        return said
+    return f"{said} · {i18n.t(locale, key, doses=issued.dose_count)}"
 
 
 def caption(locale: str, issued: Issued) -> str:

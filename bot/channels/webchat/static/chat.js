@@ -1,5 +1,20 @@
 (() => {
-  const T = document.body.dataset;  // the page's words, in its language, from the server's template
+  // The page's words in every language, from the server's template: they follow the chat's language.
+  const WORDS = JSON.parse(document.getElementById("words").textContent);
+  let lang = document.body.dataset.lang, W = WORDS[lang];
+  const $ = id => document.getElementById(id);
+  const log = $("log"), input = $("input");
+  function useLanguage(code) {
+    if (!code || code === lang || !WORDS[code]) return;
+    lang = code; W = WORDS[code];
+    document.documentElement.lang = code; document.title = W.title;
+    $("service-name").textContent = W.service_name; $("hotline-label").textContent = W.hotline_label;
+    $("privacy").textContent = W.privacy_link; $("privacy").href = `/privacy?lang=${code}`;
+    $("send").textContent = W.send; $("attach-label").title = W.attach; $("attach").ariaLabel = W.attach;
+    input.setAttribute("aria-label", W.placeholder);
+    input.placeholder = secret ? W.secret_placeholder : W.placeholder;
+  }
+
   // The server issues the session (an HttpOnly cookie) and names its chat: nothing here picks a chat id.
   let api = null;
   async function openSession() {
@@ -8,25 +23,42 @@
     useChat(data.chat_id);
   }
   function useChat(chatId) { api = `/api/chats/${chatId}/messages`; document.body.dataset.chat = chatId; }
-  const log = document.getElementById("log"), input = document.getElementById("input");
-  let lastId = 0, secret = false, busy = false, pending = 0;
+  let lastId = 0, secret = false, busy = false, pending = 0, ended = false;
+
+  // The view follows the conversation unless the person scrolled up to read: then it stays where they are.
+  // Only a scroll upwards is the person's; a picture growing below the view moves nothing by itself.
+  let following = true, lastTop = 0;
+  log.addEventListener("scroll", () => {
+    if (log.scrollTop + log.clientHeight >= log.scrollHeight - 48) following = true;
+    else if (log.scrollTop < lastTop) following = false;
+    lastTop = log.scrollTop;
+  });
+  function follow() { if (following) log.scrollTop = log.scrollHeight; }
 
   function bubble(text, who) {
     const div = document.createElement("div");
     div.className = "msg " + who;
     div.textContent = text;
     log.appendChild(div);
-    log.scrollTop = log.scrollHeight;
+    following = true; follow();
     return div;
   }
   function show(reply) {
     if (reply.id && reply.id <= lastId) return;
     if (reply.id) lastId = reply.id;
+    if (reply.mine) { bubble(reply.hidden ? W.hidden : reply.text, "me"); return; }  // read back after a reload
+    useLanguage(reply.locale);
     const div = bubble(reply.text, "bot");
     if (reply.image_url) {
-      // A QR is scrolled fully into view once its picture has its size (a checkpoint scans it off the screen).
+      // A QR is scrolled fully into view once its picture has its size (a checkpoint scans it off the screen);
+      // pictures higher up that load later keep the view at the end.
       const img = document.createElement("img"); img.src = reply.image_url; img.alt = "QR";
-      img.onload = () => div.scrollIntoView({block: "end"});
+      img.onload = () => {
+        if (!following) return;
+        const bots = log.querySelectorAll(".msg.bot");
+        if (div === bots[bots.length - 1]) div.scrollIntoView({block: "end"});
+        follow();
+      };
       div.appendChild(img);
     }
     if (reply.document_url) {
@@ -41,7 +73,7 @@
       const box = document.createElement("div"); box.className = reply.detached ? "choices detached" : "choices";
       for (const c of reply.choices) {
         const b = document.createElement("button"); b.type = "button"; b.textContent = c.label;
-        b.onclick = () => send({button: c.payload}, c.label); box.appendChild(b);
+        b.onclick = () => send({button: c.payload, label: c.label}, c.label); box.appendChild(b);
       }
       div.appendChild(box);
     }
@@ -51,21 +83,42 @@
     input.inputMode = reply.keypad || "text";
     // The SMS code, a password to remember or to fill in: what the phone's keyboard and password manager offer.
     input.autocomplete = reply.autocomplete || "off";
-    input.placeholder = secret ? T.secretPlaceholder : T.placeholder;
-    log.scrollTop = log.scrollHeight;
+    input.placeholder = secret ? W.secret_placeholder : W.placeholder;
+    follow();
   }
+
+  // A session that ended elsewhere (a log-out or a log-in in another tab): said, with a way to carry on.
+  function sessionEnded() {
+    if (ended) return;
+    ended = true;
+    const div = bubble(W.ended, "bot notice");
+    const box = document.createElement("div"); box.className = "choices";
+    const b = document.createElement("button"); b.type = "button"; b.textContent = W.restart;
+    b.onclick = () => { log.replaceChildren(); lastId = 0; ended = false; start(); };
+    box.appendChild(b); div.appendChild(box);
+  }
+  async function answered(r) {
+    if (r.status === 404) { sessionEnded(); return null; }
+    return r.json();
+  }
+
   // Messages typed or pressed while an answer is on its way wait their turn: none is dropped, order is kept.
   let queue = Promise.resolve();
   function send(body, shown) {
-    bubble(secret && body.text !== undefined ? T.hidden : shown, "me");
+    if (ended) return queue;
+    bubble(secret && body.text !== undefined ? W.hidden : shown, "me");
     body.client_id = crypto.randomUUID();
     busy = true;
     pending += 1;
     queue = queue.then(async () => {
       try {
         const r = await fetch(api, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-        const data = await r.json();
-        if (data.chat_id) useChat(data.chat_id);  // a log-out: a new chat, the old one is gone
+        const data = await answered(r);
+        if (!data) return;
+        if (data.chat_id) {  // a log-out: a new chat; what the old one showed (a QR, a name) leaves the screen
+          useChat(data.chat_id);
+          log.replaceChildren();
+        }
         (data.replies || []).forEach(show);
       } catch (e) { /* the next poll shows what the server answered */ }
       finally { pending -= 1; busy = pending > 0; input.focus(); }
@@ -75,14 +128,15 @@
   async function poll() {
     try {
       const r = await fetch(`${api}?after=${lastId}`);
-      if (r.ok) (await r.json()).messages.forEach(show);
+      const data = await answered(r);
+      if (data) data.messages.forEach(show);
     } catch (e) { /* offline for a moment: the next poll catches up */ }
   }
   // A picture (a QR to verify) or a file (a site's records) goes as it is; the answer comes like any other.
-  const attach = document.getElementById("attach");
+  const attach = $("attach");
   attach.addEventListener("change", () => {
     const file = attach.files && attach.files[0];
-    if (!file) return;
+    if (!file || ended) return;
     const part = file.type.startsWith("image/") ? "photo" : "document";
     bubble("📎 " + file.name, "me");
     pending += 1; busy = true;
@@ -92,19 +146,22 @@
         form.append(part, file, file.name);
         form.append("client_id", crypto.randomUUID());
         const r = await fetch(api, {method: "POST", body: form});
-        const data = await r.json();
-        (data.replies || []).forEach(show);
+        const data = await answered(r);
+        if (data) (data.replies || []).forEach(show);
       } catch (e) { /* the next poll shows what the server answered */ }
       finally { pending -= 1; busy = pending > 0; attach.value = ""; }
     });
   });
-  document.getElementById("form").addEventListener("submit", ev => {
+  $("form").addEventListener("submit", ev => {
     ev.preventDefault();
     const text = input.value;
     if (!text.trim()) return;
     input.value = "";
     send({text}, text);
   });
-  openSession().then(poll).then(() => { if (lastId === 0) send({text: "/start"}, T.start); });
-  setInterval(() => { if (!busy && api) poll(); }, 3000);
+  function start() {
+    return openSession().then(poll).then(() => { if (lastId === 0) send({text: "/start", label: W.start}, W.start); });
+  }
+  start();
+  setInterval(() => { if (!busy && api && !ended) poll(); }, 3000);
 })();
