@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from functools import cache
@@ -75,3 +76,22 @@ def guess_locale(text: str) -> str | None:
     typed = {word.strip(".,!?'\"").lower() for word in text.split()}
     english = set(words("en", "start.english_words"))
     return "en" if len(typed & english) >= 1 and not typed & set(words("vi", "start.vietnamese_words")) else None
+
+
+ELDER_AGE = 60  # from 60 a person is addressed "Ông/Bà", not "Anh/Chị"
+
+
+def is_elder(born: date | None, today: date) -> bool:
+    if born is None:
+        return False
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return years >= ELDER_AGE
+
+
+def to_elder(locale: str, text: str) -> str:
+    """The same message addressed to an elder: the catalog's "you" (``address.you``) becomes its respectful form
+    (``address.elder``) wherever it stands alone (not in "Anh/Chị/Em", a relation)."""
+    you, elder = t(locale, "address.you"), t(locale, "address.elder")
+    if you == elder or you not in text:
+        return text
+    return re.sub(re.escape(you) + r"(?!/)", elder, text)

@@ -197,8 +197,13 @@ FORGOT_BUTTON, FORGOT_CHOSEN = "forgot", 0  # "Quên mật khẩu" at the passwo
 
 
 def _logged_in(ctx: Ctx, account_id: int) -> Go:
-    if account_id == FORGOT_CHOSEN:
-        return Go(names.FORGOT, fresh=True)
+    if account_id == FORGOT_CHOSEN:  # the number just typed is the one to prove: its code goes out at once
+        phone = ctx.get(LOGIN_PHONE) or ""
+        ctx.forget("password")
+        if not phone:
+            return Go(names.FORGOT, fresh=True)
+        _send_code(ctx, phone, "reset", deliver=_has_account(ctx, phone))
+        return Go(names.FORGOT, RESET_CODE.name)
     account = ctx.log_in(account_id)
     if account is not None:
         ctx.say("account.logged_in", name=account.name)

@@ -10,6 +10,7 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.certificates import credentials, qr_codes
+from bot.services.vaccination import declared
 from bot.services.values import payloads
 from bot.services.values.errors import Invalid
 from handlers import names
@@ -42,7 +43,8 @@ def _send(ctx: Ctx, person_id: int) -> Go:
         token = qr.cached(issued, ctx.locale) or ctx.compute(
             f"qr:{issued.id}:{ctx.locale}", qr.ensure, issued, qr_codes.label(issued, ctx.locale), ctx.locale,
             on=qr.threads)
-        ctx.say_text(qr_codes.caption(ctx.locale, issued), image_key=token)
+        waiting = declared.awaiting(ctx.conn, person_id)
+        ctx.say_text(qr_codes.caption(ctx.locale, issued, declared=waiting), image_key=token)
     return ctx.home()
 
 

@@ -178,7 +178,7 @@ def _submit(ctx: Ctx) -> Go:
     # Doses a site recorded before this person had an account: theirs now, and on the QR from the start.
     joined = site_records.match_registered(ctx.conn, person_id)
     found = joined.recorded
-    notes = "\n\n".join(n for n in (
+    notes = "".join(n.strip() + "\n\n" for n in (
         pool, ctx.t("success.site_doses", count=found) if found else "",
         ctx.t("success.site_records_waiting", count=joined.waiting) if joined.waiting else "",
         ctx.t("success.declared_doses", count=earlier) if earlier and not found else "") if n)

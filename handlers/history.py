@@ -93,7 +93,7 @@ def _fill(ctx: Ctx, choice: str) -> None:
 
 
 CHECKLIST = Ask(
-    "checklist", "history.checklist", _checklist, pick=True, numbers=True, then=_fill,
+    "checklist", "history.checklist", _checklist, pick=True, numbers=True, then=_fill, again="history.checklist_again",
     dependents=tuple(q.name for q in ASKED),
     choices=lambda ctx: [Choice(ctx.t("history.all_no"), NONE), Choice(ctx.t("history.each"), EACH)],
     params=lambda ctx: {"questions": checklist_text(ctx), "total": _total(ctx)},

@@ -393,7 +393,31 @@ def _one_of(ctx: Ctx, found: list[places.Place], payload: payloads.Kind, kind: s
     raise Offer(key, [Choice(p.name, payload.make(p.code)) for p in found], note=note)
 
 
+SAME_HOME = "same_home"  # a relative living with the account holder: the province, ward and address at once
+
+
+def _household(ctx: Ctx) -> registrations.Household | None:
+    if not ctx.for_family or ctx.account_id is None:
+        return None
+    found: registrations.Household | None = ctx.memo(
+        "household", lambda: registrations.household(ctx.conn, ctx.account_id or 0))
+    return found
+
+
+def _province_choices(ctx: Ctx) -> list[Choice]:
+    home = _household(ctx)
+    if home is None:
+        return []
+    place = ", ".join(p for p in (home.address or "", places.ward(home.ward_code).name,
+                                  places.province(home.province_code).name) if p)
+    return [Choice(ctx.t("registration.same_home", name=home.full_name, place=place), SAME_HOME)]
+
+
 def _province(ctx: Ctx, answer: Answer) -> int:
+    home = _household(ctx) if answer.payload == SAME_HOME else None
+    if home is not None:
+        ctx.memo("same_home", lambda: True)
+        return home.province_code
     picked = _picked(answer, payloads.PROVINCE, places.is_province)
     if picked is not None:
         return picked
@@ -414,7 +438,17 @@ def _place_echo(ctx: Ctx, name: str) -> str:
     return f"{note}\n{chosen}" if note else chosen
 
 
-PROVINCE: Ask[int] = Ask("province_code", "registration.ask_province", _province,
+def _same_home(ctx: Ctx, _code: int) -> None:
+    """The ward and the address came with the household's province (each still changeable on the summary)."""
+    home = _household(ctx)
+    if home is not None and ctx.memo("same_home", lambda: False):
+        ctx.put(WARD, home.ward_code)
+        ctx.put(ADDRESS, home.address)
+        _only_site(ctx, home.ward_code)
+
+
+PROVINCE: Ask[int] = Ask("province_code", "registration.ask_province", _province, choices=_province_choices,
+                         then=_same_home,
                          echo=lambda ctx, code: _place_echo(ctx, places.province(code).name),
                          dependents=("ward_code", "site_id"), summary=True,
                          show=lambda _ctx, code: places.province(code).name, store=PERSON)

@@ -211,7 +211,7 @@ def prompt(
         parts.append(note)
     params = step.params(ctx) if step.params else {}
     key = step.prompt if isinstance(step.prompt, str) else step.prompt(ctx)
-    parts.append(ctx.t(key, **params))
+    parts.append(ctx.t(step.again if error and step.again else key, **params))
     choices = choices_for(ctx, flow, step)
     if offered is not None:
         choices = offered + [c for c in choices if c.payload in (BACK, SKIP)]

@@ -27,7 +27,7 @@ from bot.services.messaging import outbox
 from bot.services.people import accounts
 from bot.services.people.budgets import Budgets
 from bot.services.people.passwords import Passwords
-from bot.services.values.dates import utcnow
+from bot.services.values.dates import today, utcnow
 
 
 class NeedsCompute(Exception):
@@ -136,7 +136,16 @@ class Ctx:
     # ---- saying -------------------------------------------------------------------------------------
 
     def t(self, key: str, **params: Any) -> str:
-        return i18n.t(self.state.locale, key, **params)
+        text = i18n.t(self.state.locale, key, **params)
+        return i18n.to_elder(self.state.locale, text) if self.elder else text
+
+    @property
+    def elder(self) -> bool:
+        """The account's own person is 60 or over (their birth date as registered): addressed "Ông/Bà"."""
+        if self.state.account_id is None:
+            return False
+        account = self.account()
+        return account is not None and i18n.is_elder(account.born, today())
 
     def say(self, key: str, **params: Any) -> None:
         self.replies.append(Reply(self.t(key, **params)))

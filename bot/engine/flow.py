@@ -63,6 +63,9 @@ class Ask[T]:
     # What the answer is, for a page's password managers and SMS autofill: "one-time-code", "current-password",
     # "new-password", "tel", "name".
     autocomplete: str | None = None
+    # A long question (the 12-item checklist) asked again after an error: this shorter message key instead, the
+    # full one being just above.
+    again: str | None = None
     then: Callable[[Ctx, T], Go | None] | None = None  # after accepting: may move elsewhere
     dependents: tuple[str, ...] = ()  # answers that no longer hold when this one changes
     codec: Codec[Any] = PLAIN

@@ -31,6 +31,7 @@ from bot.services.certificates.credentials import Issued
 from bot.services.certificates.qr_codes import QrImages
 from bot.services.messaging import outbox
 from bot.services.registration import appointments
+from bot.services.vaccination import declared
 from bot.services.values import payloads
 from bot.services.values.dates import dmy
 
@@ -148,10 +149,11 @@ class Pusher:
                        else i18n.t(locale, str(key)) for name, key in (item.payload.get("keys") or {}).items()}
             return Reply(i18n.t(locale, str(item.payload["key"]), **params), locale=locale)
 
-        def read(conn: Connection) -> tuple[str, Issued | None]:
-            return self._locale(item, conn), credentials.current(conn, int(item.payload["person_id"]))
+        def read(conn: Connection) -> tuple[str, Issued | None, int]:
+            person_id = int(item.payload["person_id"])
+            return self._locale(item, conn), credentials.current(conn, person_id), declared.awaiting(conn, person_id)
 
-        locale, issued = await self.store.run(read)
+        locale, issued, waiting = await self.store.run(read)
         if issued is None:
             await self.store.run(lambda conn: outbox.mark_sent(conn, item.id))
             return None
@@ -171,7 +173,8 @@ class Pusher:
             head = i18n.t(locale, "push.corrected_qr", name=issued.full_name)
         else:
             head = i18n.t(locale, "push.registration_qr")
-        return Reply(head + "\n\n" + qr_codes.caption(locale, issued), image_key=token, locale=locale)
+        return Reply(head + "\n\n" + qr_codes.caption(locale, issued, declared=waiting), image_key=token,
+                     locale=locale)
 
     async def _appointment(self, item: outbox.Item) -> Reply | None:
         """A site's appointment (or its reminder), with its two answers; nothing once it is no longer open."""

@@ -89,8 +89,8 @@ async def test_forgotten_password_with_the_sms_code(chat: Chat, app: App) -> Non
     await chat.press("login")
     await chat.send("0912345678")
     await chat.press("forgot")  # from the password question: a code instead of waiting
-    await chat.send("0912345678")
-    assert "mã xác nhận 6 chữ số" in chat.prompt
+    assert "mã xác nhận 6 chữ số" in chat.prompt and "0912 345 678" in chat.prompt  # the number not asked again
+    assert chat.step == "reset_code"
     await chat.send(await read_sms(app.engine, "0912345678"))
     await chat.send("mật-khẩu-mới-2026")
     await chat.send("mật-khẩu-mới-2026")
@@ -231,3 +231,24 @@ async def test_an_sms_reaches_the_gateway_over_http(tmp_path: object) -> None:
     finally:
         app.close()
         await runner.cleanup()
+
+
+async def test_the_code_of_the_earlier_sms_after_a_resend_is_said_to_be_replaced(chat: Chat, app: App) -> None:
+    await chat.send("/start")
+    await chat.press("signup")
+    await chat.send("Lê Văn Cường")
+    await chat.send("0912345678")
+    first = await read_sms(app.engine, "0912345678")
+    await chat.press("resend")
+    newest = await read_sms(app.engine, "0912345678")
+    if first != newest:  # one in a million they are the same
+        await chat.send(first)
+        assert "mã trong tin nhắn trước không còn dùng được" in chat.prompt and chat.step == "signup_code"
+    await chat.send(newest)
+    assert "đặt mật khẩu" in chat.prompt
+
+
+async def test_after_sign_up_the_person_is_greeted_once(chat: Chat) -> None:
+    await signup(chat)
+    said = "\n".join(r.text for r in chat.last)
+    assert said.count("Xin chào") == 1 and "Tạo tài khoản thành công" in said

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.services.values.dates import dmy, today
 from models.tables import Person, Registration, table
-from tests.factories import logged_in
+from tests.factories import logged_in, registered
 from tests.helpers import Chat, answer_form, send_form, signup
 from tests.scripts import Button, details, history
 
@@ -295,6 +295,12 @@ async def test_a_declared_earlier_dose_is_said_to_show_once_confirmed(chat: Chat
     await answer_form(chat, history())
     await send_form(chat)
     assert "sẽ hiện trên mã QR khi điểm tiêm xác nhận" in chat.text
+    await chat.press("certificate")  # "Mã QR của tôi": grey until a site confirms, and said so
+    if chat.step == "person":
+        await chat.press(chat.payloads()[0])
+    assert "chưa tiêm mũi nào" in chat.text
+    assert "1 mũi Anh/Chị đã khai đang chờ điểm tiêm xác nhận" in chat.text
+    assert "ảnh chụp màn hình mã này vẫn dùng được" in chat.text
 
 
 async def test_a_full_self_registration_takes_a_third_fewer_messages(chat: Chat) -> None:
@@ -315,3 +321,32 @@ async def test_a_full_self_registration_takes_a_third_fewer_messages(chat: Chat)
     await send_form(chat)
     assert "ĐĂNG KÝ THÀNH CÔNG" in chat.text
     assert sent == 26, sent  # 38 before; 25 plus the SMS code that proves the number (a Telegram contact replaces it)
+
+
+async def test_a_relative_living_in_the_same_home_takes_the_address_in_one_tap(chat: Chat, app: App) -> None:
+    await registered(chat)  # the account holder: Phường Bến Thành, Thành phố Hồ Chí Minh
+    await chat.press("register_family")
+    await chat.press("parent")
+    mother = details(full_name="Trần Thị Mai", id_number="079160123456", birth_date="01/01/1960",
+                     phone=Button("account_phone"))
+    await answer_form(chat, mother, until="province_code")
+    home = next(c for c in chat.last[-1].choices if "Cùng nơi ở với Nguyễn Văn An" in c.label)
+    assert "Phường Bến Thành" in home.label
+    await chat.send(button=home.payload)
+    assert chat.step == "preferred_date", chat.step  # ward, address and the ward's one site came with it
+    await answer_form(chat, mother)
+    await answer_form(chat, history(female=True))
+    assert "Xã/Phường: Phường Bến Thành" in chat.prompt and "Trạm Y tế phường Bến Thành" in chat.prompt
+
+
+async def test_a_person_of_sixty_seven_is_addressed_ong_ba_once_registered(chat: Chat) -> None:
+    await logged_in(chat)
+    await chat.press("register_self")
+    await answer_form(chat, details(id_number="001059123456", birth_date="050359", priority_group=Button("group:8")))
+    await answer_form(chat, history())
+    await send_form(chat)
+    assert "ĐĂNG KÝ THÀNH CÔNG" in chat.text
+    await chat.send("/menu")
+    assert "Ông/Bà muốn làm gì?" in chat.prompt and "Anh/Chị" not in chat.prompt
+    await chat.press("register_family")
+    assert "Anh/Chị/Em" in " ".join(c.label for c in chat.last[-1].choices)  # a relation keeps its name

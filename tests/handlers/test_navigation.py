@@ -137,6 +137,7 @@ async def test_province_without_sites_goes_to_the_pool(chat: Chat) -> None:
     await answer_form(chat, history())
     await send_form(chat)
     assert "danh sách chờ của Tỉnh Cà Mau" in chat.text
+    assert "khi có điểm tiêm.\n\nMã QR sẽ được gửi" in chat.text  # sentences apart, never "tiêm.Mã"
 
 
 async def test_idle_conversation_restarts_politely(chat: Chat, app: App) -> None:

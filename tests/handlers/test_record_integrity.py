@@ -258,3 +258,12 @@ async def test_checking_documents_is_counted_and_then_answered_only_when_the_for
     with app.store.engine.connect() as conn:
         checks = [e for e in audit.entries(conn) if e.action == claims.CHECK and e.actor_phone == "+84987654321"]
     assert len(checks) == claims.CHECKS_PER_DAY
+
+
+async def test_a_wrong_checklist_answer_is_not_followed_by_the_whole_list_again(chat: Chat) -> None:
+    await registering(chat)
+    assert chat.step == "checklist" and "1. Tiền sử phản vệ" in chat.prompt  # the first time: every item
+    await chat.send("co bi di ung")
+    assert "gõ số thứ tự các mục" in chat.prompt and "Danh sách 10 mục ở tin nhắn phía trên" in chat.prompt
+    assert "1. Tiền sử phản vệ" not in chat.prompt and len(chat.prompt) < 600, len(chat.prompt)
+    assert chat.step == "checklist"

@@ -109,7 +109,9 @@ class State:
 # event's statements travel together (models.db.execute).
 _LOAD = (
     "SELECT c.locale, c.flow, c.step, c.data, c.draft, c.account_id, c.version, c.updated_at, a.phone, a.name, "
-    "a.locale, s.role, s.site_id FROM conversation c LEFT JOIN account a ON a.id = c.account_id "
+    "a.locale, s.role, s.site_id, (SELECT p.birth_date FROM person p WHERE p.owner_account_id = c.account_id "
+    "AND p.relation = 'self' ORDER BY p.id DESC LIMIT 1) "  # the account holder's birth date: "Ông/Bà" from 60
+    "FROM conversation c LEFT JOIN account a ON a.id = c.account_id "
     "LEFT JOIN staff s ON s.account_id = c.account_id WHERE c.key = ?"
 )
 _INSERT = (
@@ -133,7 +135,8 @@ def _load_statement(key: str, lock: bool) -> Statement:
 def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
     if not rows:
         return State(key=key, locale=default_locale, flow="", step="")
-    locale, flow, step, data, draft, account_id, version, updated_at, phone, name, account_locale, role, site = rows[0]
+    (locale, flow, step, data, draft, account_id, version, updated_at, phone, name, account_locale, role, site,
+     born) = rows[0]
     updated_at = stored_time(updated_at)
     data = stored_json(data) or {}
     draft = stored_json(draft)
@@ -149,7 +152,8 @@ def _state(key: str, rows: list[Any] | None, default_locale: str) -> State:
         asked=str((data.get("asked") or ["", 0])[0]), asked_at=int((data.get("asked") or ["", 0])[1]),
         draft=Draft.from_json(draft) if draft and "answers" in draft else None,
         account_id=account_id, version=version, updated_at=updated_at, is_new=False,
-        account=accounts.AccountView(account_id, phone, name, account_locale) if phone is not None else None,
+        account=accounts.AccountView(account_id, phone, name, account_locale, accounts.stored_day(born))
+        if phone is not None else None,
         role=staff.Role(account_id, role, site) if role is not None else None,
     )
 

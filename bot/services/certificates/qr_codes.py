@@ -63,8 +63,10 @@ def label(issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str:
     return f"{said} · {i18n.t(locale, key, doses=issued.dose_count)}"
 
 
-def caption(locale: str, issued: Issued) -> str:
-    """What the chat says under the picture, in the chat's language."""
+def caption(locale: str, issued: Issued, *, declared: int = 0) -> str:
+    """What the chat says under the picture, in the chat's language; ``declared`` doses the person said they had
+    are named as waiting for a site's confirmation (the picture does not count them yet)."""
     status = i18n.t(locale, f"qr.status_{issued.level}", doses=issued.dose_count)
     frame = i18n.t(locale, f"qr.frame_{issued.level}")
-    return i18n.t(locale, "qr.caption", name=issued.full_name, frame=frame, status=status)
+    said = i18n.t(locale, "qr.caption", name=issued.full_name, frame=frame, status=status)
+    return said + ("\n" + i18n.t(locale, "qr.declared_waiting", count=declared) if declared else "")

@@ -4,6 +4,8 @@ they slow down the (phone, source) pair that types them (:mod:`bot.services.peop
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, null, select, update
 
@@ -21,6 +23,7 @@ class AccountView:
     phone: str
     name: str
     locale: str
+    born: date | None = None  # the birth date of the account's own person, once registered ("Ông/Bà" from 60)
 
 
 class PhoneTaken(Exception):
@@ -30,7 +33,8 @@ class PhoneTaken(Exception):
 # Raw (models.db.rows): sign-up, log-in and the menus run these on every registration.
 _TAKEN = "SELECT 1 FROM account WHERE phone = ?"
 _CREATE = "INSERT INTO account (phone, name, password_hash, locale, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"
-_GET = "SELECT id, phone, name, locale FROM account WHERE id = ?"
+_GET = ("SELECT a.id, a.phone, a.name, a.locale, (SELECT p.birth_date FROM person p WHERE p.owner_account_id = a.id"
+        " AND p.relation = 'self' ORDER BY p.id DESC LIMIT 1) FROM account a WHERE a.id = ?")
 _LOGIN_TARGET = "SELECT id, password_hash FROM account WHERE phone = ?"
 
 
@@ -49,7 +53,16 @@ def create(conn: Connection, *, phone: str, name: str, password_hash: str, local
 
 def get(conn: Connection, account_id: int) -> AccountView | None:
     row = first(conn, _GET, account_id)
-    return AccountView(*row) if row else None
+    if row is None:
+        return None
+    return AccountView(row[0], row[1], row[2], row[3], stored_day(row[4]))
+
+
+def stored_day(value: Any) -> date | None:
+    """A date read through the raw path: a date on PostgreSQL, ISO text on SQLite."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 @dataclass(frozen=True, slots=True)

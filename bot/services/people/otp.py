@@ -37,7 +37,7 @@ def _hash(pepper: bytes, phone: str, code: str) -> str:
 
 # Raw (models.db.rows): every sign-up and password reset sends and checks a code.
 _SENT = 'SELECT sent, window_start FROM one_time_code WHERE "key" = ?'
-_CODE = 'SELECT code_hash, expires_at, tries FROM one_time_code WHERE "key" = ?'
+_CODE = 'SELECT code_hash, expires_at, tries, sent FROM one_time_code WHERE "key" = ?'
 _INSERT = ('INSERT INTO one_time_code (code_hash, expires_at, tries, sent, window_start, "key") '
            "VALUES (?, ?, 0, ?, ?, ?)")
 _RENEW = 'UPDATE one_time_code SET code_hash = ?, expires_at = ?, tries = 0, sent = ?, window_start = ? WHERE "key" = ?'
@@ -71,13 +71,14 @@ def check(conn: Connection, pepper: bytes, *, phone: str, purpose: str, code: st
     row = first(conn, _CODE, key)
     if row is None or row[0] == "" or stored_time(row[1]) < utcnow():
         raise Invalid("otp.expired")
-    code_hash, _, tries = row
+    code_hash, _, tries, sent = row
     if tries >= TRIES:
         raise Invalid("otp.no_tries")
     typed = "".join(ch for ch in code if ch.isdigit())
     if not hmac.compare_digest(code_hash, _hash(pepper, phone, typed)):
         rows(conn, _TRIED, tries + 1, key)
-        raise Invalid("otp.wrong", left=TRIES - tries - 1)
+        # After "Gửi lại mã" the earlier SMS's code no longer works: said, since it is the likely mistake.
+        raise Invalid("otp.wrong_after_resend" if sent > 1 else "otp.wrong", left=TRIES - tries - 1)
     rows(conn, _USED, key)  # used once
 
 

@@ -109,6 +109,29 @@ _INSERT_PERSON = insert(PERSON_TABLE).returning(PERSON_TABLE.c.id)
 _INSERT_REGISTRATION = insert(REGISTRATION_TABLE)
 
 
+@dataclass(frozen=True, slots=True)
+class Household:
+    """Where the account's own person lives (or, failing that, the person it registered last): a relative
+    registered next most often lives there too."""
+
+    full_name: str
+    province_code: int
+    ward_code: int
+    address: str | None
+
+
+def household(conn: Connection, account_id: int) -> Household | None:
+    row = conn.execute(
+        select(PERSON_TABLE.c.full_name, PERSON_TABLE.c.province_code, PERSON_TABLE.c.ward_code,
+               PERSON_TABLE.c.address)
+        .where(PERSON_TABLE.c.owner_account_id == account_id)
+        .order_by((PERSON_TABLE.c.relation == "self").desc(), PERSON_TABLE.c.updated_at.desc(),
+                  PERSON_TABLE.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Household(row.full_name, row.province_code, row.ward_code, row.address)
+
+
 def find_open(conn: Connection, id_type: str, id_number: str, asker_account_id: int) -> Existing | None:
     row = first(conn, _FIND_OPEN, open_key(id_type, id_number))
     if row is None:

@@ -70,6 +70,13 @@ def pending(conn: Connection, registration_id: int) -> Pending | None:
     return Pending(registration_id, row.id, row.owner_account_id, row.birth_date, found) if found else None
 
 
+def awaiting(conn: Connection, person_id: int) -> int:
+    """How many doses this person declared that no site has confirmed yet (the QR does not show them)."""
+    return len(conn.execute(select(REGISTRATION.c.id).where(
+        REGISTRATION.c.person_id == person_id, REGISTRATION.c.previous_dose.is_not(None),
+        REGISTRATION.c.declared_dose_id.is_(None), REGISTRATION.c.status != states.Registration.CANCELLED)).all())
+
+
 def confirm(conn: Connection, key: SigningKey, role: Role, registration_id: int, *, vaccine: str, given_on: date,
             lot: str = "") -> int:
     """Make the declared dose a dose, as the card shows it; returns its number in the course. Refused
