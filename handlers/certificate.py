@@ -48,4 +48,12 @@ def _send(ctx: Ctx, person_id: int) -> Go:
     return ctx.home()
 
 
+def open_for(ctx: Ctx) -> Go:
+    """"Mã QR của tôi": one person's QR at once; with several, the question which."""
+    people = _people(ctx)
+    if len(people) == 1:
+        return _send(ctx, people[0][0])
+    return Go(names.CERTIFICATE, fresh=True)
+
+
 CERTIFICATE = Flow(names.CERTIFICATE, steps=(Ask("person", _prompt, _pick, choices=_choices, pick=True, then=_send),))

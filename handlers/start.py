@@ -7,7 +7,7 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
 from bot.engine.types import Choice
 from bot.services.values.errors import Invalid
-from handlers import names
+from handlers import certificate, names
 from handlers.common import YES_NO, account_name, start_registration
 from handlers.link_chat import show_code
 from handlers.reactions import may_report
@@ -56,6 +56,8 @@ def _prompt(ctx: Ctx) -> str:
 
 
 def _route(ctx: Ctx, choice: str) -> Go | None:
+    if choice == "certificate":
+        return certificate.open_for(ctx)
     if choice in OPENS:
         return Go(OPENS[choice], fresh=True)
     if choice in ("register_self", "register_family"):

@@ -102,7 +102,11 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     if not offered or not text or secret:
         return Answer(text=text)
     choosing = not step.free_text or pending in (OFFERED, CONFIRM_CANCEL)
-    if choosing and not (step.numbers and pending != OFFERED):
+    # A number typed where the choices are shown numbered picks one, at a typed question too ("1": the first
+    # button, "🏠 Cùng nơi ở với …" at the province) when it is as short as a menu's: no answer typed there is
+    # a bare "1" or "2" ("000001" is an SMS code, never the first button).
+    menu_number = choosing or (len(text) <= 2 and not text.startswith("0"))
+    if menu_number and (not step.numbers or pending == OFFERED):
         # "Quay lại" and "Bỏ qua" are reached by their words, never by a number.
         numbered = [payload for _, payload in offered if payload not in UNNUMBERED]
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(numbered):

@@ -302,6 +302,9 @@ class Engine:
                 return False
             ctx.say("start.welcome")
             nav.go_home(ctx)
+            text, questions = ctx.incoming.text, self.registry.questions
+            if text and not ctx.incoming.command and questions is not None:
+                questions(ctx, clean(text), False)  # a first message that asks something ("Khi nào…?") is answered
             self._ask(ctx)
             return False
         if state.updated_at and now - state.updated_at > self.services.idle_after:

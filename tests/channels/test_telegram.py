@@ -128,8 +128,7 @@ async def test_full_registration_ends_with_the_qr_photo(tg: Harness) -> None:
     assert photo["photo"] and "Mã QR của Nguyễn Văn An" in photo["caption"]
     uploads = [p for name, p in tg.fake.calls if name == "sendPhoto"]
     assert isinstance(uploads[-1]["photo"], bytes)
-    await tg.press("certificate")
-    await tg.press("Nguyễn Văn An")
+    await tg.press("certificate")  # one person: the QR at once
     resent = [p for name, p in tg.fake.calls if name == "sendPhoto"][-1]
     assert resent["photo"] == photo["photo"][0]["file_id"]  # uploaded once, then sent by file_id
     key = tg.app.engine.services.signing_key

@@ -14,6 +14,7 @@ from handlers import names
 from tests.factories import logged_in
 from tests.helpers import Chat, setup_state
 
+IN_EIGHT_DAYS = today() + timedelta(days=8)
 NEXT_MONDAY = today() + timedelta(days=(0 - today().weekday() - 1) % 7 + 1)
 
 # (flow, step, what is typed, the answer kept: a value, or None for "skipped", or "asked again")
@@ -26,6 +27,12 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (names.DETAILS, "preferred_date", "mai", today() + timedelta(days=1)),
     (names.DETAILS, "preferred_date", "thứ hai", NEXT_MONDAY),
     (names.DETAILS, "preferred_date", "tuần sau", NEXT_MONDAY),
+    (names.DETAILS, "preferred_date", IN_EIGHT_DAYS.strftime("%d/%m"), IN_EIGHT_DAYS),
+    (names.DETAILS, "preferred_date", IN_EIGHT_DAYS.strftime("%d%m%y"), IN_EIGHT_DAYS),
+    (names.DETAILS, "priority_group", "Học sinh", 8),
+    (names.DETAILS, "priority_group", "giao vien", 8),
+    (names.DETAILS, "priority_group", "en:teacher", 8),  # "en:": in a chat in English
+    (names.DETAILS, "preferred_date", "en:tomorrow", today() + timedelta(days=1)),
     (names.DETAILS, "insurance_number", "ko", None),
     (names.DETAILS, "insurance_number", "Không có", None),
     (names.DETAILS, "insurance_number", "no", None),
@@ -49,12 +56,13 @@ TABLE: list[tuple[str, str, str, Any]] = [
 async def test_an_everyday_answer_at_its_question(chat: Chat, flow: str, step: str, typed: str, kept: Any) -> None:
     account = await logged_in(chat)
     extra = {"dose_number": 2} if step.startswith("prev_") else {}
-    setup_state(chat, flow, step, extra, account_id=account, for_family=step == "relation")
+    locale, _, typed = typed.rpartition(":") if typed.startswith("en:") else ("vi", "", typed)
+    setup_state(chat, flow, step, extra, account_id=account, for_family=step == "relation", locale=locale)
     await chat.send(other="sticker")  # the question shown, with its buttons, as the person sees it
     await chat.send(typed)
     with chat.engine.store.engine.connect() as conn:
         state = conversations.load(conn, conversations.conversation_key(chat.channel, chat.chat_id),
-                                   default_locale="vi", lock=False)
+                                   default_locale=locale, lock=False)
     if kept == "asked again":
         assert chat.step == step and step not in state.answers, chat.text
         return
