@@ -59,5 +59,5 @@ def test_the_frame_label_is_readable_on_every_colour(level: str) -> None:
 
 
 def test_a_chat_in_english_gets_the_label_in_english_beside_the_vietnamese_the_officer_reads() -> None:
-    assert qr_codes.label(_issued(vaccines.NONE, 0), "en") == "CHƯA TIÊM · NOT VACCINATED"
-    assert qr_codes.label(_issued(vaccines.COMPLETE, 2), "en").endswith("FULLY VACCINATED · 2 DOSES")
+    assert qr_codes.label(_issued(vaccines.NONE, 0), "en") == "CHƯA TIÊM\nNOT VACCINATED"
+    assert qr_codes.label(_issued(vaccines.COMPLETE, 2), "en").endswith("\nFULLY VACCINATED · 2 DOSES")

@@ -55,12 +55,12 @@ def _key(credential_id: str, locale: str) -> str:
 
 def label(issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str:
     """The label printed on the picture, with the dose count: Vietnamese, which a checkpoint officer reads, and,
-    for a chat in another language, that language beside it ("CHƯA TIÊM · NOT VACCINATED")."""
+    for a chat in another language, that language on a second line ("CHƯA TIÊM" over "NOT VACCINATED")."""
     key = vaccines.LOOKS[issued.level].label
     said = i18n.t(i18n.DEFAULT_LOCALE, key, doses=issued.dose_count)
     if locale == i18n.DEFAULT_LOCALE or locale not in i18n.LOCALES:
         return said
-    return f"{said} · {i18n.t(locale, key, doses=issued.dose_count)}"
+    return f"{said}\n{i18n.t(locale, key, doses=issued.dose_count)}"
 
 
 def caption(locale: str, issued: Issued, *, declared: int = 0) -> str:

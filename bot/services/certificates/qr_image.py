@@ -71,7 +71,12 @@ def render(text: str, *, level: str, label: str, name: str) -> bytes:
     draw = ImageDraw.Draw(canvas)
     inner = width - 2 * FRAME_PX
     ink = 0 if LOOKS[level].dark_text else 255
-    draw.text((width / 2, BAND_PX / 2), label, font=_fit(draw, label, inner, 44), fill=ink, anchor="mm")
+    first, _, second = label.partition("\n")  # a second line: the chat's own language under the Vietnamese
+    if second:
+        draw.text((width / 2, BAND_PX * 0.36), first, font=_fit(draw, first, inner, 36), fill=ink, anchor="mm")
+        draw.text((width / 2, BAND_PX * 0.78), second, font=_fit(draw, second, inner, 24), fill=ink, anchor="mm")
+    else:
+        draw.text((width / 2, BAND_PX / 2), label, font=_fit(draw, label, inner, 44), fill=ink, anchor="mm")
     draw.text((width / 2, height - BAND_PX / 2), name, font=_fit(draw, name, inner, 36), fill=ink, anchor="mm")
     image = Image.frombuffer("P", canvas.size, canvas.tobytes())
     image.putpalette(_palette(LOOKS[level].frame))
