@@ -333,7 +333,7 @@ def _verify(ctx: Ctx, answer: Answer) -> str:
             raise Invalid("staff.no_qr_found")
         text = texts[0]
     elif answer.text:
-        text = answer.text
+        text = ctx.incoming.text or answer.text  # as pasted: a code's spaces are letters of it (Base45)
     else:
         raise Invalid("staff.send_qr")
     verdict = credentials.check(ctx.conn, text, ctx.services.trusted)
