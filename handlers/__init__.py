@@ -20,6 +20,7 @@ from handlers.my_registrations import CANCEL, RECORDS
 from handlers.reactions import REACTION, SITE_REACTIONS, check_button
 from handlers.record_checks import CONFIRM_RECORD, TRANSFER
 from handlers.registration import DETAILS
+from handlers.scanner_devices import DEVICES
 from handlers.screening import DECLARED, NO_SHOW, SCREEN
 from handlers.settings import LANGUAGE
 from handlers.site_work import ANNOUNCE, EXPORT, IMPORT, STATS
@@ -30,7 +31,7 @@ from handlers.waiting_list import ALLOCATE, LIST
 FLOWS = (MENU, RESUME, SIGNUP, LOGIN, FORGOT, CHANGE, DETAILS, HISTORY, CONSENT, RECORDS, CANCEL, AMEND, LANGUAGE,
          CERTIFICATE, LOOKUP, DOSE, VERIFY, MY_DATA, LINK, APPOINTMENTS,
          LIST, ALLOCATE, IMPORT, EXPORT, STATS, ANNOUNCE, CONFIRM_RECORD, TRANSFER, SCREEN, NO_SHOW, DECLARED,
-         FIX_DOSE, REACTION, SITE_REACTIONS, MERGE)
+         FIX_DOSE, REACTION, SITE_REACTIONS, MERGE, DEVICES)
 # Buttons that work whatever the chat is doing (a pushed notice's), by their payload's prefix.
 ACTIONS = {PREFIX: answer_button, payloads.REACTION.prefix: check_button}
 

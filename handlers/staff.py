@@ -389,7 +389,8 @@ STAFF_FLOWS = {"staff:lookup": (names.LOOKUP, staff.LOOKUP), "staff:dose": (name
                "staff:export": (names.EXPORT, staff.EXPORT), "staff:stats": (names.STATS, staff.STATS),
                "staff:announce": (names.ANNOUNCE, staff.ANNOUNCE), "staff:screen": (names.SCREEN, staff.DOSE),
                "staff:noshow": (names.NO_SHOW, staff.DOSE), "staff:fixdose": (names.FIX_DOSE, staff.DOSE),
-               "staff:reactions": (names.SITE_REACTIONS, staff.LOOKUP)}
+               "staff:reactions": (names.SITE_REACTIONS, staff.LOOKUP),
+               "staff:scanner": (names.DEVICES, staff.VERIFY)}
 STAFF_ACTIONS = tuple(Option(f"staff.menu_{payload.split(':')[1]}", payload) for payload in STAFF_FLOWS)
 
 

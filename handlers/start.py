@@ -11,6 +11,7 @@ from handlers import certificate, names
 from handlers.common import YES_NO, account_name, start_registration
 from handlers.link_chat import show_code
 from handlers.reactions import may_report
+from handlers.scanner_devices import SCANNER, show_link
 from handlers.staff import STAFF_FLOWS, seen_by_text, staff_choices
 
 GUEST = (("menu.signup", "signup"), ("menu.login", "login"), ("menu.forgot", "forgot"), ("menu.language", "language"))
@@ -58,6 +59,9 @@ def _prompt(ctx: Ctx) -> str:
 def _route(ctx: Ctx, choice: str) -> Go | None:
     if choice == "certificate":
         return certificate.open_for(ctx)
+    if choice == SCANNER:  # the link at once: the devices themselves are "/thietbi"
+        show_link(ctx)
+        return ctx.home()
     if choice in OPENS:
         return Go(OPENS[choice], fresh=True)
     if choice in ("register_self", "register_family"):

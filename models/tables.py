@@ -213,6 +213,36 @@ class WebSession(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class ScannerDevice(Base):
+    """A phone or computer signed in to the checkpoint scanner (``/kiemtra``) by a one-time link from the chat:
+    only hashes of the link's and the device's tokens are kept; a device stays signed in 7 days."""
+
+    __tablename__ = "scanner_device"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)  # until it is opened
+    link_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)  # the device's cookie
+    label: Mapped[str] = mapped_column(String(80), default="")  # what the device said it is (browser, system)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    signed_in_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CheckpointCount(Base):
+    """How many codes a scanner checked, by day and verdict: counts, never who (no name, no credential id)."""
+
+    __tablename__ = "checkpoint_count"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("scanner_device.id"), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class LoginThrottle(Base):
     """Wrong passwords counted per (phone, source): a stranger slows down only their own tries, never the
     owner's from another device. The key is a hash: no phone number is kept here."""

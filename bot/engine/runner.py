@@ -28,6 +28,7 @@ from bot import i18n
 from bot.engine import asking, metrics
 from bot.engine.answers import Answer, Offer
 from bot.engine.background import Background
+from bot.engine.checkpoints import Checkpoints
 from bot.engine.commands import CANCEL_NO, CANCEL_YES, Commands
 from bot.engine.context import Ctx, NeedsCompute, Services
 from bot.engine.flow import Ask
@@ -98,6 +99,7 @@ class Engine:
         self.nav = Navigator(registry)
         self.commands = Commands(self.nav)
         self.sessions = Sessions(store)
+        self.checkpoints = Checkpoints(store, services.trusted)
         self.transcripts: dict[str, Render] = {}
         self.mine: dict[str, RenderMine] = {}
         self.durable_replies: set[str] = set()

@@ -26,6 +26,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import i18n
+from bot.channels.checkpoint import server as checkpoint
 from bot.channels.deadlines import UPLOAD_SECONDS, read_body, reading_body
 from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
@@ -410,4 +411,5 @@ def create_web_app(
     app.router.add_post("/api/chats/{chat_id}/messages", post_message)
     app.router.add_get("/api/chats/{chat_id}/messages", get_messages)
     app.router.add_get("/api/files/{token}", get_file)
+    checkpoint.add_routes(app, engine)
     return app

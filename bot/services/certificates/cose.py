@@ -104,15 +104,18 @@ def decode(text: str, prefix: str, trusted: dict[bytes, x509.Certificate]) -> De
         while isinstance(message, cbor2.CBORTag):  # COSE_Sign1 (18), possibly inside a CWT tag (61)
             message = message.value
         protected_bytes, unprotected, payload, sig = message
+        if not all(isinstance(part, bytes) for part in (protected_bytes, payload, sig)):
+            raise ValueError("a COSE_Sign1 holds byte strings")  # a number as the signature: malformed, no crash
         protected = cbor2.loads(protected_bytes) if protected_bytes else {}
         claims = cbor2.loads(payload)
         if not isinstance(claims, dict):
             raise ValueError("claims are not a map")
+        # Headers of the wrong type (a list where a map belongs) are a malformed message, never a crash.
+        headers = {**(unprotected or {}), **(protected or {})}
         out.claims, out.cose = claims, True
     except Exception:  # any malformed structure: cbor2 raises many kinds
         out.cose, out.error = False, "cose"
         return out
-    headers = {**(unprotected or {}), **(protected or {})}
     kid = headers.get(HEADER_KID)
     out.kid = bytes(kid) if isinstance(kid, bytes | bytearray) else None
     certificate = trusted.get(out.kid) if out.kid else None

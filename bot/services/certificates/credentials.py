@@ -11,6 +11,7 @@ against the database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from cryptography import x509
 from sqlalchemy import Connection, insert, select
 
 from bot.services.certificates import cose
-from bot.services.certificates.keys import SigningKey
+from bot.services.certificates.keys import SigningKey, is_development
 from bot.services.reference import vaccines
 from bot.services.values import dates
 from bot.services.values.dates import utcnow
@@ -218,6 +219,32 @@ def check(conn: Connection | None, text: str, trusted: dict[bytes, x509.Certific
         elif superseded(conn, verdict.credential_id):
             verdict.valid, verdict.reason = False, SUPERSEDED
     return verdict
+
+
+def withdrawal_hash(credential_id: str) -> str:
+    """How a withdrawn credential is named in the list a scanner keeps: the first 16 bytes of SHA-256 over its
+    id, in hex (as the EU's revocation lists name theirs): the list says nothing of whose it was."""
+    return hashlib.sha256(credential_id.encode()).hexdigest()[:32]
+
+
+def withdrawn(conn: Connection) -> dict[str, list[str]]:
+    """The credentials a scanner must refuse though their signature holds, while they would otherwise be valid:
+    replaced by a newer one, or revoked (their person deleted)."""
+    now = utcnow()
+    replaced = conn.execute(select(CREDENTIAL.c.id).where(CREDENTIAL.c.superseded_at.is_not(None),
+                                                          CREDENTIAL.c.expires_at > now)).scalars()
+    gone = conn.execute(select(REVOKED_TABLE.c.id)).scalars()
+    return {SUPERSEDED: sorted(withdrawal_hash(c) for c in replaced), REVOKED: sorted(withdrawal_hash(c) for c in gone)}
+
+
+def checkpoint_kind(verdict: Verdict, trusted: dict[bytes, x509.Certificate]) -> str:
+    """What a checkpoint says, a development key included (its codes are not for checkpoints): the scanner in
+    the browser reaches the same words from the same code (tests/channels/test_scanner_page.py)."""
+    kind = verdict_kind(verdict)
+    signer = trusted.get(verdict.kid) if verdict.kid else None
+    if kind == "valid" and signer is not None and is_development(signer):
+        return "development"
+    return kind
 
 
 def verdict_kind(verdict: Verdict) -> str:

@@ -107,3 +107,15 @@ def trust_list(certificates: dict[bytes, x509.Certificate]) -> dict[str, Any]:
             for kid, c in certificates.items()
         ]
     }
+
+
+def scanner_keys(certificates: dict[bytes, x509.Certificate]) -> list[dict[str, Any]]:
+    """The trust list as a browser's WebCrypto imports it: each key id with its public key (SPKI, DER, base64)
+    and whether it is a development key."""
+    return [
+        {"kid": base64.b64encode(kid).decode(),
+         "spki": base64.b64encode(c.public_key().public_bytes(serialization.Encoding.DER,
+                                                               serialization.PublicFormat.SubjectPublicKeyInfo)).decode(),
+         "development": is_development(c)}
+        for kid, c in certificates.items()
+    ]
