@@ -49,9 +49,9 @@ async def test_a_checker_signs_a_phone_in_with_a_one_time_link(sqlite_app: App, 
             assert sent.status == 200
         async with phone.post(web_base_url + "/kiemtra/counts", json={"counts": {"valid": "x"}}) as bad:
             assert bad.status == 400
-        async with aiohttp.ClientSession() as other:  # the same link again, from another phone
-            async with other.get(web_base_url + link, allow_redirects=False) as again:
-                assert again.status == 410 and "đã được dùng" in await again.text()
+        async with aiohttp.ClientSession() as other, \
+                other.get(web_base_url + link, allow_redirects=False) as again:  # the same link, another phone
+            assert again.status == 410 and "đã được dùng" in await again.text()
         async with phone.get(web_base_url + "/kiemtra") as page:
             assert page.status == 200 and "'wasm-unsafe-eval'" in page.headers["Content-Security-Policy"]
         async with phone.get(web_base_url + "/kiemtra/vendor/zxing-wasm/zxing_reader.wasm") as wasm:

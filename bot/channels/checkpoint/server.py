@@ -68,7 +68,7 @@ async def static(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     headers = {**POLICY, "Cache-Control": "no-cache"}  # the service worker keeps its copy; the network says if newer
     if name == "sw.js":
-        headers["Service-Worker-Allowed"] = "/kiemtra/"
+        headers["Service-Worker-Allowed"] = "/kiemtra"  # the page itself is /kiemtra
     return web.Response(body=_static_bytes(name), content_type=STATIC[name], headers=headers)
 
 

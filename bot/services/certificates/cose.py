@@ -80,6 +80,27 @@ def _verify_signature(certificate: x509.Certificate, alg: int, protected: bytes,
     return False
 
 
+MAX_DEPTH, MAX_ITEMS = 16, 10_000  # a certificate's claims are a few levels and a few dozen items
+
+
+def _bounded(value: Any) -> None:
+    """Claims nested deeper or holding more items than any certificate are malformed (the scanner in the browser
+    draws the same line: static/verify.js)."""
+    items = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        items += 1
+        if depth > MAX_DEPTH or items > MAX_ITEMS:
+            raise ValueError("claims nested too deep or too many")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for pair in item.items() for v in pair)
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, cbor2.CBORTag):
+            stack.append((item.value, depth + 1))
+
+
 def decode(text: str, prefix: str, trusted: dict[bytes, x509.Certificate]) -> Decoded:
     """Run the pipeline on a QR text; never raises on bad input."""
     out = Decoded()
@@ -110,6 +131,8 @@ def decode(text: str, prefix: str, trusted: dict[bytes, x509.Certificate]) -> De
         claims = cbor2.loads(payload)
         if not isinstance(claims, dict):
             raise ValueError("claims are not a map")
+        for part in (claims, unprotected, protected):
+            _bounded(part)
         # Headers of the wrong type (a list where a map belongs) are a malformed message, never a crash.
         headers = {**(unprotected or {}), **(protected or {})}
         out.claims, out.cose = claims, True

@@ -18,7 +18,10 @@
 
   ZXingWASM.prepareZXingModule({overrides: {locateFile: (path, prefix) =>
     path.endsWith(".wasm") ? "/kiemtra/vendor/zxing-wasm/zxing_reader.wasm" : prefix + path}, fireImmediately: true});
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/kiemtra/sw.js", {scope: "/kiemtra"});
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/kiemtra/sw.js", {scope: "/kiemtra"});
+    navigator.serviceWorker.addEventListener("controllerchange", () => sync());  // kept by the worker from now
+  }
 
   // ---- the data: the trust list and the withdrawn credentials --------------------------------------------
   function ago(iso) {
@@ -95,7 +98,7 @@
     show(result);
     const done = performance.now();
     window.sskdtTimings.push({kind: result.kind, decode_ms: decoded - started, verify_ms: done - decoded,
-                              total_ms: done - started});
+                              total_ms: done - started, since_load_ms: done});
   }
 
   // ---- the camera: a frame every animation frame while nothing is shown ------------------------------------

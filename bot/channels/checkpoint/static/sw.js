@@ -7,7 +7,15 @@ const SHELL = ["/kiemtra", "/kiemtra/scanner.js", "/kiemtra/verify.js", "/kiemtr
                "/kiemtra/vendor/zxing-wasm/zxing-reader.iife.js", "/kiemtra/vendor/zxing-wasm/zxing_reader.wasm"];
 
 self.addEventListener("install", event => {
-  event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(SHELL);
+    try {  // the data too, when this device is signed in (the page fetched it before this worker was there)
+      const data = await fetch("/kiemtra/data.json", {credentials: "same-origin", cache: "no-store"});
+      if (data.ok) await cache.put("/kiemtra/data.json", data);
+    } catch (e) { /* offline: the page's next sync keeps it */ }
+    await self.skipWaiting();
+  })());
 });
 self.addEventListener("activate", event => {
   event.waitUntil(caches.keys()
