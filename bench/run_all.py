@@ -24,6 +24,7 @@ from bench import (
     http_surge,
     open_loop,
     qr_render,
+    scanner,
     surge,
     telegram_fanout,
     telegram_reply_latency,
@@ -95,6 +96,7 @@ def main() -> None:
     campaign_sweeps.main(5_000 if quick else 20_000, ["sqlite", "postgresql"])
     print("== a district's dose report: exported, read back; a correction to its last push")
     dose_export.main(10_000 if quick else 100_000, 20)
+    scanner.main(1 if quick else 3)
     print("== the reply to /start on Telegram (target: its last message within 150 ms)")
     reply = asyncio.run(telegram_reply_latency.main(30 if quick else 100))
     runs = json.loads((RESULTS / "surge.json").read_text())["runs"]

@@ -23,7 +23,7 @@ from bot.engine.answers import Answer, Go, Offer, Option
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow, text_of
 from bot.engine.types import Choice
-from bot.services.access import audit, staff
+from bot.services.access import audit, devices, staff
 from bot.services.campaign import announcements, exports, stats
 from bot.services.reference import places
 from bot.services.registration import appointments, sites
@@ -210,6 +210,10 @@ def _stats(ctx: Ctx) -> Go:
     found = stats.figures(ctx.conn, who.site_id)
     audit.record(ctx.conn, who, "stats", how="site" if who.site_id else "province")
     ctx.say_text(stats.text(ctx.locale, found, scope))
+    scanned = devices.counts_on(ctx.conn, today(), who.site_id)
+    if scanned:  # the browser scanners' counts of today: how many, never who
+        invalid = sum(n for verdict, n in scanned.items() if verdict != "valid")
+        ctx.say("stats.scanned", total=sum(scanned.values()), valid=scanned.get("valid", 0), invalid=invalid)
     png: bytes = ctx.compute("stats_chart", stats.chart, ctx.locale, found)
     media = ctx.services.qr.media
     token = media.token(f"stats:{hashlib.sha256(png).hexdigest()}")

@@ -291,3 +291,30 @@ async def test_the_camera_reads_a_code_and_the_verdict_shows_online_then_offline
     if os.environ.get("SSKDT_BENCH_OUT"):  # bench/scanner.py collects the timings; the test asserts none
         with open(os.environ["SSKDT_BENCH_OUT"], "a", encoding="utf-8") as out:
             out.write(json.dumps({"case": case, "online": online, "offline": offline}) + "\n")
+
+
+async def test_a_screenshot_picked_from_the_phone_is_judged_too(chromium: str, sqlite_app: App, web_base_url: str,
+                                                                tmp_path: Path) -> None:
+    """"Chọn ảnh": the citizen's own QR picture as the chat sent it (this app signs with a development key)."""
+    citizen = Chat(sqlite_app.engine, "citizen")
+    await registered(citizen)
+    with sqlite_app.store.engine.connect() as conn:
+        issued = credentials.current(conn, 1)
+    assert issued is not None
+    picture = tmp_path / "screenshot.png"
+    picture.write_bytes(qr_image.render(issued.text, level=issued.level, label="CHƯA TIÊM", name=issued.full_name))
+    checker = await staff_member(sqlite_app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
+    await checker.press("staff:scanner")
+    link = re.search(r"/kiemtra/mo/\S+", checker.text)
+    assert link
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=FLAGS)  # no camera at all
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(web_base_url + link.group(0))
+        await page.wait_for_function("() => window.sskdtData !== undefined")  # the data synced
+        await page.set_input_files("#photo", str(picture))
+        await page.wait_for_function("() => !document.getElementById('verdict').hidden", timeout=20_000)
+        assert await page.get_attribute("#verdict", "data-kind") == "development"
+        assert "Nguyễn Văn An" in await page.inner_text("#verdict")
+        assert "dữ liệu cập nhật vừa xong" in await page.inner_text("header")
+        await browser.close()

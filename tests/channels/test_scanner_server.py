@@ -67,6 +67,9 @@ async def test_a_checker_signs_a_phone_in_with_a_one_time_link(sqlite_app: App, 
     with sqlite_app.store.engine.connect() as conn:
         kept = dict(conn.execute(select(table(CheckpointCount).c.verdict, table(CheckpointCount).c.count)).all())
     assert kept == {"valid": 3, "forged": 1}  # counts only: no name, no credential id
+    admin = await staff_member(sqlite_app, staff.ADMIN, None, phone="0901000009", name="Quản Trị")
+    await admin.send("/thongke")
+    assert "Máy quét kiểm dịch hôm nay: 4 lượt quét (3 hợp lệ, 1 không hợp lệ)" in admin.text
 
 
 async def test_a_replaced_credential_is_in_the_list_by_its_hash_only(sqlite_app: App, web_base_url: str) -> None:
