@@ -45,6 +45,7 @@
       const data = await r.json();
       trust = await SSKDTVerify.trustFrom(data);
       dataAt = data.generated_at;
+      await SSKDTVerify.warm(trust);
       window.sskdtData = {generated_at: dataAt, superseded: data.superseded.length, revoked: data.revoked.length};
       if (status.textContent === W.signed_out || status.textContent === W.data_none) status.textContent = "";
     } catch (e) { /* offline and nothing kept: said in the header */ }
