@@ -66,12 +66,17 @@
 
   // ---- a verdict ---------------------------------------------------------------------------------------------
   function day(iso) { const [y, m, d] = (iso || "").split("-"); return d ? `${d}/${m}/${y}` : iso || "-"; }
+  // One audio context for every verdict (making one costs tens of milliseconds); a browser may keep it silent
+  // until the officer's first tap, which resumes it.
+  let audio = null;
+  try { audio = new AudioContext(); } catch (e) { /* no sound on this device */ }
+  document.addEventListener("pointerdown", () => audio && audio.resume(), {once: true});
   function beep(good) {
-    try {
-      const audio = new AudioContext(), tone = audio.createOscillator(), gain = audio.createGain();
+    if (audio) {
+      const tone = audio.createOscillator(), gain = audio.createGain();
       tone.frequency.value = good ? 880 : 220; gain.gain.value = 0.2;
       tone.connect(gain).connect(audio.destination); tone.start(); tone.stop(audio.currentTime + (good ? 0.15 : 0.45));
-    } catch (e) { /* no sound on this device */ }
+    }
     if (navigator.vibrate) navigator.vibrate(good ? 80 : [200, 100, 200]);
   }
   function show(result) {
@@ -96,10 +101,11 @@
   async function check(text, started, decoded) {
     if (!trust) { status.textContent = dataAt === null ? W.data_none : W.signed_out; return; }
     const result = await SSKDTVerify.verify(text, trust);
+    const verified = performance.now();
     show(result);
     const done = performance.now();
-    window.sskdtTimings.push({kind: result.kind, decode_ms: decoded - started, verify_ms: done - decoded,
-                              total_ms: done - started, since_load_ms: done});
+    window.sskdtTimings.push({kind: result.kind, decode_ms: decoded - started, verify_ms: verified - decoded,
+                              show_ms: done - verified, total_ms: done - started, since_load_ms: done});
   }
 
   // ---- the camera: a frame every animation frame while nothing is shown ------------------------------------
