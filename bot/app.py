@@ -21,7 +21,7 @@ from bot.channels.webchat import transcript as webchat
 from bot.config import Settings
 from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
-from bot.engine.storage import conversations, secret_links, web_sessions
+from bot.engine.storage import conversations, deploy_state, secret_links, web_sessions
 from bot.engine.store import Store
 from bot.services.blobs.files import FileStore
 from bot.services.blobs.media import MediaStore
@@ -116,7 +116,7 @@ class App:
         from bot.channels.webchat.server import PageInfo, WebPolicy, client_address, create_web_app
 
         settings = self.settings
-        trusted = keys.trust_list(keys.trusted(keys_dir(settings)))
+        trusted = keys.trust_list(self.engine.services.trusted)
         page = PageInfo(settings.service_name, settings.hotline)
         policy = WebPolicy(per_address=settings.rate_per_address, address_burst=settings.rate_per_address * 3,
                         per_chat=settings.rate_per_chat, chat_burst=settings.rate_per_chat * 4,
@@ -193,7 +193,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
                 log.info("empty database: loaded %d demo vaccination sites", sites.seed_demo(conn))
     # argon2-cffi releases the GIL: threads give real parallelism on the 2 cores.
     cpu = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 1), thread_name_prefix="sskdt-cpu")
-    pepper = read_or_create_secret(settings.data_dir / "secrets" / "pepper.key")
+    pepper = pepper_of(settings)
     passwords = Passwords(
         HashCost(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism), pepper=pepper
     )
@@ -201,9 +201,12 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     separate = settings.drawing_process if settings.drawing_process is not None else (os.cpu_count() or 1) > 1
     qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()),
                   drawing.render if separate else qr_image.render)
+    signer = signing_key(settings)
+    same_deployment(settings, store, signer, pepper)
     services = Services(
-        passwords=passwords, cpu=cpu, signing_key=signing_key(settings), qr=qr,
-        trusted=keys.trusted(keys_dir(settings)), idle_after=timedelta(days=settings.idle_days),
+        passwords=passwords, cpu=cpu, signing_key=signer, qr=qr,
+        trusted={**keys.trusted(keys_dir(settings)), signer.kid: signer.certificate},
+        idle_after=timedelta(days=settings.idle_days),
         draft_ttl=timedelta(days=settings.draft_days), pepper=hmac.new(pepper, b"otp", hashlib.sha256).digest(),
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         files=FileStore(settings.data_dir / "files"),
@@ -232,16 +235,58 @@ def keys_dir(settings: Settings) -> Path:
     return settings.data_dir / "keys"
 
 
+def pepper_of(settings: Settings) -> bytes:
+    """The deployment's secret: a file mounted read-only on every node (``SSKDT_PEPPER_FILE``), or one created in
+    the data directory on first start (one node)."""
+    if settings.pepper_file:
+        value = Path(settings.pepper_file).read_bytes()
+        if len(value) < 32:
+            raise SystemExit(f"SSKDT_PEPPER_FILE {settings.pepper_file} holds {len(value)} bytes: 32 or more are "
+                             "needed (head -c 32 /dev/urandom > pepper.key)")
+        return value
+    return read_or_create_secret(settings.data_dir / "secrets" / "pepper.key")
+
+
 def signing_key(settings: Settings) -> SigningKey:
-    """The issuer key; in development created on first start, marked as a development key (its QR codes say
+    """The issuer key: files mounted on every node (``SSKDT_SIGNING_KEY_FILE``, ``SSKDT_SIGNING_CERT_FILE``), or the
+    data directory's; in development created on first start, marked as a development key (its QR codes say
     so at `sskdt verify` and in the trust list); production refuses to start without one (see
     :func:`production_problems`)."""
+    if settings.signing_key_file:
+        key_path = Path(settings.signing_key_file)
+        cert_path = Path(settings.signing_cert_file) if settings.signing_cert_file else key_path.with_name(
+            keys.CERT_FILE)
+        return keys.load_pair(key_path, cert_path)
     found = keys.load(keys_dir(settings))
     if found is None:
         log.warning("no signing key in %s: generated a development key, not valid at checkpoints (run "
                     "'sskdt keys generate' or install the province's key for production)", keys_dir(settings))
         found = keys.generate(keys_dir(settings), issuer=keys.DEVELOPMENT_ISSUER)
     return found
+
+
+KEY_FACT, PEPPER_FACT = "signing_key_sha256", "pepper_check"
+
+
+def same_deployment(settings: Settings, store: Store, signer: SigningKey, pepper: bytes) -> None:
+    """Every node of a deployment signs with one key and keeps one secret: the first node to start records their
+    fingerprints in the database (the pepper's as a keyed hash, never the secret); a node whose differ refuses to
+    start in production, naming both (a development node says so and takes the database over)."""
+    mine = {KEY_FACT: keys.fingerprint(signer.certificate),
+            PEPPER_FACT: hmac.new(pepper, b"sskdt deployment", hashlib.sha256).hexdigest()[:32]}
+    with store.engine.begin() as conn:
+        stored = {fact: deploy_state.get(conn, fact) for fact in mine}
+        different = [f"{fact}: this node {mine[fact][:16]}…, the deployment {(stored[fact] or '')[:16]}…"
+                     for fact in mine if stored[fact] not in (None, mine[fact])]
+        if different and settings.env == "production":
+            raise SystemExit("this node's key or secret differs from the deployment's (" + "; ".join(different)
+                             + "): mount the same SSKDT_SIGNING_KEY_FILE and SSKDT_PEPPER_FILE on every node")
+        if different:
+            log.warning("this node's key or secret differs from the database's (%s): development, so the database "
+                        "now records this node's", "; ".join(different))
+        for fact, value in mine.items():
+            if stored[fact] != value:
+                deploy_state.put(conn, fact, value)
 
 
 def production_problems(settings: Settings) -> list[str]:
@@ -251,11 +296,17 @@ def production_problems(settings: Settings) -> list[str]:
     if not settings.data_dir.is_absolute() or str(data_dir).startswith(("/tmp", "/var/tmp", "/dev/shm")):
         problems.append(f"SSKDT_DATA_DIR must be an absolute path on a persistent volume (got {settings.data_dir}): "
                         "keys, the database and pictures would be lost on restart")
-    key = keys.load(keys_dir(settings))
-    if key is None:
+    try:
+        key = keys.load_pair(Path(settings.signing_key_file), Path(settings.signing_cert_file) if
+                             settings.signing_cert_file else Path(settings.signing_key_file).with_name(keys.CERT_FILE)
+                             ) if settings.signing_key_file else keys.load(keys_dir(settings))
+    except (OSError, ValueError) as exc:
+        key = None
+        problems.append(f"SSKDT_SIGNING_KEY_FILE cannot be read: {exc}")
+    if key is None and not settings.signing_key_file:
         problems.append(f"no signing key in {keys_dir(settings)}: install the province's key, or run "
                         "'sskdt keys generate --issuer NAME' and publish its certificate")
-    elif keys.is_development(key.certificate):
+    elif key is not None and keys.is_development(key.certificate):
         problems.append("the signing key is a development key: QR codes it signs are not valid at checkpoints")
     if not settings.sms_url:
         problems.append("SSKDT_SMS_URL is not set: one-time codes would only be printed on the console")

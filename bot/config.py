@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     public_url: str = Field("", description="the https:// address where the service is reachable")
     data_dir: Path = Field(Path("data"), description="keys, media and the default SQLite file")
     database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/sskdt.db")
+    signing_key_file: str = Field("", description="the QR signing key (PEM), mounted read-only, the same file on "
+                                                  "every node; empty: <data_dir>/keys/signing-key.pem")
+    signing_cert_file: str = Field("", description="its certificate (PEM); empty: signing-cert.pem beside the key")
+    pepper_file: str = Field("", description="the deployment's 32-byte secret (passwords' pepper, picture names), "
+                                             "mounted read-only, the same on every node; empty: "
+                                             "<data_dir>/secrets/pepper.key, created on first start")
     host: str = Field("127.0.0.1", description="address the web chat and webhooks listen on")
     port: int = Field(8080, description="port the web chat and webhooks listen on")
     default_locale: str = Field("vi", description="language of new chats: vi or en")

@@ -7,6 +7,7 @@ download; ``<keys>/trusted/*.pem`` adds other issuers' certificates.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,11 @@ def load(directory: Path) -> SigningKey | None:
     key_path, cert_path = directory / KEY_FILE, directory / CERT_FILE
     if not key_path.exists() or not cert_path.exists():
         return None
+    return load_pair(key_path, cert_path)
+
+
+def load_pair(key_path: Path, cert_path: Path) -> SigningKey:
+    """A key and its certificate from two files (mounted read-only on every node of a deployment)."""
     private = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     if not isinstance(private, ec.EllipticCurvePrivateKey):
         raise ValueError(f"{key_path} is not an EC private key")
@@ -87,6 +93,11 @@ def trusted(directory: Path) -> dict[bytes, x509.Certificate]:
     for path in sorted((directory / "trusted").glob("*.pem")):
         certificates.append(x509.load_pem_x509_certificate(path.read_bytes()))
     return {key_id(c): c for c in certificates}
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    """SHA-256 over the DER certificate, in hex: how a deployment names the key it signs with."""
+    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
 def is_development(certificate: x509.Certificate) -> bool:

@@ -1,0 +1,72 @@
+"""Beyond one machine (issue 30): every node of a deployment signs with one key and keeps one secret, mounted from
+files; a node with another refuses to start in production, naming both."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.app import build, same_deployment
+from bot.config import Settings
+from bot.services.certificates import keys
+from tests.conftest import cheap_settings
+
+
+def _mounted(tmp_path: Path) -> tuple[Path, Path]:
+    """The key pair and the secret as a deployment mounts them read-only on every node."""
+    secrets_dir = tmp_path / "mounted"
+    keys.generate(secrets_dir, issuer="Sở Y tế (test)")
+    pepper = secrets_dir / "pepper.key"
+    pepper.write_bytes(os.urandom(32))
+    for path in secrets_dir.iterdir():
+        path.chmod(0o400)
+    return secrets_dir / keys.KEY_FILE, pepper
+
+
+def _node(tmp_path: Path, name: str, database: str, key: Path, pepper: Path) -> Settings:
+    settings = cheap_settings(tmp_path / name, database_url=database)
+    return settings.model_copy(update={"signing_key_file": str(key), "pepper_file": str(pepper)})
+
+
+def test_two_nodes_with_the_mounted_key_and_secret_sign_and_name_pictures_alike(tmp_path: Path) -> None:
+    key, pepper = _mounted(tmp_path)
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = (build(_node(tmp_path, name, database, key, pepper)) for name in ("node-a", "node-b"))
+    try:
+        a, b = first.engine.services, second.engine.services
+        assert a.signing_key.kid == b.signing_key.kid and not keys.is_development(a.signing_key.certificate)
+        assert a.qr.media.token("URN:UVCI:01:VN:X") == b.qr.media.token("URN:UVCI:01:VN:X")
+        assert not (tmp_path / "node-a" / "keys").exists()  # nothing generated beside the mounted files
+        assert not (tmp_path / "node-b" / "secrets" / "pepper.key").exists()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_node_with_another_key_refuses_to_start_in_production(tmp_path: Path) -> None:
+    key, pepper = _mounted(tmp_path)
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = build(_node(tmp_path, "node-a", database, key, pepper))
+    try:
+        stray = keys.generate(tmp_path / "stray", issuer="Sở Y tế (test)")
+        production = first.settings.model_copy(update={"env": "production"})
+        with pytest.raises(SystemExit) as refused:
+            same_deployment(production, first.store, stray, pepper.read_bytes())
+        said = str(refused.value)
+        assert keys.fingerprint(stray.certificate)[:16] in said
+        assert keys.fingerprint(first.engine.services.signing_key.certificate)[:16] in said
+        assert "SSKDT_SIGNING_KEY_FILE" in said
+        with pytest.raises(SystemExit, match="pepper_check"):  # the same key, another secret
+            same_deployment(production, first.store, first.engine.services.signing_key, os.urandom(32))
+    finally:
+        first.close()
+
+
+def test_a_short_secret_file_is_refused_with_how_to_make_one(tmp_path: Path) -> None:
+    key, _ = _mounted(tmp_path)
+    short = tmp_path / "short.key"
+    short.write_bytes(b"0123")
+    with pytest.raises(SystemExit, match="head -c 32 /dev/urandom"):
+        build(_node(tmp_path, "node-a", f"sqlite:///{tmp_path / 's.db'}", key, short))
