@@ -54,6 +54,7 @@ async def _serve(settings: Settings) -> None:
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
     from bot.app import build
+    from bot.channels.webchat.server import web_limits
     from bot.leadership import Leadership
     from models.db import is_sqlite
 
@@ -85,6 +86,8 @@ async def _serve(settings: Settings) -> None:
         for channel in (telegram, zalo):
             if channel is not None:
                 peers.watch(channel.sender.pacer)
+        for limit in web_limits(web_app):  # an address's requests count for the deployment, not one worker
+            peers.share_with(limit)
         try:
             await peers.start()  # counted before the first message this worker sends
         except Exception:
@@ -209,7 +212,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from bot.services.certificates import keys
 
     settings = _settings(args)
-    directory = keys_dir(settings)
+    directory = Path(args.out) if args.out else keys_dir(settings)
     if keys.load(directory) is not None and not args.force:
         print(f"a signing key already exists in {directory} (use --force to replace it)", file=sys.stderr)
         return 1
@@ -696,6 +699,8 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("action", choices=["generate"])
             cmd.add_argument("--issuer", default="SSKDT demo issuer", help="common name in the certificate")
             cmd.add_argument("--force", action="store_true", help="replace an existing key")
+            cmd.add_argument("--out", help="the directory to write to (default <data dir>/keys): the files every "
+                                           "node mounts as SSKDT_SIGNING_KEY_FILE and SSKDT_SIGNING_CERT_FILE")
         elif name == "dose":
             from bot.services.reference.vaccines import VACCINES
 

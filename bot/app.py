@@ -23,6 +23,7 @@ from bot.engine import Engine, Pusher, Reply
 from bot.engine.context import Services
 from bot.engine.storage import conversations, deploy_state, secret_links, web_sessions
 from bot.engine.store import Store
+from bot.services.blobs.backends import Backend, DatabaseBlobs
 from bot.services.blobs.files import FileStore
 from bot.services.blobs.media import MediaStore
 from bot.services.blobs.uploads import UploadPool
@@ -199,7 +200,8 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
     )
     # Separate keys derived from the one secret: media names must not help guess password fingerprints.
     separate = settings.drawing_process if settings.drawing_process is not None else (os.cpu_count() or 1) > 1
-    qr = QrImages(MediaStore(settings.data_dir / "media", hmac.new(pepper, b"media", hashlib.sha256).digest()),
+    media, files = blob_places(settings, url)
+    qr = QrImages(MediaStore(media, hmac.new(pepper, b"media", hashlib.sha256).digest()),
                   drawing.render if separate else qr_image.render)
     signer = signing_key(settings)
     same_deployment(settings, store, signer, pepper)
@@ -209,7 +211,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
         idle_after=timedelta(days=settings.idle_days),
         draft_ttl=timedelta(days=settings.draft_days), pepper=hmac.new(pepper, b"otp", hashlib.sha256).digest(),
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
-        files=FileStore(settings.data_dir / "files"),
+        files=FileStore(files),
         chat_linking=bool(settings.zalo_token), hotline=settings.hotline,
         uploads=UploadPool(on_failure=lambda key: site_records.BadFile(key)),
         budgets=Budgets(settings.sms_per_chat_hour, settings.sms_per_address_hour, settings.sms_per_hour,
@@ -229,6 +231,15 @@ def build(settings: Settings, *, run_migrations: bool = True) -> App:
 
     pusher.deliverers[otp.SMS] = send_sms
     return App(settings, store, engine, cpu, pusher)
+
+
+def blob_places(settings: Settings, url: str) -> tuple[Path | Backend, Path | Backend]:
+    """Where pictures and files live: the data directory on SQLite (one node); the database on PostgreSQL, so that
+    every node serves what any node made (an engine of their own: the pictures' threads, not the conversations')."""
+    if is_sqlite(url):
+        return settings.data_dir / "media", settings.data_dir / "files"
+    engine = make_engine(url, pool_size=4)
+    return DatabaseBlobs(engine, "media"), DatabaseBlobs(engine, "files")
 
 
 def keys_dir(settings: Settings) -> Path:

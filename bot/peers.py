@@ -1,8 +1,9 @@
-"""What the workers of one deployment tell each other through PostgreSQL, so that together they keep a
-messenger's limits as one sender would:
+"""What the workers of one deployment (on one machine or several) tell each other through PostgreSQL, so that
+together they keep a messenger's limits as one sender would, and the web API's limits per address and chat as
+one server would:
 
     every worker holds a shared advisory lock (PEERS, deployment)   ─▶ live workers = its holders
-    each pacer sends at (configured global rate ÷ live workers)
+    each pacer sends at (configured global rate ÷ live workers); each web limit allows (its rate ÷ live workers)
     a worker told 429 ─▶ NOTIFY sskdt_pause_<deployment> 'telegram 3 <id>' ─▶ every other worker pauses too
 
 Why a split of the rate and not a limiter asked per message: asking costs a round trip per send and puts the
@@ -19,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy import make_url
@@ -47,6 +48,10 @@ def conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class Shared(Protocol):
+    def share(self, workers: int) -> None: ...
+
+
 class Peers:
     def __init__(self, database_url: str, *, process: str = "", every: float = 5.0) -> None:
         self.conninfo = conninfo(database_url)
@@ -54,6 +59,7 @@ class Peers:
         self.every = every
         self.count = 1
         self.pacers: dict[str, Pacer] = {}
+        self.limits: list[Shared] = []  # the web's per-address and per-chat limits
         self._me = uuid.uuid4().hex[:12]  # our own notifications come back to us: skipped
         self._listening: Connection | None = None
         self._telling: Connection | None = None
@@ -66,6 +72,11 @@ class Peers:
         self.pacers[pacer.channel] = pacer
         pacer.announce = self.announce
         pacer.share(self.count)
+
+    def share_with(self, limit: Shared) -> None:
+        """Keep ``limit`` at this worker's share of the deployment's (the web API's rate per address and chat)."""
+        self.limits.append(limit)
+        limit.share(self.count)
 
     async def start(self) -> None:
         """Join (before this worker sends anything): hold the lock, count, and make the others count again now
@@ -123,10 +134,10 @@ class Peers:
     async def _recount(self, connection: Connection) -> None:
         count = max(await self._one(connection, PEERS_LIVE, (PEERS_KIND, self.deployment)), 1)
         if count != self.count:
-            log.info("%d workers share the messengers' rates", count)
+            log.info("%d workers share the messengers' rates and the web's limits", count)
         self.count = count
-        for pacer in self.pacers.values():
-            pacer.share(count)
+        for shared in (*self.pacers.values(), *self.limits):
+            shared.share(count)
 
     def _heard(self, payload: str) -> None:
         what, _, rest = payload.partition(" ")

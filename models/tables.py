@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -230,6 +231,18 @@ class ScannerDevice(Base):
     seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Blob(Base):
+    """A QR picture or a file handed to a chat, kept in the database when several nodes serve one deployment (on
+    one node the data directory keeps them): ``<kind>/<token>``, the bytes, the file's name and owner."""
+
+    __tablename__ = "blob"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class CheckpointCount(Base):

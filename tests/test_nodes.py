@@ -4,6 +4,7 @@ files; a node with another refuses to start in production, naming both."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bot.app import build, same_deployment
 from bot.config import Settings
 from bot.services.certificates import keys
+from bot.services.values.dates import FixedClock, now, use_clock
 from tests.conftest import cheap_settings
 
 
@@ -70,3 +72,29 @@ def test_a_short_secret_file_is_refused_with_how_to_make_one(tmp_path: Path) -> 
     short.write_bytes(b"0123")
     with pytest.raises(SystemExit, match="head -c 32 /dev/urandom"):
         build(_node(tmp_path, "node-a", f"sqlite:///{tmp_path / 's.db'}", key, short))
+
+
+def test_on_postgresql_a_picture_and_a_file_made_by_one_node_are_served_by_another(
+        tmp_path: Path, pg_schema_url: str) -> None:
+    key, pepper = _mounted(tmp_path)
+    first, second = (build(_node(tmp_path, name, pg_schema_url, key, pepper)) for name in ("node-a", "node-b"))
+    try:
+        a, b = first.engine.services, second.engine.services
+        token = a.qr.media.token("URN:UVCI:01:VN:X")
+        a.qr.media.put(token, b"\\x89PNG picture")
+        assert b.qr.media.get(token) == b"\\x89PNG picture"  # node B serves node A's picture
+        name = a.qr.media.expiring_name(token, timedelta(hours=1))
+        assert b.qr.media.get_expiring(name) == b"\\x89PNG picture"  # the same secret: B honours A's link
+        assert a.files is not None and b.files is not None
+        file_token = a.files.put(b"ma,ten\\n1,An\\n", "xuat.csv", owner="web:chat-1")
+        assert b.files.get(file_token, owner_prefix="web:chat-1") == (b"ma,ten\\n1,An\\n", "xuat.csv", "web:chat-1")
+        assert b.files.get(file_token, owner_prefix="web:chat-2") is None  # another chat's: nothing
+        assert not list((tmp_path / "node-a").glob("media/*")) and not list((tmp_path / "node-a").glob("files/*"))
+        previous = use_clock(FixedClock(now() + timedelta(hours=2)))
+        try:
+            assert b.files.expire() == 1 and a.files.get(file_token, owner_prefix="web:") is None
+        finally:
+            use_clock(previous)
+    finally:
+        first.close()
+        second.close()

@@ -20,7 +20,15 @@ class TokenBuckets:
     def __init__(self, rate: float, burst: float, *, keys: int = 100_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.rate, self.burst, self.max_keys, self.clock = rate, burst, keys, clock
+        self.configured = (rate, burst)
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def share(self, workers: int) -> None:
+        """Allow this worker's share of the deployment's limit, ``workers`` serving at once (on every machine):
+        an address spread over all of them gets the whole limit, never more (bot/peers.py counts them)."""
+        rate, burst = self.configured
+        workers = max(workers, 1)
+        self.rate, self.burst = rate / workers, max(burst / workers, 1.0)
 
     def take(self, key: str) -> float:
         """0 when allowed (a token is spent), else the seconds to wait for the next token."""

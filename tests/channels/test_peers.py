@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from bot.channels.pacing import Pacer, RetryAfter, send_paced
+from bot.engine.limits import TokenBuckets
 from bot.leadership import Leadership
 from bot.peers import Peers
 from models.db import process_alive
@@ -109,3 +110,28 @@ async def test_one_worker_of_each_deployment_leads(pg_schema_url: str, other_dep
             leader.close()
         for engine in engines:
             engine.dispose()
+
+
+async def test_the_webs_limits_per_address_hold_for_the_deployment_not_each_worker(pg_schema_url: str) -> None:
+    """An address spread over two workers (or two machines) gets the deployment's limit, not twice it; a worker
+    gone gives its share back."""
+    limits = [TokenBuckets(20, 60), TokenBuckets(20, 60)]
+    peers = [Peers(pg_schema_url, every=0.2), Peers(pg_schema_url, every=0.2)]
+    for worker, limit in zip(peers, limits, strict=True):
+        worker.share_with(limit)
+    running: list[asyncio.Task[None]] = []
+    try:
+        for worker in peers:
+            await worker.start()
+            running.append(asyncio.create_task(worker.run()))
+        await until(lambda: [(b.rate, b.burst) for b in limits] == [(10, 30), (10, 30)], "the limit split in two")
+        allowed = sum(1 for limit in limits for _ in range(100) if limit.take("203.0.113.7") == 0)
+        assert allowed == 60  # the burst of the deployment, across both workers
+        running[0].cancel()
+        await peers[0].close()
+        await until(lambda: (limits[1].rate, limits[1].burst) == (20, 60), "the remaining worker's whole limit")
+    finally:
+        for task in running:
+            task.cancel()
+        for worker in peers:
+            await worker.close()

@@ -11,6 +11,7 @@ The chat id is the only key to a conversation, so it must be long and random (th
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -31,7 +32,7 @@ from bot.channels.deadlines import UPLOAD_SECONDS, read_body, reading_body
 from bot.channels.downloads import file_response
 from bot.channels.webchat.transcript import CHANNEL, as_json
 from bot.engine import Capabilities, Engine, Incoming, Reply, TokenBuckets, Unavailable, retry_after
-from bot.services.blobs.media import MediaStore
+from bot.services.blobs.media import TOKEN, MediaStore
 
 log = logging.getLogger(__name__)
 
@@ -331,9 +332,10 @@ async def media(request: web.Request) -> web.Response:
     chat_id = await engine.sessions.chat_of(cookie) if cookie else None
     # "/media/<token>.png" is in the link of a message shown since pictures moved under /api/, and before.
     store = request.app[MEDIA_KEY]
-    shown = store.path(token) is not None and chat_id is not None and await engine.shown(  # a token's shape first
+    shown = TOKEN.fullmatch(token) is not None and chat_id is not None and await engine.shown(  # its shape first
         CHANNEL, chat_id, f"/media/{token}.png")
-    data = store.get(token) if shown else None
+    # Off the event loop: on several nodes the picture is a database row.
+    data = await asyncio.get_running_loop().run_in_executor(None, store.get, token) if shown else None
     if data is None:
         raise web.HTTPNotFound()
     return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
@@ -341,7 +343,8 @@ async def media(request: web.Request) -> web.Response:
 
 async def expiring_media(request: web.Request) -> web.Response:
     """A picture a messenger fetches by URL (Zalo): the link names no one and stops working at its deadline."""
-    data = request.app[MEDIA_KEY].get_expiring(request.match_info["name"])
+    data = await asyncio.get_running_loop().run_in_executor(None, request.app[MEDIA_KEY].get_expiring,
+                                                            request.match_info["name"])
     if data is None:
         raise web.HTTPNotFound()
     return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
@@ -384,6 +387,11 @@ async def chat_css(_request: web.Request) -> web.Response:
 
 def _static(name: str) -> str:
     return files("bot.channels.webchat").joinpath(f"static/{name}").read_text(encoding="utf-8")
+
+
+def web_limits(app: web.Application) -> list[TokenBuckets]:
+    """The API's limits per address and per chat, for the workers to share (bot/peers.py)."""
+    return list(app[BUCKETS_KEY].values())
 
 
 def create_web_app(

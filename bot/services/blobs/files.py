@@ -1,34 +1,31 @@
 """Files the bot hands to one chat (an export, an import's report): kept an hour under an unguessable name,
-readable only by the conversation they were made for, then deleted."""
+readable only by the conversation they were made for, then deleted. In the data directory on one node, in the
+database when several nodes serve one deployment (``backends``)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import secrets
-import time
 from datetime import timedelta
 from pathlib import Path
+
+from bot.services.blobs.backends import Backend, DiskBlobs
+from bot.services.values.dates import utcnow
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 LIFETIME = timedelta(hours=1)
 
 
 class FileStore:
-    def __init__(self, directory: Path, lifetime: timedelta = LIFETIME) -> None:
-        self.directory = directory
+    def __init__(self, where: Path | Backend, lifetime: timedelta = LIFETIME) -> None:
+        self.backend: Backend = DiskBlobs(where) if isinstance(where, Path) else where
         self.lifetime = lifetime
-        directory.mkdir(parents=True, exist_ok=True)
 
     def put(self, data: bytes, name: str, owner: str) -> str:
         """Keep ``data`` for the conversation ``owner`` ("web:<chat id>"); returns the file's token."""
         token = secrets.token_urlsafe(32)
-        meta = {"name": name[:200], "owner": owner, "created": time.time()}
-        for suffix, content in ((".json", json.dumps(meta).encode()), (".bin", data)):
-            fd = os.open(self.directory / f"{token}{suffix}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
+        self.backend.write(f"{token}.bin", data, {"name": name[:200], "owner": owner,
+                                                  "until": (utcnow() + self.lifetime).isoformat()})
         return token
 
     def get(self, token: str, *, owner_prefix: str) -> tuple[bytes, str, str] | None:
@@ -36,26 +33,17 @@ class FileStore:
         (a chat's whole key, or a channel's "zalo:")."""
         if not TOKEN.fullmatch(token):
             return None
+        found = self.backend.read(f"{token}.bin")
+        if found is None:
+            return None
+        data, meta = found
         try:
-            meta = json.loads((self.directory / f"{token}.json").read_text())
-            if time.time() - float(meta["created"]) > self.lifetime.total_seconds():
+            if utcnow().isoformat() > str(meta["until"]) or not str(meta["owner"]).startswith(owner_prefix):
                 return None
-            if not str(meta["owner"]).startswith(owner_prefix):
-                return None
-            return (self.directory / f"{token}.bin").read_bytes(), str(meta["name"]), str(meta["owner"])
-        except (OSError, ValueError, KeyError):
+            return data, str(meta["name"]), str(meta["owner"])
+        except KeyError:
             return None
 
     def expire(self) -> int:
         """Delete the files past their lifetime; returns how many."""
-        gone = 0
-        cutoff = time.time() - self.lifetime.total_seconds()
-        for path in self.directory.glob("*.json"):
-            try:
-                if float(json.loads(path.read_text())["created"]) < cutoff:
-                    path.with_suffix(".bin").unlink(missing_ok=True)
-                    path.unlink(missing_ok=True)
-                    gone += 1
-            except (OSError, ValueError, KeyError):
-                continue
-        return gone
+        return self.backend.delete_older(utcnow() - self.lifetime)

@@ -1,15 +1,15 @@
-"""Rendered QR images, cached on disk under an opaque name per credential (rendered once, served many times)."""
+"""Rendered QR images, cached under an opaque name per credential (rendered once, served many times): in the data
+directory on one node, in the database when several nodes serve one deployment (``backends``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from bot.services.blobs.backends import Backend, DiskBlobs
 from bot.services.values.dates import now
 
 TOKEN = re.compile(r"[0-9a-f]{40}")
@@ -17,34 +17,38 @@ EXPIRING = re.compile(r"([0-9a-f]{40})\.([0-9]{1,12})\.([0-9a-f]{32})")
 
 
 class MediaStore:
-    def __init__(self, directory: Path, secret: bytes) -> None:
-        self.directory = directory
+    def __init__(self, where: Path | Backend, secret: bytes) -> None:
+        self.backend: Backend = DiskBlobs(where) if isinstance(where, Path) else where
         self._secret = secret
-        directory.mkdir(parents=True, exist_ok=True)
 
     def token(self, key: str) -> str:
         """Unguessable without the secret: knowing a credential id is not enough to fetch its picture."""
         return hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()[:40]
 
-    def path(self, token: str) -> Path | None:
-        return self.directory / f"{token}.png" if TOKEN.fullmatch(token) else None
+    @staticmethod
+    def _name(token: str) -> str | None:
+        return f"{token}.png" if TOKEN.fullmatch(token) else None
 
     def get(self, token: str) -> bytes | None:
-        path = self.path(token)
-        return path.read_bytes() if path is not None and path.exists() else None
+        name = self._name(token)
+        found = self.backend.read(name) if name is not None else None
+        return None if found is None else found[0]
+
+    def has(self, token: str) -> bool:
+        return self.get(token) is not None
 
     def put(self, token: str, png: bytes) -> None:
-        path = self.path(token)
-        assert path is not None
-        # A name of its own per write: two chats of one account may render the same credential at once.
-        temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        temporary.write_bytes(png)
-        os.replace(temporary, path)  # readers never see half a file
+        name = self._name(token)
+        assert name is not None
+        self.backend.write(name, png)  # two chats of one account may render the same credential at once: both win
+
+    def close(self) -> None:
+        self.backend.close()
 
     def remove(self, token: str) -> None:
-        path = self.path(token)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        name = self._name(token)
+        if name is not None:
+            self.backend.delete(name)
 
     def expiring_name(self, token: str, lifetime: timedelta) -> str:
         """A name for the picture that works for ``lifetime`` (for messengers that fetch pictures by URL): the

@@ -27,14 +27,13 @@ class QrImages:
 
     def cached(self, issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str | None:
         token = self.token(issued, locale)
-        return token if self.media.path(token) and self.media.get(token) is not None else None
+        return token if self.media.has(token) else None
 
     def ensure(self, issued: Issued, label: str, locale: str = i18n.DEFAULT_LOCALE) -> str:
         """Render and store the picture (``label`` on it, for a chat in ``locale``) unless it exists; return its
         media token."""
         token = self.token(issued, locale)
-        path = self.media.path(token)
-        if path is None or not path.exists():
+        if not self.media.has(token):
             self.media.put(token, self.draw(issued.text, level=issued.level, label=label, name=issued.full_name))
         return token
 
@@ -46,6 +45,7 @@ class QrImages:
 
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
+        self.media.close()
 
 
 def _key(credential_id: str, locale: str) -> str:
