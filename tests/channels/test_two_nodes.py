@@ -1,0 +1,109 @@
+"""Two nodes of one deployment (issue 30): two `sskdt run` processes, each with its own data directory, one
+PostgreSQL, the same key and secret mounted from files. A registration begun on node A is finished on node B,
+and its QR picture is served by either node."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handlers.registration import DETAILS
+from tests.channels.test_server_process import Server, _messages
+from tests.scripts import PASSWORD, Button, as_body, details, history, in_order, registration_bodies
+
+
+class Node(Server):
+    """A server whose database, key and secret are the deployment's, not its data directory's."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        super().__init__(data_dir)
+        self.env = env
+
+    def start(self) -> None:
+        saved = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)  # Server.start passes the environment on to the process
+        try:
+            super().start()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, pg_schema_url: str) -> Iterator[tuple[Node, Node]]:
+    mounted = tmp_path / "secrets"
+    subprocess.run([sys.executable, "-m", "bot", "keys", "generate", "--out", str(mounted),
+                    "--issuer", "Sở Y tế (thử nghiệm)"], check=True, capture_output=True, timeout=60)
+    (mounted / "pepper.key").write_bytes(os.urandom(32))
+    env = {"SSKDT_DATABASE_URL": pg_schema_url, "SSKDT_SIGNING_KEY_FILE": str(mounted / "signing-key.pem"),
+           "SSKDT_PEPPER_FILE": str(mounted / "pepper.key"), "SSKDT_METRICS_ADDR": ""}
+    pair = (Node(tmp_path / "node-a", env), Node(tmp_path / "node-b", env))
+    for node in pair:
+        node.data_dir.mkdir()
+        node.start()
+    yield pair
+    for node in pair:
+        node.stop()
+
+
+def _share_browser(a: Node, b: Node, name: str) -> None:
+    """The same browser (one cookie jar, one chat) talking to either node, as behind a balancing proxy."""
+    b._browsers[name] = a.browser(name)
+
+
+def test_a_registration_begun_on_one_node_is_finished_on_the_other(nodes: tuple[Node, Node]) -> None:
+    a, b = nodes
+    chat = "twonodes0001"
+    _share_browser(a, b, chat)
+    person = details(full_name="Bùi Thị Hạnh", birth_date="02/09/1985", sex=Button("F"), id_number="001185123456",
+                     occupation="Giáo viên")
+    # The SMS code is printed by whichever node leads the outbox: read it on both consoles.
+    for body in ({"text": "/start"}, {"button": "signup"}, {"text": "Bùi Thị Hạnh"}, {"text": "0912345678"}):
+        a.send(chat, body)
+    deadline = time.monotonic() + 30
+    while not (codes := a._codes("0912345678") + b._codes("0912345678")):
+        assert time.monotonic() < deadline, "no SMS code printed"
+        time.sleep(0.05)  # waiting for the line, not for an outcome
+    for text in (codes[-1], PASSWORD, PASSWORD):
+        replies = b.send(chat, {"text": text})  # the sign-up finished on node B
+    assert "Tạo tài khoản thành công" in replies[0]["text"]
+    bodies = [as_body(answer) for _, answer in in_order(person, DETAILS)]
+    half = len(bodies) // 2
+    for body in ({"button": "register_self"}, *bodies[:half]):
+        a.send(chat, body)  # half the form on node A …
+    for body in registration_bodies(person, history(female=True))[half:]:
+        replies = b.send(chat, body)  # … the rest on node B
+    assert "kiểm tra lại thông tin" in replies[-1]["text"] and "Họ và tên: Bùi Thị Hạnh" in replies[-1]["text"]
+    for body in ({"button": "ok"}, {"button": "tick"}, {"button": "confirm"}):
+        replies = a.send(chat, body)
+    assert "ĐĂNG KÝ THÀNH CÔNG" in replies[0]["text"]
+
+    deadline = time.monotonic() + 30
+    while not (pictures := [m for m in _messages(b, chat) if m.get("image_url")]):
+        assert time.monotonic() < deadline, "the QR was not pushed"
+        time.sleep(0.2)  # the leader's pusher sends it after the commit
+    url = pictures[0]["image_url"]
+    opener, _ = a.browser(chat)
+    served = []
+    for node in (a, b):  # the picture made by one node, served by both (a row of the database)
+        with opener.open(f"http://127.0.0.1:{node.port}{url}", timeout=30) as response:
+            assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+            served.append(response.read())
+    assert served[0] == served[1] and served[0].startswith(b"\x89PNG")
+    assert not list((a.data_dir / "media").glob("*.png")) and not list((b.data_dir / "media").glob("*.png"))
+    stranger = urllib.request.build_opener()  # no cookie: nothing, from either node
+    for node in (a, b):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            stranger.open(f"http://127.0.0.1:{node.port}{url}", timeout=30)
+        assert refused.value.code == 404
