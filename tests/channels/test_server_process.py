@@ -37,11 +37,13 @@ class Server:
         self.port = free_port()
         self.log = data_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.env: dict[str, str] = {}  # more settings (a node of a deployment: its database, key, secret)
         self._browsers: dict[str, tuple[urllib.request.OpenerDirector, str]] = {}
 
     def start(self) -> None:
         env = dict(os.environ, SSKDT_ARGON2_MEMORY_KIB="1024", SSKDT_ARGON2_TIME_COST="1", SSKDT_LOG_LEVEL="DEBUG",
                    SSKDT_RATE_PER_CHAT="1000", SSKDT_RATE_PER_ADDRESS="1000")  # a scripted client is fast
+        env.update(self.env)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--port", str(self.port), "--data-dir", str(self.data_dir)],

@@ -27,18 +27,6 @@ class Node(Server):
         super().__init__(data_dir)
         self.env = env
 
-    def start(self) -> None:
-        saved = {name: os.environ.get(name) for name in self.env}
-        os.environ.update(self.env)  # Server.start passes the environment on to the process
-        try:
-            super().start()
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-
 
 @pytest.fixture
 def nodes(tmp_path: Path, pg_schema_url: str) -> Iterator[tuple[Node, Node]]:
@@ -107,3 +95,32 @@ def test_a_registration_begun_on_one_node_is_finished_on_the_other(nodes: tuple[
         with pytest.raises(urllib.error.HTTPError) as refused:
             stranger.open(f"http://127.0.0.1:{node.port}{url}", timeout=30)
         assert refused.value.code == 404
+
+
+def test_a_per_address_limit_holds_across_both_nodes(tmp_path: Path, pg_schema_url: str) -> None:
+    """2 requests a second per address, a burst of 6, for the deployment: an address sending to both nodes in
+    turn gets about 6, not 12 (each node allows its half once it has counted the other)."""
+    env = {"SSKDT_DATABASE_URL": pg_schema_url, "SSKDT_METRICS_ADDR": "", "SSKDT_RATE_PER_ADDRESS": "2"}
+    pair = (Node(tmp_path / "node-a", env), Node(tmp_path / "node-b", env))
+    try:
+        for node in pair:
+            node.data_dir.mkdir()
+            node.start()
+        deadline = time.monotonic() + 30
+        while not all("2 workers share" in node.log.read_text(errors="replace") for node in pair):
+            assert time.monotonic() < deadline, "the nodes did not count each other"
+            time.sleep(0.1)  # waiting for the count, not for an outcome
+        started, allowed = time.monotonic(), 0
+        for n in range(40):
+            node = pair[n % 2]
+            request = urllib.request.Request(f"http://127.0.0.1:{node.port}/api/sessions", data=b"", method="POST")
+            try:
+                urllib.request.urlopen(request, timeout=10).close()
+                allowed += 1
+            except urllib.error.HTTPError as refused:
+                assert refused.code == 429 and refused.headers["Retry-After"]
+        elapsed = time.monotonic() - started
+        assert allowed <= 6 + 2 * elapsed + 1, (allowed, elapsed)  # the deployment's burst and rate, not twice
+    finally:
+        for node in pair:
+            node.stop()
