@@ -8,6 +8,9 @@ carries), while things go wrong. Not part of the tests; each part prints its cou
                  (stale, out of order) after the next one was applied
     kill         2 workers; one is SIGKILLed when 40 % of the updates are in: the other finishes, the supervisor
                  starts it again
+    two nodes    two `sskdt run` processes (own data directories, one schema, the key and secret from files), the
+                 updates to each in turn as a proxy balances; node A SIGKILLed at 40 % and not started again: node
+                 B finishes, takes over the outbox, nothing lost or sent twice
     outage       2 workers on a PostgreSQL cluster of the script's own (initdb, its own port): stopped
                  (`pg_ctl stop -m fast`) when 40 % are in and started again 3 s later: the webhook answers 503,
                  the fake redelivers, the workers reconnect by themselves
@@ -161,6 +164,64 @@ class Service:
         return found
 
 
+class TwoNodes(Service):
+    """Two nodes of one deployment (issue 30): two `sskdt run` processes, each its own data directory, one schema,
+    the same key and secret mounted from files; the fake delivers each update to the next node in turn, as a
+    balancing proxy would, and a delivery that fails goes to the other on its retry."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.ports = [free_port(), free_port()]
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    async def __aenter__(self) -> Service:
+        admin = create_engine(self.admin_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        admin.dispose()
+        await self.fake.start()
+        mounted = Path(tempfile.mkdtemp(prefix="sskdt-faults-secrets-"))
+        subprocess.run([sys.executable, "-m", "bot", "keys", "generate", "--out", str(mounted), "--issuer", "faults"],
+                       check=True, capture_output=True)
+        (mounted / "pepper.key").write_bytes(os.urandom(32))
+        for port in self.ports:
+            env = dict(os.environ, SSKDT_DATABASE_URL=self.url, SSKDT_TELEGRAM_TOKEN=self.fake.token,
+                       SSKDT_TELEGRAM_API_URL=self.fake.base_url,
+                       SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{self.ports[0]}/telegram/webhook",
+                       SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_TELEGRAM_RATE_GLOBAL="1000000",
+                       SSKDT_TELEGRAM_RATE_PER_CHAT="1000000", SSKDT_TELEGRAM_BURST_PER_CHAT="1000",
+                       SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_CPU_QUEUE="1000000",
+                       SSKDT_LOG_LEVEL="ERROR", SSKDT_METRICS_ADDR="",
+                       SSKDT_SIGNING_KEY_FILE=str(mounted / "signing-key.pem"),
+                       SSKDT_PEPPER_FILE=str(mounted / "pepper.key"))
+            proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir",
+                                     tempfile.mkdtemp(prefix="sskdt-faults-node-")], env=env)
+            self.procs.append(proc)
+            await until_serving(f"http://127.0.0.1:{port}/readyz", proc)
+        self.proc = self.procs[0]
+        await until(lambda: self.fake.webhook is not None, "the webhook to be registered")
+        self.fake.balanced = [f"http://127.0.0.1:{port}/telegram/webhook" for port in self.ports]
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+        self.proc = None
+        await super().__aexit__()
+
+    def workers_pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs if proc.poll() is None]
+
+
+async def kill_node_a(service: Service) -> None:
+    assert isinstance(service, TwoNodes)
+    os.kill(service.procs[0].pid, signal.SIGKILL)
+    service.procs[0].wait(timeout=10)
+    print(f"  SIGKILL node A ({service.procs[0].pid})", flush=True)
+
+
 class TelegramCitizen:
     """Signs up (sharing their own contact), registers themselves: every update through the webhook, retried like
     Telegram retries (until a 200), some delivered twice or again out of order."""
@@ -280,8 +341,11 @@ def cpu_seconds(service: Service) -> dict[str, float]:
         return total / tick
 
     postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False).stdout
-    assert service.proc is not None  # one worker: the process itself; more: its children
-    workers = service.workers_pids() if service.workers > 1 else [service.proc.pid]
+    if isinstance(service, TwoNodes):
+        workers = service.workers_pids()
+    else:
+        assert service.proc is not None  # one worker: the process itself; more: its children
+        workers = service.workers_pids() if service.workers > 1 else [service.proc.pid]
     return {"workers": used(workers), "postgresql": used([int(p) for p in postgres.split()]),
             "script": time.process_time()}
 
@@ -365,12 +429,21 @@ async def main(citizens: int = 100) -> dict[str, Any]:
     parts: tuple[tuple[str, int, dict[str, Any], dict[str, Any]], ...] = (
         ("duplicates", 2, {"duplicates": True}, {}),
         ("kill", 2, {"fault": kill_one}, {}),
+        ("two nodes, one killed", 2, {}, {}),
         ("outage", 2, {"fault": stop_database}, {"postgres": True}),
         ("errors", 2, {}, {"fail_every": 5, "rate_global": RATE}),
         ("throughput, 1 worker", 1, {}, {}),
         ("throughput, 2 workers", 2, {}, {}),
     )
     for name, workers, options, setup in parts:
+        if name == "two nodes, one killed":
+            async with TwoNodes() as nodes:
+                row = await surge(nodes, citizens, fault=kill_node_a)
+            results[name] = row
+            print(f"{name:<22} {row['updates_per_s']:>7} updates/s  registrations {row['registration']}/{citizens}  "
+                  f"messages per chat {row['messages_per_chat']}  redeliveries {row['redeliveries']}  "
+                  f"answers twice {row['answers_sent_twice']}  → {verdict(row)}", flush=True)
+            continue
         postgres = PrivatePostgres().create() if setup.pop("postgres", False) else None
         try:
             async with Service(workers, postgres=postgres, **setup) as service:

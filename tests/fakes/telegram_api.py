@@ -53,6 +53,8 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(1000)
+        self.balanced: list[str] = []  # webhook URLs of several nodes, taken in turn (empty: the registered one)
+        self._turn = itertools.count()
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._recent: deque[float] = deque()
@@ -308,6 +310,8 @@ class FakeTelegram:
                       update_id: int | None = None) -> tuple[dict[str, Any], int | None]:
         """Queue for getUpdates, or POST to the webhook; returns the update and the webhook's HTTP status."""
         update = {"update_id": update_id or next(self._update_ids), **update_content}
+        # Several nodes behind a balancing proxy: each delivery to the next (read before any await).
+        url = self.balanced[next(self._turn) % len(self.balanced)] if self.balanced else None
         if not self.webhook:
             self._updates.append(update)
             self._new_update.set()
@@ -316,7 +320,7 @@ class FakeTelegram:
         token = self.webhook.get("secret_token") if secret == "use-configured" else secret
         if token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
-        async with aiohttp.ClientSession() as http, http.post(self.webhook["url"], json=update,
+        async with aiohttp.ClientSession() as http, http.post(url or self.webhook["url"], json=update,
                                                                 headers=headers) as response:
             if response.status == 200 and response.content_type == "application/json":
                 # The answer may carry one method, which Telegram runs as if the bot had called it.
