@@ -174,7 +174,7 @@ class TwoNodes(Service):
         self.ports = [free_port(), free_port()]
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    async def __aenter__(self) -> Service:
+    async def __aenter__(self) -> TwoNodes:
         admin = create_engine(self.admin_url)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
@@ -213,6 +213,32 @@ class TwoNodes(Service):
 
     def workers_pids(self) -> list[int]:
         return [proc.pid for proc in self.procs if proc.poll() is None]
+
+
+def process_cpu(pid: int) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    with contextlib.suppress(OSError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+    return 0.0
+
+
+async def nodes_throughput(citizens: int) -> dict[str, Any]:
+    """One node, then two nodes on this machine, no faults; the load (the fake Telegram and the citizens) from this
+    process, a separate one. Each part's CPU reported as its share of the machine's."""
+    cores = os.cpu_count() or 1
+    async with Service(1) as one:
+        assert one.proc is not None
+        before = process_cpu(one.proc.pid)
+        single = await surge(one, citizens)
+        single["node_cpu_share"] = [round((process_cpu(one.proc.pid) - before) / single["wall_s"] / cores, 3)]
+    async with TwoNodes() as two:
+        before_each = [process_cpu(p.pid) for p in two.procs]
+        double = await surge(two, citizens)
+        double["node_cpu_share"] = [round((process_cpu(p.pid) - b) / double["wall_s"] / cores, 3)
+                                    for p, b in zip(two.procs, before_each, strict=True)]
+    return {"cores": cores, "one_node": single, "two_nodes": double,
+            "ratio": round(double["updates_per_s"] / single["updates_per_s"], 3)}
 
 
 async def kill_node_a(service: Service) -> None:
