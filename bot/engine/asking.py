@@ -105,7 +105,9 @@ def read_answer(ctx: Ctx, step: Ask[Any], pending: str = "") -> Answer:
     # A number typed where the choices are shown numbered picks one, at a typed question too ("1": the first
     # button, "🏠 Cùng nơi ở với …" at the province) when it is as short as a menu's: no answer typed there is
     # a bare "1" or "2" ("000001" is an SMS code, never the first button).
-    menu_number = choosing or (len(text) <= 2 and not text.startswith("0"))
+    # Never where digits are the answer (a date, a phone number: "1" on the day a reaction began is not "hôm nay").
+    keypad = step.keypad(ctx) if callable(step.keypad) else step.keypad
+    menu_number = choosing or (len(text) <= 2 and not text.startswith("0") and keypad not in ("numeric", "tel"))
     if menu_number and (not step.numbers or pending == OFFERED):
         # "Quay lại" and "Bỏ qua" are reached by their words, never by a number.
         numbered = [payload for _, payload in offered if payload not in UNNUMBERED]

@@ -96,6 +96,8 @@ async def test_a_mild_reaction_and_fine_the_day_after(app: App, chat: Chat) -> N
     await chat.press("reaction")
     await chat.send(dmy(today() - timedelta(days=2)))
     assert "trước ngày tiêm" in chat.text and chat.step == "reaction_began"
+    await chat.send("1")  # a digit on a date question: a date not understood, never the first button ("Hôm nay")
+    assert chat.step == "reaction_began"
     await chat.press("today")
     await chat.send("1")
     assert "Gọi 115" not in chat.text
