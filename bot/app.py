@@ -258,16 +258,22 @@ def pepper_of(settings: Settings) -> bytes:
     return read_or_create_secret(settings.data_dir / "secrets" / "pepper.key")
 
 
+def mounted_key(settings: Settings) -> tuple[Path, Path] | None:
+    """(key, certificate) files mounted on every node, or None: the data directory's keys."""
+    if not settings.signing_key_file:
+        return None
+    key_path = Path(settings.signing_key_file)
+    cert = Path(settings.signing_cert_file) if settings.signing_cert_file else key_path.with_name(keys.CERT_FILE)
+    return key_path, cert
+
+
 def signing_key(settings: Settings) -> SigningKey:
     """The issuer key: files mounted on every node (``SSKDT_SIGNING_KEY_FILE``, ``SSKDT_SIGNING_CERT_FILE``), or the
     data directory's; in development created on first start, marked as a development key (its QR codes say
     so at `sskdt verify` and in the trust list); production refuses to start without one (see
     :func:`production_problems`)."""
-    if settings.signing_key_file:
-        key_path = Path(settings.signing_key_file)
-        cert_path = Path(settings.signing_cert_file) if settings.signing_cert_file else key_path.with_name(
-            keys.CERT_FILE)
-        return keys.load_pair(key_path, cert_path)
+    if (mounted := mounted_key(settings)) is not None:
+        return keys.load_pair(*mounted)
     found = keys.load(keys_dir(settings))
     if found is None:
         log.warning("no signing key in %s: generated a development key, not valid at checkpoints (run "
@@ -307,14 +313,13 @@ def production_problems(settings: Settings) -> list[str]:
     if not settings.data_dir.is_absolute() or str(data_dir).startswith(("/tmp", "/var/tmp", "/dev/shm")):
         problems.append(f"SSKDT_DATA_DIR must be an absolute path on a persistent volume (got {settings.data_dir}): "
                         "keys, the database and pictures would be lost on restart")
+    mounted = mounted_key(settings)
     try:
-        key = keys.load_pair(Path(settings.signing_key_file), Path(settings.signing_cert_file) if
-                             settings.signing_cert_file else Path(settings.signing_key_file).with_name(keys.CERT_FILE)
-                             ) if settings.signing_key_file else keys.load(keys_dir(settings))
+        key = keys.load_pair(*mounted) if mounted is not None else keys.load(keys_dir(settings))
     except (OSError, ValueError) as exc:
         key = None
         problems.append(f"SSKDT_SIGNING_KEY_FILE cannot be read: {exc}")
-    if key is None and not settings.signing_key_file:
+    if key is None and mounted is None:
         problems.append(f"no signing key in {keys_dir(settings)}: install the province's key, or run "
                         "'sskdt keys generate --issuer NAME' and publish its certificate")
     elif key is not None and keys.is_development(key.certificate):

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.engine.answers import Answer, Go
 from bot.engine.context import Ctx
 from bot.engine.flow import Ask, Flow
@@ -33,8 +35,8 @@ def show_link(ctx: Ctx) -> None:
     ctx.say("scanner.link", url=url, minutes=int(devices.LINK_LIFETIME.total_seconds() // 60))
 
 
-def _when(moment: object) -> str:
-    return to_local(moment).strftime("%d/%m %H:%M") if moment is not None else "-"  # type: ignore[arg-type]
+def _when(moment: datetime | None) -> str:
+    return to_local(moment).strftime("%d/%m %H:%M") if moment is not None else "-"
 
 
 def _list(ctx: Ctx) -> dict[str, str]:

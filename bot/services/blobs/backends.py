@@ -25,6 +25,7 @@ BLOB = table(Blob)
 
 class Backend(Protocol):
     def read(self, name: str) -> tuple[bytes, dict[str, Any]] | None: ...
+    def exists(self, name: str) -> bool: ...
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None: ...
     def delete(self, name: str) -> None: ...
     def delete_older(self, cutoff: datetime) -> int: ...
@@ -47,6 +48,9 @@ class DiskBlobs:
         except (OSError, ValueError):
             return None
         return data, meta
+
+    def exists(self, name: str) -> bool:
+        return (self.directory / name).exists()
 
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         path = self.directory / name
@@ -99,6 +103,11 @@ class DatabaseBlobs:
         with self.engine.connect() as conn:
             row = conn.execute(select(BLOB.c.data, BLOB.c.meta).where(BLOB.c.name == self._name(name))).first()
         return None if row is None else (bytes(row.data), dict(row.meta or {}))
+
+    def exists(self, name: str) -> bool:
+        """Without reading the bytes (a picture is ~20 KB; "is it drawn yet?" is asked on every QR shown)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(BLOB.c.name).where(BLOB.c.name == self._name(name))).first() is not None
 
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         values = {"data": data, "meta": meta or {}, "created_at": utcnow()}

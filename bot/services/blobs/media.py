@@ -35,7 +35,8 @@ class MediaStore:
         return None if found is None else found[0]
 
     def has(self, token: str) -> bool:
-        return self.get(token) is not None
+        name = self._name(token)
+        return name is not None and self.backend.exists(name)
 
     def put(self, token: str, png: bytes) -> None:
         name = self._name(token)
