@@ -25,6 +25,7 @@ from bench import (
     http_surge,
     open_loop,
     qr_render,
+    round_trips,
     scanner,
     speed_targets,
     surge,
@@ -94,7 +95,8 @@ def main() -> None:
     nodes = asyncio.run(faults.nodes_throughput(100 if quick else 200))
     largest = max(r["citizens"] for r in runs)
     picture_ms = min(v["median_ms"] for k, v in pictures.items() if k.startswith("fresh"))
-    rows += speed_targets.restated(floor, picture_ms, [r for r in runs if r["citizens"] == largest], nodes)
+    trips = round_trips.main(100)
+    rows += speed_targets.restated(floor, picture_ms, [r for r in runs if r["citizens"] == largest], nodes, trips)
     print("\n== the targets, measured in this run")
     width = max(len(r["target"]) for r in rows)
     for r in rows:

@@ -38,6 +38,23 @@ def database_cpu_seconds() -> float:
     return total / tick
 
 
+def thread_cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by this process's threads, by what they do (the names our threads are given)."""
+    import contextlib
+    import threading
+    from pathlib import Path
+
+    tick = os.sysconf("SC_CLK_TCK")
+    parts = {"sskdt-db": "database threads", "sskdt-pictures": "pictures (stored)", "MainThread": "event loop"}
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+            part = next((v for k, v in parts.items() if thread.name.startswith(k)), "other")
+            out[part] = out.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def hash_seconds(app: Any, rounds: int = 10) -> float:
     """One password hash at the app's cost, on one thread (the best of ``rounds``)."""
     times = []
@@ -55,11 +72,13 @@ async def surge(backend: str, n: int, *, owasp_hash: bool) -> dict[str, Any]:
     citizens = [Citizen(app, i) for i in range(n)]
     pusher = asyncio.create_task(app.pusher.run())
     database = database_cpu_seconds() if backend == "postgresql" else 0.0
+    threads = thread_cpu_seconds()
     wall, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(c.register(soon, relogin=not owasp_hash) for c in citizens))
     while await app.pusher.run_once():  # the QR pictures: rendered and delivered
         pass
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    threads = {part: used - threads.get(part, 0.0) for part, used in thread_cpu_seconds().items()}
     database = database_cpu_seconds() - database if backend == "postgresql" else 0.0
     pusher.cancel()
     latencies = [x for c in citizens for x in c.latencies]
@@ -77,6 +96,8 @@ async def surge(backend: str, n: int, *, owasp_hash: bool) -> dict[str, Any]:
         "cpu_s_per_registration": round(cpu / n, 4),
         # Our process's CPU per update; the database server's beside it (its own machine in production).
         "cpu_ms_per_update": round(cpu / max(len(latencies) + len(hashes), 1) * 1e3, 4),
+        "cpu_ms_per_update_by_thread": {part: round(used / max(len(latencies) + len(hashes), 1) * 1e3, 4)
+                                        for part, used in sorted(threads.items())},
         "database_cpu_ms_per_update": round(database / max(len(latencies) + len(hashes), 1) * 1e3, 4),
         "updates_per_registration": round((len(latencies) + len(hashes)) / n, 1),
     }

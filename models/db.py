@@ -97,6 +97,11 @@ def time_param(conn: Connection, moment: Any) -> Any:
     return moment if conn.dialect.name == "postgresql" else moment.isoformat(" ")
 
 
+def date_param(conn: Connection, day: date) -> Any:
+    """A date as a raw statement's parameter (SQLite's Date is ISO text)."""
+    return day if conn.dialect.name == "postgresql" else day.isoformat()
+
+
 # What a deployment's schema is called, as a number: deployments sharing one database (staging beside
 # production, the test suite beside a benchmark) keep their locks and notification channels apart.
 DEPLOYMENT_KEY = "SELECT hashtext(current_schema()) & 2147483647"
@@ -302,8 +307,11 @@ def savepoint(conn: Connection, name: str = "sskdt_event") -> Iterator[None]:
             try:
                 flush_deferred(conn)
                 raw = cursor(conn)
-                raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                raw.execute(f"RELEASE SAVEPOINT {name}")
+                if conn.dialect.name == "postgresql":  # one round trip (the password steps come back this way)
+                    raw.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+                else:
+                    raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    raw.execute(f"RELEASE SAVEPOINT {name}")
             except Exception:
                 log.warning("rolling back an event failed: its connection is lost")
         raise

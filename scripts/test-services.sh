@@ -8,10 +8,12 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432" >&2; exit 1; }
-# Debian packages the tests use: chromium (the page test) and libzbar0 (zbar decodes our QR codes).
+# Debian packages the tests use: chromium (the page test), libzbar0 (zbar decodes our QR codes) and docker-compose
+# (its own parser checks docker-compose.yml; no Docker daemon is needed for that).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

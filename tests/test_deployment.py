@@ -1,9 +1,12 @@
-"""docker-compose.yml cannot run here (no Docker): it is checked against what `sskdt run` accepts instead, so
-that it does not drift from the code (a variable renamed, a port moved)."""
+"""docker-compose.yml cannot run here (no image registry): Docker Compose's own parser reads it (`docker-compose
+config`, no daemon needed) and it is checked against what `sskdt run` accepts, so that it does not drift from the
+code (a variable renamed, a port moved)."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +64,55 @@ def test_two_nodes_share_one_key_and_secret_and_nothing_else_on_disk() -> None:
     assert data[0] != data[1]  # a data directory each
     assert all("./deploy/secrets:/run/secrets:ro" in node["volumes"] for node in (a, b))
     assert set(services["proxy"]["depends_on"]) == set(NODES)
+
+
+def _compose_config(tmp_path: Path, **values: str) -> subprocess.CompletedProcess[str]:
+    """`docker-compose config` with deploy/env.example filled in as the README says (``values`` over it)."""
+    example = (ROOT / "deploy" / "env.example").read_text(encoding="utf-8")
+    filled = {"POSTGRES_PASSWORD": "a-long-secret", "SSKDT_SMS_URL": "https://sms.example.vn/send", **values}
+    lines = [f"{line.partition('=')[0]}={filled[line.partition('=')[0]]}" if line.partition("=")[0] in filled
+             else line for line in example.splitlines()]
+    env_file = tmp_path / ".env"
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose is missing: run scripts/test-services.sh"
+    return subprocess.run([compose, "--project-directory", str(ROOT), "--env-file", str(env_file),
+                           "-f", str(ROOT / "docker-compose.yml"), "config"],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def _published(port: dict[str, Any] | str) -> tuple[str, int]:
+    """(address, port) of a published port as compose prints it: long form, or "ip:published:target/tcp"."""
+    if isinstance(port, dict):
+        return str(port.get("host_ip", "0.0.0.0")), int(port["published"])
+    address, published, _ = port.rsplit(":", 2)
+    return address, int(published)
+
+
+def test_docker_compose_reads_the_file_as_the_readme_fills_it(tmp_path: Path) -> None:
+    done = _compose_config(tmp_path)
+    assert done.returncode == 0, done.stderr
+    services = yaml.safe_load(done.stdout)["services"]
+    assert set(services) == {"db", "bot-a", "bot-b", "proxy"}
+    for name in NODES:
+        environment = services[name]["environment"]
+        assert environment["SSKDT_PUBLIC_URL"] == "https://tiemchung.example.gov.vn"
+        assert environment["SSKDT_DATABASE_URL"] == "postgresql://sskdt:a-long-secret@db:5432/sskdt"
+        assert services[name]["command"] == ["sskdt", "run", "--workers", "2"]
+    published = {(name, *_published(port)) for name in services for port in services[name].get("ports", [])}
+    # The proxy's to the world; the database's to this machine only; the nodes' (and metrics) to nobody.
+    assert published == {("proxy", "0.0.0.0", 80), ("proxy", "0.0.0.0", 443), ("db", "127.0.0.1", 5432)}
+
+
+def test_the_database_is_published_on_the_private_address_a_third_node_is_given(tmp_path: Path) -> None:
+    done = _compose_config(tmp_path, SSKDT_DB_PUBLISH="10.0.0.5")
+    assert done.returncode == 0, done.stderr
+    (port,) = yaml.safe_load(done.stdout)["services"]["db"]["ports"]
+    assert _published(port) == ("10.0.0.5", 5432)
+
+
+def test_docker_compose_refuses_to_start_without_the_database_password(tmp_path: Path) -> None:
+    """An empty password in .env is not a database open to the internal network: compose stops and says which."""
+    done = _compose_config(tmp_path, POSTGRES_PASSWORD="")
+    assert done.returncode != 0
+    assert "set POSTGRES_PASSWORD in .env" in done.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -82,6 +82,7 @@ class Ctx:
         self._role: staff.Role | None = state.role
         self._role_of: int | None = state.account_id  # whose role ``_role`` is
         self._memo: dict[str, Any] = {}
+        self._day: date | None = None
 
     # ---- answers ------------------------------------------------------------------------------------
 
@@ -145,7 +146,11 @@ class Ctx:
         if self.state.account_id is None:
             return False
         account = self.account()
-        return account is not None and i18n.is_elder(account.born, today())
+        if account is None or account.born is None:
+            return False
+        if self._day is None:  # one event, one day (a message builds ~10 texts, each asking)
+            self._day = today()
+        return i18n.is_elder(account.born, self._day)
 
     def say(self, key: str, **params: Any) -> None:
         self.replies.append(Reply(self.t(key, **params)))

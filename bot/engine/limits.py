@@ -1,7 +1,10 @@
 """Fair use under a flood: token buckets (per client address, per chat, per source on password steps) and a
 bounded gate for CPU work (argon2), with room kept for log-ins so that a flood of sign-ups cannot starve them.
 
-In-process: each worker limits what it serves (a limit shared across workers is the multi-worker issue's).
+Counted in memory, for the deployment: each worker allows its share of the configured limit (``share``: the
+limit ÷ the workers of every node, counted by bot/peers.py), so an address spread over all of them gets the
+limit, not a multiple. A counter row in PostgreSQL would cost a round trip per request instead (~100× the CPU:
+bench/round_trips.py).
 """
 
 from __future__ import annotations

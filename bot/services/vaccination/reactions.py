@@ -21,6 +21,7 @@ from bot.services.messaging import outbox
 from bot.services.values import payloads
 from bot.services.values.dates import dmy, today, utcnow
 from bot.services.values.phones import display
+from models import db
 from models.tables import Dose, Person, Reaction, Site, table
 
 DOSE, PERSON, REACTION, SITE = table(Dose), table(Person), table(Reaction), table(Site)
@@ -43,14 +44,18 @@ class RecentDose:
     site_id: int | None
 
 
+# Raw (models.db.rows): every menu a logged-in citizen sees asks it (SQLAlchemy's execution cost 0.6 ms of it).
+_RECENT = (
+    "SELECT d.id, p.id, p.full_name, d.vaccine, d.given_on, d.site_id FROM dose d JOIN person p ON p.id = d.person_id "
+    "WHERE p.owner_account_id = ? AND d.given_on >= ? ORDER BY d.given_on DESC, d.id DESC"
+)
+
+
 def recent_doses(conn: Connection, account_id: int) -> list[RecentDose]:
     """The doses of the account's people given in the last 28 days (Vietnam's today), newest first."""
-    rows = conn.execute(
-        select(DOSE.c.id, PERSON.c.id, PERSON.c.full_name, DOSE.c.vaccine, DOSE.c.given_on, DOSE.c.site_id)
-        .join(PERSON, PERSON.c.id == DOSE.c.person_id)
-        .where(PERSON.c.owner_account_id == account_id, DOSE.c.given_on >= today() - timedelta(days=WINDOW_DAYS))
-        .order_by(DOSE.c.given_on.desc(), DOSE.c.id.desc()))
-    return [RecentDose(*r) for r in rows]
+    since = db.date_param(conn, today() - timedelta(days=WINDOW_DAYS))
+    return [RecentDose(r[0], r[1], r[2], r[3], db.stored_date(r[4]), r[5])
+            for r in db.rows(conn, _RECENT, account_id, since)]
 
 
 def is_serious(signs: list[str], severity: str) -> bool:
