@@ -81,3 +81,14 @@ def test_the_cpu_gate_keeps_room_for_log_ins() -> None:
     assert [gate.enter(priority=True) for _ in range(3)] == [True, True, False]  # log-ins: the reserved ones
     gate.leave()
     assert gate.enter(priority=False) is False and gate.enter(priority=True) is True
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/kiemtra/data.json"), ("POST", "/kiemtra/counts"),
+                                          ("GET", "/kiemtra/mo/guessed-link"), ("GET", "/media/x/guessed.png")])
+async def test_the_checkpoint_and_picture_routes_are_limited_per_address(strict_url: str, method: str,
+                                                                         path: str) -> None:
+    """Each asks the database: a flood of guessed links, cookies or picture names is cut off like the chat's."""
+    async with client() as http:
+        statuses = [(await http.request(method, strict_url + path, json={"counts": {}})).status for _ in range(200)]
+    assert 429 in statuses and statuses.index(429) >= 60  # the address's burst of 60, then 20 a second
+    assert set(statuses[:60]) <= {401, 404, 410}  # what each says to a stranger, until the limit

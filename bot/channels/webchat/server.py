@@ -88,10 +88,15 @@ def client_address(request: web.Request) -> str:
     return remote
 
 
+# Every route that reads or writes the database (the page and its static files are served from memory): the
+# checkpoint's one-time links, its list and counts, the expiring pictures, as much as the chat's API.
+LIMITED = ("/api/", "/kiemtra/mo/", "/kiemtra/data.json", "/kiemtra/counts", "/media/")
+
+
 @web.middleware
 async def _rate_limits(request: web.Request, handler: Any) -> web.StreamResponse:
     """429 with Retry-After beyond the address's or the chat's rate, before any work is done."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(LIMITED):
         buckets = request.app[BUCKETS_KEY]
         waits = [buckets["address"].take(client_address(request))]
         chat = request.match_info.get("chat_id")
