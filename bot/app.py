@@ -66,7 +66,8 @@ class App:
     pusher: Pusher
 
     async def maintain(self, every: timedelta = timedelta(minutes=20)) -> None:
-        """Housekeeping while the service runs: expire update keys (after 7 days) and stale drafts."""
+        """Housekeeping while the service runs: expire update keys (after 7 days), stale drafts, files handed to
+        chats, and QR pictures no message shows any more."""
         ttl, keep = self.engine.services.draft_ttl, timedelta(days=self.settings.transcript_days)
         records = timedelta(days=self.settings.site_record_days)
         while True:
@@ -74,6 +75,7 @@ class App:
                 await self.store.run(partial(housekeeping, draft_ttl=ttl, keep=keep, site_records_for=records))
                 if self.engine.services.files is not None:
                     self.engine.services.files.expire()
+                self.engine.services.qr.media.expire(keep)  # pictures live as long as the messages showing them
             except Exception:
                 log.exception("housekeeping failed; retrying later")
             await asyncio.sleep(every.total_seconds())

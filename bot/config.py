@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(1, description="argon2id lanes")
     idle_days: int = Field(30, description="a conversation idle this long restarts politely")
     draft_days: int = Field(7, description="how long a half-finished registration is kept")
-    transcript_days: int = Field(30, description="transcripts and idle conversations are deleted after this")
+    transcript_days: int = Field(30, description="transcripts, idle conversations and QR pictures not shown since "
+                                                 "are deleted after this")
     site_record_days: int = Field(365, description="imported dose records that matched no one are kept this long")
     drawing_process: bool | None = Field(None, description="draw QR pictures in a process of their own; empty = "
                                                           "when the machine has more than one core")

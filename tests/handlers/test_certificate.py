@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from bot.services.certificates import credentials, keys
 from bot.services.certificates.qr_reader import read_codes
 from bot.services.reference import vaccines
 from bot.services.vaccination import doses
-from bot.services.values.dates import today
+from bot.services.values.dates import FixedClock, today, use_clock
 from models.tables import Outbox, table
 from tests.factories import registered
 from tests.helpers import PASSWORD, Chat, answer_form
@@ -107,3 +107,32 @@ async def test_every_chat_of_the_account_gets_the_push(chat: Chat, app: App) -> 
     await other.send(PASSWORD)
     await _record(app, code, "moderna")
     assert len(await _pushes(app, other)) == 1
+
+
+async def test_a_picture_no_message_shows_any_more_is_deleted_and_drawn_again_when_asked(
+        chat: Chat, app: App) -> None:
+    """A QR picture carries a name and a health status: kept while a message of the transcript shows it (30 days
+    after it was last shown), then deleted; asked for again, the same credential is drawn again."""
+    clock = FixedClock(datetime.now(UTC))
+    previous = use_clock(clock)
+
+    async def shown() -> str:
+        await chat.press("certificate")
+        if "Chào mừng Anh/Chị quay lại" in chat.text:  # after days away, the first message lands on the menu
+            await chat.press("certificate")
+        return next(r.image_key for r in chat.last if r.image_key)
+    try:
+        await registered(chat)
+        token = await shown()
+        media = app.engine.services.qr.media
+        keep = timedelta(days=app.settings.transcript_days)
+        clock.advance(timedelta(days=20))
+        assert await shown() == token  # shown again: it lives 30 days from now
+        clock.advance(timedelta(days=20))
+        assert media.expire(keep) == 0 and media.get(token) is not None
+        clock.advance(timedelta(days=11))
+        assert media.expire(keep) >= 1 and media.get(token) is None  # 31 days since last shown: gone
+        again = await shown()
+        assert again == token and _verify_image(app, f"/media/{again}.png").valid  # the same credential, redrawn
+    finally:
+        use_clock(previous)

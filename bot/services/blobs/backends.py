@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,10 +26,17 @@ BLOB = table(Blob)
 class Backend(Protocol):
     def read(self, name: str) -> tuple[bytes, dict[str, Any]] | None: ...
     def exists(self, name: str) -> bool: ...
+    def renew(self, name: str) -> bool: ...
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None: ...
     def delete(self, name: str) -> None: ...
     def delete_older(self, cutoff: datetime) -> int: ...
     def close(self) -> None: ...
+
+
+def _stamp(path: Path) -> None:
+    """The file's modification time set to the service's clock (what its age is counted by)."""
+    moment = utcnow().replace(tzinfo=UTC).timestamp()
+    os.utime(path, (moment, moment))
 
 
 class DiskBlobs:
@@ -52,6 +59,14 @@ class DiskBlobs:
     def exists(self, name: str) -> bool:
         return (self.directory / name).exists()
 
+    def renew(self, name: str) -> bool:
+        """Whether it exists; if so, it counts as written now (a blob without metadata ages from its mtime)."""
+        try:
+            _stamp(self.directory / name)
+        except FileNotFoundError:
+            return False
+        return True
+
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         path = self.directory / name
         parts = [(path, data)]
@@ -65,6 +80,8 @@ class DiskBlobs:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
             os.replace(temporary, target)
+        if meta is None:
+            _stamp(path)
 
     def close(self) -> None:
         pass
@@ -75,15 +92,22 @@ class DiskBlobs:
         path.with_name(path.name + ".json").unlink(missing_ok=True)
 
     def delete_older(self, cutoff: datetime) -> int:
-        """The blobs with metadata written before ``cutoff``, deleted; how many."""
+        """The blobs written (or renewed) before ``cutoff``, deleted; how many. A blob with metadata ages from the
+        time in it, one without (a picture) from its file's modification time."""
         gone = 0
-        for meta_path in self.directory.glob("*.json"):
+        for path in self.directory.iterdir():
+            if path.suffix in (".json", ".tmp") or not path.is_file():
+                continue
+            meta_path = path.with_name(path.name + ".json")
             try:
-                created = datetime.fromisoformat(json.loads(meta_path.read_text())["created"])
+                if meta_path.exists():
+                    created = datetime.fromisoformat(json.loads(meta_path.read_text())["created"])
+                else:
+                    created = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
             except (OSError, ValueError, KeyError):
                 continue
             if created < cutoff:
-                self.delete(meta_path.name.removesuffix(".json"))
+                self.delete(path.name)
                 gone += 1
         return gone
 
@@ -105,9 +129,16 @@ class DatabaseBlobs:
         return None if row is None else (bytes(row.data), dict(row.meta or {}))
 
     def exists(self, name: str) -> bool:
-        """Without reading the bytes (a picture is ~20 KB; "is it drawn yet?" is asked on every QR shown)."""
+        """Without reading the bytes (a picture is ~20 KB)."""
         with self.engine.connect() as conn:
             return conn.execute(select(BLOB.c.name).where(BLOB.c.name == self._name(name))).first() is not None
+
+    def renew(self, name: str) -> bool:
+        """Whether it exists, and if so written as of now: one statement ("is it drawn yet?" is asked on every QR
+        shown, and a picture shown again lives as long as the message showing it)."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(update(BLOB).where(BLOB.c.name == self._name(name))
+                                     .values(created_at=utcnow())).rowcount)
 
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         values = {"data": data, "meta": meta or {}, "created_at": utcnow()}

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.services.blobs.backends import Backend, DiskBlobs
-from bot.services.values.dates import now
+from bot.services.values.dates import now, utcnow
 
 TOKEN = re.compile(r"[0-9a-f]{40}")
 EXPIRING = re.compile(r"([0-9a-f]{40})\.([0-9]{1,12})\.([0-9a-f]{32})")
@@ -37,6 +37,17 @@ class MediaStore:
     def has(self, token: str) -> bool:
         name = self._name(token)
         return name is not None and self.backend.exists(name)
+
+    def renew(self, token: str) -> bool:
+        """Whether the picture is stored; if so it is kept another lifetime from now (it is being shown again)."""
+        name = self._name(token)
+        return name is not None and self.backend.renew(name)
+
+    def expire(self, lifetime: timedelta) -> int:
+        """Pictures neither drawn nor shown for ``lifetime`` (the transcripts' time: no message shows them any
+        more), deleted: a QR carries a name and health status, and one asked for again is drawn again from its
+        credential. How many."""
+        return self.backend.delete_older(utcnow() - lifetime)
 
     def put(self, token: str, png: bytes) -> None:
         name = self._name(token)

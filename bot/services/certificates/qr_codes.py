@@ -26,14 +26,15 @@ class QrImages:
         return self.media.token(_key(issued.id, locale))
 
     def cached(self, issued: Issued, locale: str = i18n.DEFAULT_LOCALE) -> str | None:
+        """The picture's token if it is drawn already (then kept as long as the message about to show it)."""
         token = self.token(issued, locale)
-        return token if self.media.has(token) else None
+        return token if self.media.renew(token) else None
 
     def ensure(self, issued: Issued, label: str, locale: str = i18n.DEFAULT_LOCALE) -> str:
         """Render and store the picture (``label`` on it, for a chat in ``locale``) unless it exists; return its
         media token."""
         token = self.token(issued, locale)
-        if not self.media.has(token):
+        if not self.media.renew(token):  # drawn before: kept as long as this new message showing it
             self.media.put(token, self.draw(issued.text, level=issued.level, label=label, name=issued.full_name))
         return token
 
