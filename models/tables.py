@@ -454,7 +454,8 @@ class Credential(Base):
     """Every signed QR issued: the newest one of a person is current, older ones verify as superseded."""
 
     __tablename__ = "credential"
-    __table_args__ = (Index("ix_credential_person", "person_id", "issued_at"),)
+    __table_args__ = (Index("ix_credential_person", "person_id", "issued_at"),
+                      Index("ix_credential_superseded_at", "superseded_at"))  # a scanner's sync: what changed since
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the certificate id inside the QR
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
@@ -474,7 +475,7 @@ class RevokedCredential(Base):
     __tablename__ = "revoked_credential"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    revoked_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 _KEPT = "kind = 'reply' AND state = 'pending'"

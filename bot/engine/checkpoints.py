@@ -3,6 +3,7 @@ a one-time link from the chat, the data a scanner keeps to verify offline, and t
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.store import Store
@@ -11,6 +12,10 @@ from bot.services.certificates import credentials, keys
 from bot.services.values.dates import utcnow
 
 Device = devices.Device
+FULL_AFTER = timedelta(days=1)  # a device's list older than this is sent whole again
+# A credential replaced in a transaction that committed after a sync's read still has its time from before it:
+# each sync asks again from a little earlier (the device adds what it has twice once).
+OVERLAP = timedelta(minutes=10)
 
 
 class Checkpoints:
@@ -25,13 +30,21 @@ class Checkpoints:
     async def device(self, token: str | None) -> Device | None:
         return await self.store.run(lambda conn: devices.device_of(conn, token))
 
-    async def data(self, token: str | None) -> dict[str, Any] | None:
-        """What a signed-in scanner keeps: the trust list and the withdrawn credentials, with their time."""
+    async def data(self, token: str | None, since: datetime | None = None) -> dict[str, Any] | None:
+        """What a signed-in scanner keeps: the trust list and the withdrawn credentials, with their time.
+
+        A scanner that kept a list generated at ``since`` is sent only what was withdrawn from then on (a province
+        replaces a credential with every dose: the whole list is megabytes, and each device syncs every few
+        minutes), ``full`` false; with no ``since``, or one older than a day, the whole list, ``full`` true (it
+        also drops the expired ones a device still keeps)."""
         def read(conn: Any) -> dict[str, Any] | None:
             if devices.device_of(conn, token) is None:
                 return None
-            return {"generated_at": utcnow().isoformat() + "Z", "keys": keys.scanner_keys(self.trusted),
-                    **credentials.withdrawn(conn)}
+            now = utcnow()
+            full = since is None or not now - FULL_AFTER < since <= now
+            listed = credentials.withdrawn(conn, None if full or since is None else since - OVERLAP)
+            return {"generated_at": now.isoformat() + "Z", "full": full, "keys": keys.scanner_keys(self.trusted),
+                    **listed}
         return await self.store.run(read)
 
     async def report(self, token: str | None, counts: dict[str, int]) -> bool:

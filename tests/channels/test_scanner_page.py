@@ -17,7 +17,7 @@ import cbor2
 import pytest
 from cryptography import x509
 from playwright.async_api import async_playwright
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from bot.app import App
 from bot.services.access import staff
@@ -317,4 +317,54 @@ async def test_a_screenshot_picked_from_the_phone_is_judged_too(chromium: str, s
         assert await page.get_attribute("#verdict", "data-kind") == "development"
         assert "Nguyễn Văn An" in await page.inner_text("#verdict")
         assert "dữ liệu cập nhật vừa xong" in await page.inner_text("header")
+        await browser.close()
+
+
+async def test_a_sync_adds_what_was_withdrawn_since_and_keeps_the_whole_offline(
+        chromium: str, sqlite_app: App, web_base_url: str, tmp_path: Path) -> None:
+    """The service worker asks only for what was withdrawn since the list it kept, adds it to that list, and the
+    page (online or not) judges with the whole: a code replaced before the first sync and one replaced after are
+    both refused."""
+    citizen = Chat(sqlite_app.engine, "citizen")
+    await registered(citizen)
+    key = sqlite_app.engine.services.signing_key
+    with sqlite_app.store.engine.begin() as conn:
+        first = credentials.current(conn, 1)
+        credentials.issue(conn, 1, key)  # replaced two hours before the device's first sync
+        second = credentials.current(conn, 1)
+        assert first is not None and second is not None
+        conn.execute(update(table(Credential)).where(table(Credential).c.id == first.id)
+                     .values(superseded_at=utcnow() - dt.timedelta(hours=2)))
+    picture = tmp_path / "second.png"
+    picture.write_bytes(qr_image.render(second.text, level=second.level, label="QR", name=second.full_name))
+    checker = await staff_member(sqlite_app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
+    await checker.press("staff:scanner")
+    link = re.search(r"/kiemtra/mo/\S+", checker.text)
+    assert link
+    synced = "() => window.sskdtData !== undefined"
+    kept_list = ("caches.open('sskdt-kiemtra-v1').then(c => c.match('/kiemtra/data.json'))"
+                 ".then(r => r ? r.json() : {superseded: []})")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=FLAGS)
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        await page.goto(web_base_url + link.group(0))
+        await page.wait_for_function(synced)
+        await page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the worker keeps the whole list
+        await page.wait_for_function(f"() => {kept_list}.then(d => d.superseded.length === 1)")
+        assert (await page.evaluate(kept_list))["superseded"] == [credentials.withdrawal_hash(first.id)]
+        with sqlite_app.store.engine.begin() as conn:
+            credentials.issue(conn, 1, key)  # the second replaced after it
+        await page.reload()  # the page syncs through the worker now: only what changed is asked for
+        await page.wait_for_function(synced)
+        kept = await page.evaluate(kept_list)
+        assert kept["full"] is False  # a delta (the second only), added to what was kept (the first)
+        assert set(kept["superseded"]) == {credentials.withdrawal_hash(c.id) for c in (first, second)}
+        assert await page.evaluate("window.sskdtData.superseded") == 2
+        await context.set_offline(True)
+        await page.reload()
+        await page.wait_for_function(synced)
+        await page.set_input_files("#photo", str(picture))
+        await page.wait_for_function("() => !document.getElementById('verdict').hidden", timeout=20_000)
+        assert await page.get_attribute("#verdict", "data-kind") == "superseded"
         await browser.close()

@@ -4,14 +4,16 @@ counts it reports, "/thietbi" signing it out (real HTTP on loopback)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import App
 from bot.services.access import staff
 from bot.services.certificates import credentials
-from models.tables import CheckpointCount, table
+from bot.services.values.dates import utcnow
+from models.tables import CheckpointCount, Credential, table
 from tests.factories import registered, staff_member
 from tests.helpers import Chat
 
@@ -88,6 +90,52 @@ async def test_a_replaced_credential_is_in_the_list_by_its_hash_only(sqlite_app:
             data = await response.json()
     assert data["superseded"] == [credentials.withdrawal_hash(first.id)]
     assert first.id not in str(data)
+
+
+async def test_a_device_that_kept_the_list_is_sent_only_what_was_withdrawn_since(sqlite_app: App,
+                                                                                  web_base_url: str) -> None:
+    """Every dose replaces a credential: a province's list is megabytes, and every device syncs every 5 minutes.
+    A device names the list it kept (its generated_at) and is sent what was withdrawn since; once a day, or with
+    no list kept, the whole list (which also drops the expired ones)."""
+    citizen = Chat(sqlite_app.engine, "citizen")
+    await registered(citizen)
+    key = sqlite_app.engine.services.signing_key
+    with sqlite_app.store.engine.begin() as conn:
+        first = credentials.current(conn, 1)
+        credentials.issue(conn, 1, key)  # replaces the first, before the device's sync
+    assert first is not None
+    checker = await staff_member(sqlite_app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
+    link = await _link(checker)
+    url = web_base_url + "/kiemtra/data.json"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
+        await phone.get(web_base_url + link)
+        async with phone.get(url) as response:
+            whole = await response.json()
+        assert whole["full"] and whole["superseded"] == [credentials.withdrawal_hash(first.id)]
+        with sqlite_app.store.engine.begin() as conn:
+            second = credentials.current(conn, 1)
+            credentials.issue(conn, 1, key)  # replaced after the sync
+        assert second is not None
+        async with phone.get(url, params={"since": whole["generated_at"]}) as response:
+            since = await response.json()
+        # What changed, and what changed in the 10 minutes before (a late commit is not missed), not the rest.
+        assert not since["full"] and credentials.withdrawal_hash(second.id) in since["superseded"]
+        assert since["keys"] == whole["keys"]
+        with sqlite_app.store.engine.begin() as conn:  # the first replaced long ago: not sent again
+            conn.execute(update(table(Credential)).where(table(Credential).c.id == first.id)
+                         .values(superseded_at=utcnow() - timedelta(hours=2)))
+        async with phone.get(url, params={"since": whole["generated_at"]}) as response:
+            assert (await response.json())["superseded"] == [credentials.withdrawal_hash(second.id)]
+        for stale in ((utcnow() - timedelta(days=2)).isoformat() + "Z", (utcnow() + timedelta(days=1)).isoformat()):
+            async with phone.get(url, params={"since": stale}) as response:
+                again = await response.json()
+            assert again["full"] and len(again["superseded"]) == 2  # a day old, or from the future: the whole list
+        for bad in ("yesterday", "2026-13-45", "x" * 5000):
+            async with phone.get(url, params={"since": bad}) as response:
+                assert response.status == 400
+    async with aiohttp.ClientSession() as stranger, stranger.get(
+            url, params={"since": whole["generated_at"]}) as response:
+        assert response.status == 401  # nothing for a device that is not signed in, delta or not
 
 
 async def test_a_citizen_has_no_scanner(chat: Chat) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
 
@@ -100,7 +101,17 @@ def _device_label(user_agent: str) -> str:
 
 
 async def data(request: web.Request) -> web.Response:
-    found = await request.app[ENGINE].checkpoints.data(request.cookies.get(COOKIE))
+    """The scanner's data; ``?since=<the generated_at it kept>`` for only what changed (its service worker merges)."""
+    since = None
+    if "since" in request.query:
+        try:
+            since = datetime.fromisoformat(request.query["since"][:40].removesuffix("Z"))
+        except ValueError:
+            raise web.HTTPBadRequest(text='{"error": "since: the generated_at of a list"}',
+                                     content_type="application/json") from None
+        if since.tzinfo is not None:
+            since = since.astimezone(UTC).replace(tzinfo=None)
+    found = await request.app[ENGINE].checkpoints.data(request.cookies.get(COOKIE), since)
     if found is None:
         return web.json_response({"error": "signed out"}, status=401, headers={"Cache-Control": "no-store"})
     return web.json_response(found, headers={"Cache-Control": "no-store"})

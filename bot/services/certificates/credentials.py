@@ -227,14 +227,18 @@ def withdrawal_hash(credential_id: str) -> str:
     return hashlib.sha256(credential_id.encode()).hexdigest()[:32]
 
 
-def withdrawn(conn: Connection) -> dict[str, list[str]]:
+def withdrawn(conn: Connection, since: dt.datetime | None = None) -> dict[str, list[str]]:
     """The credentials a scanner must refuse though their signature holds, while they would otherwise be valid:
-    replaced by a newer one, or revoked (their person deleted)."""
+    replaced by a newer one, or revoked (their person deleted). With ``since``, only those withdrawn from then on
+    (a scanner's sync adds them to what it keeps: nothing withdrawn is ever taken back)."""
     now = utcnow()
-    replaced = conn.execute(select(CREDENTIAL.c.id).where(CREDENTIAL.c.superseded_at.is_not(None),
-                                                          CREDENTIAL.c.expires_at > now)).scalars()
-    gone = conn.execute(select(REVOKED_TABLE.c.id)).scalars()
-    return {SUPERSEDED: sorted(withdrawal_hash(c) for c in replaced), REVOKED: sorted(withdrawal_hash(c) for c in gone)}
+    replaced = select(CREDENTIAL.c.id).where(CREDENTIAL.c.superseded_at.is_not(None), CREDENTIAL.c.expires_at > now)
+    gone = select(REVOKED_TABLE.c.id)
+    if since is not None:
+        replaced = replaced.where(CREDENTIAL.c.superseded_at >= since)
+        gone = gone.where(REVOKED_TABLE.c.revoked_at >= since)
+    return {SUPERSEDED: sorted(withdrawal_hash(c) for c in conn.execute(replaced).scalars()),
+            REVOKED: sorted(withdrawal_hash(c) for c in conn.execute(gone).scalars())}
 
 
 def checkpoint_kind(verdict: Verdict, trusted: dict[bytes, x509.Certificate]) -> str:
