@@ -66,18 +66,21 @@ def test_two_nodes_share_one_key_and_secret_and_nothing_else_on_disk() -> None:
     assert set(services["proxy"]["depends_on"]) == set(NODES)
 
 
-def _compose_config(tmp_path: Path, **values: str) -> subprocess.CompletedProcess[str]:
-    """`docker-compose config` with deploy/env.example filled in as the README says (``values`` over it)."""
+def _compose_config(tmp_path: Path, *also: str, **values: str) -> subprocess.CompletedProcess[str]:
+    """`docker-compose config` with deploy/env.example filled in as the README says (``values`` over it, a
+    commented line of it taken when given), the files ``also`` over docker-compose.yml."""
     example = (ROOT / "deploy" / "env.example").read_text(encoding="utf-8")
     filled = {"POSTGRES_PASSWORD": "a-long-secret", "SSKDT_SMS_URL": "https://sms.example.vn/send", **values}
-    lines = [f"{line.partition('=')[0]}={filled[line.partition('=')[0]]}" if line.partition("=")[0] in filled
-             else line for line in example.splitlines()]
+    lines = []
+    for line in example.splitlines():
+        name = line.removeprefix("# ").partition("=")[0]
+        lines.append(f"{name}={filled[name]}" if name in filled and "=" in line else line)
     env_file = tmp_path / ".env"
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose is missing: run scripts/test-services.sh"
-    return subprocess.run([compose, "--project-directory", str(ROOT), "--env-file", str(env_file),
-                           "-f", str(ROOT / "docker-compose.yml"), "config"],
+    files = [arg for name in ("docker-compose.yml", *also) for arg in ("-f", str(ROOT / name))]
+    return subprocess.run([compose, "--project-directory", str(ROOT), "--env-file", str(env_file), *files, "config"],
                           capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -100,15 +103,20 @@ def test_docker_compose_reads_the_file_as_the_readme_fills_it(tmp_path: Path) ->
         assert environment["SSKDT_DATABASE_URL"] == "postgresql://sskdt:a-long-secret@db:5432/sskdt"
         assert services[name]["command"] == ["sskdt", "run", "--workers", "2"]
     published = {(name, *_published(port)) for name in services for port in services[name].get("ports", [])}
-    # The proxy's to the world; the database's to this machine only; the nodes' (and metrics) to nobody.
-    assert published == {("proxy", "0.0.0.0", 80), ("proxy", "0.0.0.0", 443), ("db", "127.0.0.1", 5432)}
+    # The proxy's to the world; the nodes', their metrics and the database to nobody.
+    assert published == {("proxy", "0.0.0.0", 80), ("proxy", "0.0.0.0", 443)}
 
 
 def test_the_database_is_published_on_the_private_address_a_third_node_is_given(tmp_path: Path) -> None:
-    done = _compose_config(tmp_path, SSKDT_DB_PUBLISH="10.0.0.5")
+    """As the README says for a node on another machine: the address in .env, the second file with the first."""
+    done = _compose_config(tmp_path, "deploy/publish-db.yml", SSKDT_DB_PUBLISH="10.0.0.5")
     assert done.returncode == 0, done.stderr
     (port,) = yaml.safe_load(done.stdout)["services"]["db"]["ports"]
     assert _published(port) == ("10.0.0.5", 5432)
+    missing = _compose_config(tmp_path, "deploy/publish-db.yml")  # never on every address by default
+    assert missing.returncode != 0 and "set SSKDT_DB_PUBLISH in .env" in missing.stderr
+    example = (ROOT / "deploy" / "env.example").read_text(encoding="utf-8")
+    assert "# COMPOSE_FILE=docker-compose.yml:deploy/publish-db.yml" in example
 
 
 def test_docker_compose_refuses_to_start_without_the_database_password(tmp_path: Path) -> None:
