@@ -249,8 +249,18 @@ def keys_dir(settings: Settings) -> Path:
 
 
 def pepper_of(settings: Settings) -> bytes:
-    """The deployment's secret: a file mounted read-only on every node (``SSKDT_PEPPER_FILE``), or one created in
-    the data directory on first start (one node)."""
+    """The deployment's secret: given in the environment (``SSKDT_PEPPER``, hex), a file mounted read-only on every
+    node (``SSKDT_PEPPER_FILE``), or one created in the data directory on first start (one node)."""
+    if settings.pepper:
+        if settings.pepper_file:
+            raise SystemExit("SSKDT_PEPPER and SSKDT_PEPPER_FILE are both set: keep one")
+        try:
+            value = bytes.fromhex(settings.pepper.strip())
+        except ValueError:
+            value = b""
+        if len(value) < 32:
+            raise SystemExit("SSKDT_PEPPER must be 64 or more hex characters (openssl rand -hex 32)")
+        return value
     if settings.pepper_file:
         value = Path(settings.pepper_file).read_bytes()
         if len(value) < 32:
@@ -269,13 +279,28 @@ def mounted_key(settings: Settings) -> tuple[Path, Path] | None:
     return key_path, cert
 
 
+def provided_key(settings: Settings) -> SigningKey | None:
+    """The key every node of a deployment is given: in the environment (``SSKDT_SIGNING_KEY`` and
+    ``SSKDT_SIGNING_CERT``, PEM text) or in files mounted read-only; None: the data directory's. Raises
+    ``ValueError`` (or ``OSError``) saying what is wrong with what was given."""
+    if settings.signing_key or settings.signing_cert:
+        if settings.signing_key_file:
+            raise ValueError("SSKDT_SIGNING_KEY and SSKDT_SIGNING_KEY_FILE are both set: keep one")
+        if not (settings.signing_key and settings.signing_cert):
+            raise ValueError("SSKDT_SIGNING_KEY and SSKDT_SIGNING_CERT go together (the key and its certificate)")
+        return keys.from_pem(settings.signing_key.encode(), settings.signing_cert.encode(), "SSKDT_SIGNING_KEY")
+    if (mounted := mounted_key(settings)) is not None:
+        return keys.load_pair(*mounted)
+    return None
+
+
 def signing_key(settings: Settings) -> SigningKey:
     """The issuer key: files mounted on every node (``SSKDT_SIGNING_KEY_FILE``, ``SSKDT_SIGNING_CERT_FILE``), or the
     data directory's; in development created on first start, marked as a development key (its QR codes say
     so at `sskdt verify` and in the trust list); production refuses to start without one (see
     :func:`production_problems`)."""
-    if (mounted := mounted_key(settings)) is not None:
-        return keys.load_pair(*mounted)
+    if (given := provided_key(settings)) is not None:
+        return given
     found = keys.load(keys_dir(settings))
     if found is None:
         log.warning("no signing key in %s: generated a development key, not valid at checkpoints (run "
@@ -299,7 +324,8 @@ def same_deployment(settings: Settings, store: Store, signer: SigningKey, pepper
                      for fact in mine if stored[fact] not in (None, mine[fact])]
         if different and settings.env == "production":
             raise SystemExit("this node's key or secret differs from the deployment's (" + "; ".join(different)
-                             + "): mount the same SSKDT_SIGNING_KEY_FILE and SSKDT_PEPPER_FILE on every node")
+                             + "): give every node the same key and secret (SSKDT_SIGNING_KEY_FILE or "
+                             "SSKDT_SIGNING_KEY, SSKDT_PEPPER_FILE or SSKDT_PEPPER)")
         if different:
             log.warning("this node's key or secret differs from the database's (%s): development, so the database "
                         "now records this node's", "; ".join(different))
@@ -315,13 +341,13 @@ def production_problems(settings: Settings) -> list[str]:
     if not settings.data_dir.is_absolute() or str(data_dir).startswith(("/tmp", "/var/tmp", "/dev/shm")):
         problems.append(f"SSKDT_DATA_DIR must be an absolute path on a persistent volume (got {settings.data_dir}): "
                         "keys, the database and pictures would be lost on restart")
-    mounted = mounted_key(settings)
+    given = bool(settings.signing_key or settings.signing_cert or settings.signing_key_file)
     try:
-        key = keys.load_pair(*mounted) if mounted is not None else keys.load(keys_dir(settings))
+        key = provided_key(settings) if given else keys.load(keys_dir(settings))
     except (OSError, ValueError) as exc:
         key = None
-        problems.append(f"SSKDT_SIGNING_KEY_FILE cannot be read: {exc}")
-    if key is None and mounted is None:
+        problems.append(f"the signing key given cannot be used: {exc}")
+    if key is None and not given:
         problems.append(f"no signing key in {keys_dir(settings)}: install the province's key, or run "
                         "'sskdt keys generate --issuer NAME' and publish its certificate")
     elif key is not None and keys.is_development(key.certificate):

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     pepper_file: str = Field("", description="the deployment's 32-byte secret (passwords' pepper, picture names), "
                                              "mounted read-only, the same on every node; empty: "
                                              "<data_dir>/secrets/pepper.key, created on first start")
+    signing_key: str = Field("", description="the signing key itself (PEM text), where secrets come as environment "
+                                             "variables; with SSKDT_SIGNING_CERT, instead of the files")
+    signing_cert: str = Field("", description="its certificate itself (PEM text), with SSKDT_SIGNING_KEY")
+    pepper: str = Field("", description="the deployment's secret itself, 64 hex characters (openssl rand -hex 32), "
+                                        "instead of SSKDT_PEPPER_FILE")
     host: str = Field("127.0.0.1", description="address the web chat and webhooks listen on")
     port: int = Field(8080, description="port the web chat and webhooks listen on")
     default_locale: str = Field("vi", description="language of new chats: vi or en")

@@ -8,8 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from bot.app import build, same_deployment
+from bot.app import build, production_problems, same_deployment
 from bot.config import Settings
 from bot.services.certificates import keys
 from bot.services.values.dates import FixedClock, now, use_clock
@@ -98,3 +99,48 @@ def test_on_postgresql_a_picture_and_a_file_made_by_one_node_are_served_by_anoth
     finally:
         first.close()
         second.close()
+
+
+def test_the_key_and_the_secret_given_in_the_environment_are_the_files_own(tmp_path: Path) -> None:
+    """Where secrets come as environment variables (a platform's secret store): the key and its certificate as
+    PEM text, the secret as hex. A node given them that way is the same deployment as one given the files."""
+    key, pepper = _mounted(tmp_path)
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    from_files = build(_node(tmp_path, "node-a", database, key, pepper))
+    given = cheap_settings(tmp_path / "node-b", database_url=database).model_copy(update={
+        "signing_key": key.read_text(), "signing_cert": key.with_name(keys.CERT_FILE).read_text(),
+        "pepper": pepper.read_bytes().hex()})
+    from_env = build(given)
+    try:
+        a, b = from_files.engine.services, from_env.engine.services
+        assert a.signing_key.kid == b.signing_key.kid
+        assert a.qr.media.token("URN:UVCI:01:VN:X") == b.qr.media.token("URN:UVCI:01:VN:X")
+        assert not (tmp_path / "node-b" / "keys").exists() and not (tmp_path / "node-b" / "secrets").exists()
+        production = given.model_copy(update={"env": "production", "data_dir": Path("/srv/sskdt"),
+                                              "sms_url": "https://sms.example.vn", "public_url": "https://x.vn"})
+        assert production_problems(production) == []
+    finally:
+        from_files.close()
+        from_env.close()
+
+
+def test_secrets_given_wrongly_in_the_environment_are_refused_saying_how(tmp_path: Path) -> None:
+    key, pepper = _mounted(tmp_path)
+    base = cheap_settings(tmp_path / "node", database_url=f"sqlite:///{tmp_path / 'n.db'}")
+    for wrong in ("0123", "not hex at all, but long enough to pass a length check alone"):
+        with pytest.raises(SystemExit, match="openssl rand -hex 32"):
+            build(base.model_copy(update={"pepper": wrong}))
+    with pytest.raises(SystemExit, match="both set: keep one"):
+        build(base.model_copy(update={"pepper": os.urandom(32).hex(), "pepper_file": str(pepper)}))
+    other = keys.generate(tmp_path / "other", issuer="Sở Y tế (test)")
+    production = base.model_copy(update={"env": "production", "data_dir": Path("/srv/sskdt"),
+                                         "sms_url": "https://sms.example.vn", "public_url": "https://x.vn"})
+    cases = {  # what is given → what production says
+        "go together": {"signing_key": key.read_text()},
+        "do not belong together": {"signing_key": key.read_text(),
+                                   "signing_cert": other.certificate.public_bytes(Encoding.PEM).decode()},
+        "both set": {"signing_key": key.read_text(), "signing_cert": "-", "signing_key_file": str(key)},
+    }
+    for said, given in cases.items():
+        problems = production_problems(production.model_copy(update=given))
+        assert any(said in problem for problem in problems), (said, problems)

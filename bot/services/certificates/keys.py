@@ -79,10 +79,18 @@ def load(directory: Path) -> SigningKey | None:
 
 def load_pair(key_path: Path, cert_path: Path) -> SigningKey:
     """A key and its certificate from two files (mounted read-only on every node of a deployment)."""
-    private = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    return from_pem(key_path.read_bytes(), cert_path.read_bytes(), str(key_path))
+
+
+def from_pem(key_pem: bytes, cert_pem: bytes, where: str = "the key") -> SigningKey:
+    """A key and its certificate from their PEM text (files, or environment variables)."""
+    private = serialization.load_pem_private_key(key_pem, password=None)
     if not isinstance(private, ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{key_path} is not an EC private key")
-    return SigningKey(private, x509.load_pem_x509_certificate(cert_path.read_bytes()))
+        raise ValueError(f"{where} is not an EC private key")
+    certificate = x509.load_pem_x509_certificate(cert_pem)
+    if certificate.public_key() != private.public_key():
+        raise ValueError(f"{where} and its certificate do not belong together")
+    return SigningKey(private, certificate)
 
 
 def trusted(directory: Path) -> dict[bytes, x509.Certificate]:
