@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +21,8 @@ from bot.services.values.dates import utcnow
 from models.tables import Blob, table
 
 BLOB = table(Blob)
+# A renewal may lag the last showing by this much (the stores delete with this margin added).
+RENEWED_WITHIN = timedelta(days=1)
 
 
 class Backend(Protocol):
@@ -134,11 +136,18 @@ class DatabaseBlobs:
             return conn.execute(select(BLOB.c.name).where(BLOB.c.name == self._name(name))).first() is not None
 
     def renew(self, name: str) -> bool:
-        """Whether it exists, and if so written as of now: one statement ("is it drawn yet?" is asked on every QR
-        shown, and a picture shown again lives as long as the message showing it)."""
-        with self.engine.begin() as conn:
-            return bool(conn.execute(update(BLOB).where(BLOB.c.name == self._name(name))
-                                     .values(created_at=utcnow())).rowcount)
+        """Whether it exists, and if so written as of now ("is it drawn yet?" is asked on every QR shown, and a
+        picture shown again lives as long as the message showing it). A read, and a write only when the row is
+        older than ``RENEWED_WITHIN``: a busy day's QR presses are not each a commit."""
+        key = BLOB.c.name == self._name(name)
+        with self.engine.connect() as conn:
+            written = conn.execute(select(BLOB.c.created_at).where(key)).scalar()
+            if written is None:
+                return False
+            if written < utcnow() - RENEWED_WITHIN:
+                conn.execute(update(BLOB).where(key).values(created_at=utcnow()))
+                conn.commit()
+        return True
 
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         values = {"data": data, "meta": meta or {}, "created_at": utcnow()}

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from bot.services.blobs.backends import Backend, DiskBlobs
+from bot.services.blobs.backends import RENEWED_WITHIN, Backend, DiskBlobs
 from bot.services.values.dates import now, utcnow
 
 TOKEN = re.compile(r"[0-9a-f]{40}")
@@ -47,7 +47,7 @@ class MediaStore:
         """Pictures neither drawn nor shown for ``lifetime`` (the transcripts' time: no message shows them any
         more), deleted: a QR carries a name and health status, and one asked for again is drawn again from its
         credential. How many."""
-        return self.backend.delete_older(utcnow() - lifetime)
+        return self.backend.delete_older(utcnow() - lifetime - RENEWED_WITHIN)
 
     def put(self, token: str, png: bytes) -> None:
         name = self._name(token)
