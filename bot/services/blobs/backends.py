@@ -27,7 +27,6 @@ RENEWED_WITHIN = timedelta(days=1)
 
 class Backend(Protocol):
     def read(self, name: str) -> tuple[bytes, dict[str, Any]] | None: ...
-    def exists(self, name: str) -> bool: ...
     def renew(self, name: str) -> bool: ...
     def write(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> None: ...
     def delete(self, name: str) -> None: ...
@@ -57,9 +56,6 @@ class DiskBlobs:
         except (OSError, ValueError):
             return None
         return data, meta
-
-    def exists(self, name: str) -> bool:
-        return (self.directory / name).exists()
 
     def renew(self, name: str) -> bool:
         """Whether it exists; if so, it counts as written now (a blob without metadata ages from its mtime)."""
@@ -129,11 +125,6 @@ class DatabaseBlobs:
         with self.engine.connect() as conn:
             row = conn.execute(select(BLOB.c.data, BLOB.c.meta).where(BLOB.c.name == self._name(name))).first()
         return None if row is None else (bytes(row.data), dict(row.meta or {}))
-
-    def exists(self, name: str) -> bool:
-        """Without reading the bytes (a picture is ~20 KB)."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(BLOB.c.name).where(BLOB.c.name == self._name(name))).first() is not None
 
     def renew(self, name: str) -> bool:
         """Whether it exists, and if so written as of now ("is it drawn yet?" is asked on every QR shown, and a

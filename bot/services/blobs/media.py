@@ -34,10 +34,6 @@ class MediaStore:
         found = self.backend.read(name) if name is not None else None
         return None if found is None else found[0]
 
-    def has(self, token: str) -> bool:
-        name = self._name(token)
-        return name is not None and self.backend.exists(name)
-
     def renew(self, token: str) -> bool:
         """Whether the picture is stored; if so it is kept another lifetime from now (it is being shown again)."""
         name = self._name(token)
