@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import re
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -25,6 +27,22 @@ RESULTS = Path(__file__).parent / "results"
 SMS_CODES: dict[int, dict[str, asyncio.Future[str]]] = {}  # id(app) → number → the code the phone shows
 PASSWORD = "mat-khau-bench-1"
 _keys = itertools.count()
+
+
+def cpu_seconds_of(stat: str) -> float:
+    """utime + stime of a process or thread (``/proc/<pid>/stat``, ``/proc/self/task/<tid>/stat``), in seconds;
+    0 once it is gone."""
+    try:
+        fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return 0.0
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by every PostgreSQL server process on this machine."""
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False).stdout.split()
+    return sum(cpu_seconds_of(f"/proc/{pid}/stat") for pid in found)
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -46,7 +46,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import create_engine, text
 
-from bench.common import save
+from bench.common import cpu_seconds_of, postgres_cpu_seconds, save
 from bot.services.values.dates import today
 from tests.fakes.telegram_api import FakeTelegram, WebPolicy
 from tests.helpers import free_port, until, until_serving
@@ -111,19 +111,28 @@ class Service:
         self.proc: subprocess.Popen[bytes] | None = None
         self.sent_updates = 0
 
-    async def __aenter__(self) -> Service:
+    async def _start(self) -> None:
+        """The schema and the fake Bot API, before any `sskdt run`."""
         admin = create_engine(self.admin_url)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
         admin.dispose()
         await self.fake.start()
-        env = dict(os.environ, SSKDT_DATABASE_URL=self.url, SSKDT_TELEGRAM_TOKEN=self.fake.token,
-                   SSKDT_TELEGRAM_API_URL=self.fake.base_url,
-                   SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{self.port}/telegram/webhook",
-                   SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_TELEGRAM_RATE_GLOBAL=str(self.rate_global or 1_000_000),
-                   SSKDT_TELEGRAM_RATE_PER_CHAT="1000000", SSKDT_TELEGRAM_BURST_PER_CHAT="1000",
-                   SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_CPU_QUEUE="1000000",
-                   SSKDT_LOG_LEVEL="ERROR", SSKDT_METRICS_ADDR="")
+
+    def node_env(self, webhook_port: int, **more: str) -> dict[str, str]:
+        """What `sskdt run` is given: the schema, the fake Bot API, a webhook there, cheap hashes, quiet logs."""
+        return dict(os.environ, SSKDT_DATABASE_URL=self.url, SSKDT_TELEGRAM_TOKEN=self.fake.token,
+                    SSKDT_TELEGRAM_API_URL=self.fake.base_url,
+                    SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{webhook_port}/telegram/webhook",
+                    SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET,
+                    SSKDT_TELEGRAM_RATE_GLOBAL=str(self.rate_global or 1_000_000),
+                    SSKDT_TELEGRAM_RATE_PER_CHAT="1000000", SSKDT_TELEGRAM_BURST_PER_CHAT="1000",
+                    SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_CPU_QUEUE="1000000",
+                    SSKDT_LOG_LEVEL="ERROR", SSKDT_METRICS_ADDR="", **more)
+
+    async def __aenter__(self) -> Service:
+        await self._start()
+        env = self.node_env(self.port)
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--workers", str(self.workers), "--port",
                                       str(self.port), "--data-dir", tempfile.mkdtemp(prefix="sskdt-faults-")],
                                      env=env)
@@ -175,25 +184,14 @@ class TwoNodes(Service):
         self.procs: list[subprocess.Popen[bytes]] = []
 
     async def __aenter__(self) -> TwoNodes:
-        admin = create_engine(self.admin_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-        admin.dispose()
-        await self.fake.start()
+        await self._start()
         mounted = Path(tempfile.mkdtemp(prefix="sskdt-faults-secrets-"))
         subprocess.run([sys.executable, "-m", "bot", "keys", "generate", "--out", str(mounted), "--issuer", "faults"],
                        check=True, capture_output=True)
         (mounted / "pepper.key").write_bytes(os.urandom(32))
         for port in self.ports:
-            env = dict(os.environ, SSKDT_DATABASE_URL=self.url, SSKDT_TELEGRAM_TOKEN=self.fake.token,
-                       SSKDT_TELEGRAM_API_URL=self.fake.base_url,
-                       SSKDT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{self.ports[0]}/telegram/webhook",
-                       SSKDT_TELEGRAM_WEBHOOK_SECRET=SECRET, SSKDT_TELEGRAM_RATE_GLOBAL="1000000",
-                       SSKDT_TELEGRAM_RATE_PER_CHAT="1000000", SSKDT_TELEGRAM_BURST_PER_CHAT="1000",
-                       SSKDT_ARGON2_MEMORY_KIB="8", SSKDT_ARGON2_TIME_COST="1", SSKDT_CPU_QUEUE="1000000",
-                       SSKDT_LOG_LEVEL="ERROR", SSKDT_METRICS_ADDR="",
-                       SSKDT_SIGNING_KEY_FILE=str(mounted / "signing-key.pem"),
-                       SSKDT_PEPPER_FILE=str(mounted / "pepper.key"))
+            env = self.node_env(self.ports[0], SSKDT_SIGNING_KEY_FILE=str(mounted / "signing-key.pem"),
+                                SSKDT_PEPPER_FILE=str(mounted / "pepper.key"))
             proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--data-dir",
                                      tempfile.mkdtemp(prefix="sskdt-faults-node-")], env=env)
             self.procs.append(proc)
@@ -216,11 +214,7 @@ class TwoNodes(Service):
 
 
 def process_cpu(pid: int) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    with contextlib.suppress(OSError, IndexError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick
-    return 0.0
+    return cpu_seconds_of(f"/proc/{pid}/stat")
 
 
 async def nodes_throughput(citizens: int) -> dict[str, Any]:
@@ -356,23 +350,12 @@ async def surge(service: Service, citizens: int, *, duplicates: bool = False, fa
 
 def cpu_seconds(service: Service) -> dict[str, float]:
     """CPU time used so far by the workers, by every PostgreSQL process, and by this script."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def used(pids: list[int]) -> float:
-        total = 0
-        for pid in pids:
-            with contextlib.suppress(OSError, IndexError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / tick
-
-    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False).stdout
     if isinstance(service, TwoNodes):
         workers = service.workers_pids()
     else:
         assert service.proc is not None  # one worker: the process itself; more: its children
         workers = service.workers_pids() if service.workers > 1 else [service.proc.pid]
-    return {"workers": used(workers), "postgresql": used([int(p) for p in postgres.split()]),
+    return {"workers": sum(process_cpu(pid) for pid in workers), "postgresql": postgres_cpu_seconds(),
             "script": time.process_time()}
 
 

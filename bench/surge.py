@@ -18,40 +18,19 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from bench.common import Citizen, make_app, save, summary
+from bench.common import Citizen, cpu_seconds_of, make_app, postgres_cpu_seconds, save, summary
 from bot.services.values.dates import today
-
-
-def database_cpu_seconds() -> float:
-    """CPU time used so far by every PostgreSQL server process on this machine (utime + stime)."""
-    import contextlib
-    import subprocess
-    from pathlib import Path
-
-    tick = os.sysconf("SC_CLK_TCK")
-    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False).stdout.split()
-    total = 0
-    for pid in found:
-        with contextlib.suppress(OSError, IndexError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
 
 
 def thread_cpu_seconds() -> dict[str, float]:
     """CPU time used so far by this process's threads, by what they do (the names our threads are given)."""
-    import contextlib
     import threading
-    from pathlib import Path
 
-    tick = os.sysconf("SC_CLK_TCK")
     parts = {"sskdt-db": "database threads", "sskdt-pictures": "pictures (stored)", "MainThread": "event loop"}
     out: dict[str, float] = {}
     for thread in threading.enumerate():
-        with contextlib.suppress(OSError, IndexError):
-            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
-            part = next((v for k, v in parts.items() if thread.name.startswith(k)), "other")
-            out[part] = out.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        part = next((v for k, v in parts.items() if thread.name.startswith(k)), "other")
+        out[part] = out.get(part, 0.0) + cpu_seconds_of(f"/proc/self/task/{thread.native_id}/stat")
     return out
 
 
@@ -71,7 +50,7 @@ async def surge(backend: str, n: int, *, owasp_hash: bool) -> dict[str, Any]:
     soon = (today() + timedelta(days=10)).strftime("%d/%m/%Y")
     citizens = [Citizen(app, i) for i in range(n)]
     pusher = asyncio.create_task(app.pusher.run())
-    database = database_cpu_seconds() if backend == "postgresql" else 0.0
+    database = postgres_cpu_seconds() if backend == "postgresql" else 0.0
     threads = thread_cpu_seconds()
     wall, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(c.register(soon, relogin=not owasp_hash) for c in citizens))
@@ -79,7 +58,7 @@ async def surge(backend: str, n: int, *, owasp_hash: bool) -> dict[str, Any]:
         pass
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     threads = {part: used - threads.get(part, 0.0) for part, used in thread_cpu_seconds().items()}
-    database = database_cpu_seconds() - database if backend == "postgresql" else 0.0
+    database = postgres_cpu_seconds() - database if backend == "postgresql" else 0.0
     pusher.cancel()
     latencies = [x for c in citizens for x in c.latencies]
     hashes = [x for c in citizens for x in c.hash_latencies]

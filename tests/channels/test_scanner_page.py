@@ -237,6 +237,15 @@ def _perspective(source: list[tuple[float, float]], target: list[tuple[float, fl
     return [row[8] for row in rows]
 
 
+async def scanner_link(app: App) -> str:
+    """A checker's one-time link for a phone, from "Máy quét kiểm dịch" in the chat."""
+    checker = await staff_member(app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
+    await checker.press("staff:scanner")
+    found = re.search(r"/kiemtra/mo/\S+", checker.text)
+    assert found, checker.text
+    return found.group(0)
+
+
 CAMERA_CASES = {  # a code on the phone's screen → what the checkpoint's screen says
     "valid complete": "valid", "valid none": "valid", "replaced": "superseded", "development key": "development",
     "tampered": "forged",
@@ -261,17 +270,14 @@ async def test_the_camera_reads_a_code_and_the_verdict_shows_online_then_offline
     text = codes(real, development, other)[case]
     level = "none" if case == "valid none" else "partial" if case == "development key" else "complete"
     video = camera_video(qr_image.render(text, level=level, label="QR", name="Nguyen Van An"), tmp_path / "cam.y4m")
-    checker = await staff_member(sqlite_app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
-    await checker.press("staff:scanner")
-    link = re.search(r"/kiemtra/mo/\S+", checker.text)
-    assert link
+    link = await scanner_link(sqlite_app)
     camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
               f"--use-file-for-fake-video-capture={video}"]
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=[*FLAGS, *camera])
         context = await browser.new_context(viewport={"width": 390, "height": 844}, permissions=["camera"])
         page = await context.new_page()
-        await page.goto(web_base_url + link.group(0))  # signed in, then the scanner
+        await page.goto(web_base_url + link)  # signed in, then the scanner
         assert page.url.endswith("/kiemtra")
         shown = "() => !document.getElementById('verdict').hidden"
         await page.wait_for_function(shown, timeout=20_000)
@@ -303,14 +309,11 @@ async def test_a_screenshot_picked_from_the_phone_is_judged_too(chromium: str, s
     assert issued is not None
     picture = tmp_path / "screenshot.png"
     picture.write_bytes(qr_image.render(issued.text, level=issued.level, label="CHƯA TIÊM", name=issued.full_name))
-    checker = await staff_member(sqlite_app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
-    await checker.press("staff:scanner")
-    link = re.search(r"/kiemtra/mo/\S+", checker.text)
-    assert link
+    link = await scanner_link(sqlite_app)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=FLAGS)  # no camera at all
         page = await browser.new_page(viewport={"width": 390, "height": 844})
-        await page.goto(web_base_url + link.group(0))
+        await page.goto(web_base_url + link)
         await page.wait_for_function("() => window.sskdtData !== undefined")  # the data synced
         await page.set_input_files("#photo", str(picture))
         await page.wait_for_function("() => !document.getElementById('verdict').hidden", timeout=20_000)
@@ -337,10 +340,7 @@ async def test_a_sync_adds_what_was_withdrawn_since_and_keeps_the_whole_offline(
                      .values(superseded_at=utcnow() - dt.timedelta(hours=2)))
     picture = tmp_path / "second.png"
     picture.write_bytes(qr_image.render(second.text, level=second.level, label="QR", name=second.full_name))
-    checker = await staff_member(sqlite_app, staff.CHECKER, None, phone="0901000001", name="Lê Kiểm Tra")
-    await checker.press("staff:scanner")
-    link = re.search(r"/kiemtra/mo/\S+", checker.text)
-    assert link
+    link = await scanner_link(sqlite_app)
     synced = "() => window.sskdtData !== undefined"
     kept_list = ("caches.open('sskdt-kiemtra-v1').then(c => c.match('/kiemtra/data.json'))"
                  ".then(r => r ? r.json() : {superseded: []})")
@@ -348,7 +348,7 @@ async def test_a_sync_adds_what_was_withdrawn_since_and_keeps_the_whole_offline(
         browser = await pw.chromium.launch(executable_path=chromium, args=FLAGS)
         context = await browser.new_context(viewport={"width": 390, "height": 844})
         page = await context.new_page()
-        await page.goto(web_base_url + link.group(0))
+        await page.goto(web_base_url + link)
         await page.wait_for_function(synced)
         await page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the worker keeps the whole list
         await page.wait_for_function(f"() => {kept_list}.then(d => d.superseded.length === 1)")
