@@ -106,11 +106,11 @@ async def data(request: web.Request) -> web.Response:
     if "since" in request.query:
         try:
             since = datetime.fromisoformat(request.query["since"][:40].removesuffix("Z"))
-        except ValueError:
+            if since.tzinfo is not None:
+                since = since.astimezone(UTC).replace(tzinfo=None)  # overflows at the calendar's ends
+        except (ValueError, OverflowError):
             raise web.HTTPBadRequest(text='{"error": "since: the generated_at of a list"}',
                                      content_type="application/json") from None
-        if since.tzinfo is not None:
-            since = since.astimezone(UTC).replace(tzinfo=None)
     found = await request.app[ENGINE].checkpoints.data(request.cookies.get(COOKIE), since)
     if found is None:
         return web.json_response({"error": "signed out"}, status=401, headers={"Cache-Control": "no-store"})
