@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, case, func, select, update
 
 from bot.services.access import staff
 from bot.services.values.dates import today, utcnow
@@ -26,6 +26,8 @@ DEVICE, COUNT, STAFF = table(ScannerDevice), table(CheckpointCount), table(Staff
 LINK_LIFETIME = timedelta(minutes=10)
 DEVICE_LIFETIME = timedelta(days=7)
 SCANNING_ROLES = (staff.CHECKER, staff.SITE_STAFF, staff.ADMIN)
+# A phone scans at most about one code a second: a day's count of a verdict stops there, whatever a device reports.
+DAY_MOST = 86_400
 VERDICTS = ("valid", "superseded", "revoked", "expired", "unknown_issuer", "development", "forged")
 
 
@@ -105,16 +107,17 @@ def add_counts(conn: Connection, device_id: int, counts: dict[str, int], day: da
     """What a device checked since it last reported, added to the day's counts (unknown verdicts ignored)."""
     day = day or today()
     for verdict, number in counts.items():
-        if verdict not in VERDICTS or not 0 < number <= 100_000:
+        if verdict not in VERDICTS or not 0 < number <= DAY_MOST:
             continue
         key = and_(COUNT.c.day == day, COUNT.c.device_id == device_id, COUNT.c.verdict == verdict)
-        if conn.execute(update(COUNT).where(key).values(count=COUNT.c.count + number)).rowcount:
+        added = case((COUNT.c.count + number > DAY_MOST, DAY_MOST), else_=COUNT.c.count + number)
+        if conn.execute(update(COUNT).where(key).values(count=added)).rowcount:
             continue
         try:
             with savepoint(conn, "sskdt_count"):
                 conn.execute(COUNT.insert().values(day=day, device_id=device_id, verdict=verdict, count=number))
         except integrity_errors():  # another worker inserted the row first
-            conn.execute(update(COUNT).where(key).values(count=COUNT.c.count + number))
+            conn.execute(update(COUNT).where(key).values(count=added))
 
 
 def counts_on(conn: Connection, day: date, site_id: int | None = None) -> dict[str, int]:
